@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+# Each finds a Python >= 3.12, creates .venv, installs the project (editable, with the dev extra) once per
+# content of setup.cfg + pyproject.toml, then runs.
+
+SHELL := /bin/bash
+VENV := .venv
+VPY := $(VENV)/bin/python
+
+# A Python >= 3.12: $(PYTHON) if given, else the first of python3.13 / python3.12 / python3 that is >= 3.12.
+PY_OK := import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell for p in python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c '$(PY_OK)' >/dev/null 2>&1; then command -v $$p; break; fi; done)
+endif
+FOUND := $(shell for p in python3.13 python3.12 python3; do \
+	v=$$($$p -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) && echo "$$p=$$v"; done)
+
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+DEMO_OUT ?= runs/demo
+DEMO_SCENARIO ?= side_by_side
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: need Python >= 3.12; found: $(or $(FOUND),no python3 at all). Install one or pass PYTHON=/path/to/python3.12" >&2; \
+		exit 1; fi
+	@if ! "$(PYTHON)" -c '$(PY_OK)'; then \
+		echo "error: PYTHON=$(PYTHON) is $$("$(PYTHON)" -c 'import sys; print(sys.version.split()[0])'); need >= 3.12" >&2; exit 1; fi
+	@if [ -x "$(VPY)" ] && ! "$(VPY)" -c '$(PY_OK)' 2>/dev/null; then rm -rf $(VENV); fi
+	@[ -x "$(VPY)" ] || "$(PYTHON)" -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/gradient run $(DEMO_SCENARIO) --out $(DEMO_OUT) --force
+	@echo "demo outputs: $(DEMO_OUT)/ (report.md, summary.json, trace.parquet, metrics.parquet, figures/)"
+
+test: $(STAMP)
+	CI=$${CI:-} $(VPY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(VPY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) runs .hypothesis .pytest_cache .ruff_cache .mypy_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,197 @@
+"""The `gradient` command line (typer + rich).
+
+Key names: `app`, `main`, `main_for`.
+
+Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
+[--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
+``gradient export-perfetto DIR``, ``gradient --version``.
+
+Exit codes: 0 success; 1 the simulation failed; 2 bad input (unknown scenario, unknown or invalid parameter,
+unreadable config, occupied output directory, command-line usage). Bad input is reported as one line on
+stderr, ``error: ...``, with no traceback, and before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.exceptions import TyperException
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scenarios.guard import check_packages
+from scenarios.params import ParameterError, load_config, parse_set
+from scenarios.registry import all_scenarios, get
+from world.errors import SimulationError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Two gradient engines, a mitochondrion and a language model, simulated on one clock.",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from scenarios.runner import package_versions
+
+        typer.echo(f"gradient-engines {package_versions()['gradient-engines']}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Two gradient engines, a mitochondrion and a language model, simulated on one clock."""
+
+
+@app.command("list")
+def list_scenarios() -> None:
+    """List the registered scenarios with a one-line description."""
+    table = Table("scenario", "description", box=None)
+    for name, sc in all_scenarios().items():
+        table.add_row(name, sc.description)
+    out_console.print(table)
+
+
+@app.command("show")
+def show(name: str = typer.Argument(..., help="Scenario name.")) -> None:
+    """Show a scenario's parameters: type, default and what is allowed."""
+    sc = get(name)
+    out_console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
+    table = Table("parameter", "default", "allowed", "meaning", box=None)
+    for key, p in sc.params.items():
+        default = ",".join(map(str, p.default)) if p.many else str(p.default)
+        table.add_row(key, default, p.allowed(), p.help)
+    out_console.print(table)
+
+
+@app.command("run")
+def run(
+    name: str = typer.Argument(..., help="Scenario name (see `gradient list`)."),
+    out: Path | None = typer.Option(None, "--out", help="Output directory [default: runs/SCENARIO]."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the run's one random generator [default: 0]."),
+    set_: list[str] = typer.Option([], "--set", help="Override a parameter: key=value (repeatable)."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file: scenario, seed, [params]."),
+    trace_format: str = typer.Option("parquet", "--trace-format", help="parquet or jsonl."),
+    force: bool = typer.Option(False, "--force", help="Replace a complete run already in --out."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar or result table."),
+) -> None:
+    """Run a scenario and write trace, metrics, summary (and report) into --out."""
+    from scenarios.runner import execute
+
+    sc = get(name)
+    overrides = parse_set(set_)
+    cfg: dict[str, Any] = load_config(config) if config is not None else {}
+    if cfg.get("scenario", name) != name:
+        raise ParameterError(f"config file {config} is for scenario {cfg['scenario']!r}, not {name!r}")
+    seed_value = seed if seed is not None else cfg.get("seed", 0)
+    out_dir = out if out is not None else Path("runs") / name
+    total = None
+    if sc.duration is not None:
+        from scenarios.params import resolve_params
+
+        total = float(sc.duration(resolve_params(name, sc.params, cfg.get("params"), overrides)))
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("t = {task.completed:.4g} / {task.total:.4g}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+    )
+    task = progress.add_task(name, total=total, start=False)
+
+    def report(now: float, target: float) -> None:
+        if not progress.live.is_started:  # started on the first report: bad input never shows a bar
+            progress.start()
+            progress.start_task(task)
+        progress.update(task, completed=now, total=total if total is not None else max(target, now))
+
+    try:
+        summary = execute(
+            name,
+            out_dir,
+            seed=seed_value,
+            overrides=overrides,
+            config=cfg.get("params"),
+            trace_format=trace_format,
+            force=force,
+            progress=report,
+        )
+    finally:
+        progress.stop()
+    if not quiet:
+        _print_results(summary)
+    out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events)")
+
+
+def _print_results(summary: dict[str, Any]) -> None:
+    table = Table("result", "value", box=None, title=f"{summary['scenario']} (seed {summary['seed']})")
+    for key, value in summary["results"].items():
+        if isinstance(value, int | float | str | bool) or value is None:
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    out_console.print(table)
+
+
+@app.command("export-perfetto")
+def export_perfetto(
+    run_dir: Path = typer.Argument(..., help="A run's output directory."),
+    out: Path | None = typer.Option(None, "--out", help="Output file [default: RUN_DIR/trace.json]."),
+) -> None:
+    """Write the run's trace as Chrome Trace Event JSON (open it in ui.perfetto.dev)."""
+    from analysis.perfetto import export_perfetto as export
+
+    if not run_dir.is_dir():
+        raise ParameterError(f"run directory {run_dir} does not exist")
+    try:
+        path, n = export(run_dir, out)
+    except FileNotFoundError as exc:
+        raise ParameterError(str(exc)) from None
+    out_console.print(f"wrote {path} ({n} trace events); open it at https://ui.perfetto.dev")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `gradient` console script; returns the exit code.
+
+    Set ``GRADIENT_DEBUG=1`` to get the traceback of a failure instead of the one-line message.
+    """
+    args = (sys.argv[1:] if argv is None else argv) or ["--help"]
+    try:
+        check_packages()
+        app(args=args, prog_name="gradient", standalone_mode=False)
+    except ValueError as exc:  # ParameterError, and world constructors rejecting a parameter combination
+        if os.environ.get("GRADIENT_DEBUG"):
+            raise
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except TyperException as exc:  # command-line usage: missing argument, unknown option, ...
+        err_console.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("error: interrupted; the run is incomplete (no summary.json)", markup=False)
+        return 130
+    except (SimulationError, RuntimeError) as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 1
+    return 0
+
+
+def main_for(name: str) -> None:
+    """`python -m scenarios.NAME [--out DIR] [--seed N] [--set k=v ...]`: the same as `gradient run NAME`."""
+    sys.exit(main(["run", name, *sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""State, space, clock and trace.
+
+The shared clock (`world.clock.Run`: one SimPy environment, one numpy Generator, the recorders), the trace
+and metrics recorders (`world.trace`), physical constants (`world.constants`), the membrane world (a
+`mesa.Model`) and the attention world (SimPy environment + networkx graph + numpy model), the Markov source
+and training.
+"""

@@ -1,0 +1,143 @@
+"""One clock per run: the SimPy environment, the run's single random generator, and its recorders.
+
+Key names: `Run`, `make_rng`.
+
+A `Run` owns exactly one `simpy.Environment` (the master clock: the membrane world's time unit is the
+second; the attention world counts model time, see its docs), exactly one `numpy.random.Generator` built from
+`numpy.random.SeedSequence(seed)` and passed explicitly to everything random, a `run_id`, and the trace and
+metrics recorders. Mesa models are advanced from the SimPy clock with `Run.drive`, so membrane steps, token
+processes and training steps interleave on one time axis with no glue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+
+from world.trace import MetricsRecorder, TraceRecorder
+
+
+class _Steppable(Protocol):
+    def step(self) -> Any: ...
+
+
+def make_rng(seed: int) -> np.random.Generator:
+    """The run's generator: PCG64 seeded from ``SeedSequence(seed)``."""
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed(={seed!r}) must be a non-negative integer")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed))))
+
+
+class Run:
+    """The clock, randomness and recorders of one run.
+
+    Args:
+        seed: non-negative integer; the whole run is a function of it.
+        out_dir: where ``trace.parquet``/``trace.jsonl`` and ``metrics.parquet`` stream; None keeps both in
+            memory (``run.trace.to_frame()``), which is what unit tests use.
+        run_id: stamped on every trace and metrics row (default ``"run-<seed>"``).
+        trace_format: ``"parquet"`` or ``"jsonl"``.
+        flush_every: events buffered before each flush (one Parquet row group per flush).
+        progress: optional callback ``progress(now, target)`` called as `run_until` advances.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        out_dir: Path | None = None,
+        run_id: str | None = None,
+        trace_format: str = "parquet",
+        flush_every: int = 65536,
+        progress: Callable[[float, float], None] | None = None,
+    ) -> None:
+        self.seed = int(seed)
+        self.rng = make_rng(seed)
+        self.env = simpy.Environment()
+        self.run_id = run_id or f"run-{seed}"
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        if trace_format not in ("parquet", "jsonl"):
+            raise ValueError(f"trace_format(={trace_format!r}) must be one of: parquet, jsonl")
+        trace_file = None if out_dir is None else self.out_dir / f"trace.{trace_format}"
+        metrics_file = None if out_dir is None else self.out_dir / "metrics.parquet"
+        self.trace = TraceRecorder(trace_file, self.run_id, trace_format, flush_every)
+        self.metrics = MetricsRecorder(metrics_file, self.run_id, flush_every)
+        self.progress = progress
+        self._progress_chunks = 200
+
+    @property
+    def now(self) -> float:
+        """Current simulated time."""
+        return float(self.env.now)
+
+    def every(self, dt: float, fn: Callable[[], Any], start: float = 0.0) -> simpy.Process:
+        """Call ``fn()`` at ``start``, ``start + dt``, ... for as long as the run goes."""
+        if not dt > 0:
+            raise ValueError(f"dt(={dt}) must be > 0")
+        if start < self.env.now:
+            raise ValueError(f"start(={start}) is before now (={self.env.now})")
+
+        def loop(env: simpy.Environment):  # type: ignore[no-untyped-def]
+            if start > env.now:
+                yield env.timeout(start - env.now)
+            k = 0
+            while True:
+                fn()
+                k += 1
+                # multiply, do not accumulate: t_k = start + k*dt has no drift
+                yield env.timeout(max(0.0, start + k * dt - env.now))
+
+        return self.env.process(loop(self.env))
+
+    def drive(self, model: _Steppable, dt: float, until: float | None = None) -> simpy.Process:
+        """Advance a Mesa model from the SimPy clock: ``model.step()`` at ``now + dt``, ``now + 2dt``, ...
+
+        The model's own Mesa time (``model.time``) then counts steps; physical time is ``run.now``.
+        Stops after ``until`` if given.
+        """
+        if not dt > 0:
+            raise ValueError(f"dt(={dt}) must be > 0")
+        t0 = float(self.env.now)
+
+        def loop(env: simpy.Environment):  # type: ignore[no-untyped-def]
+            k = 0
+            while True:
+                k += 1
+                t_next = t0 + k * dt
+                if until is not None and t_next > until + 1e-12 * max(1.0, abs(until)):
+                    return
+                yield env.timeout(max(0.0, t_next - env.now))
+                model.step()
+
+        return self.env.process(loop(self.env))
+
+    def run_until(self, t: float) -> None:
+        """Advance the clock to `t`, running every event stamped at or before `t` (as Mesa's `run_until`
+        does; plain SimPy `run(until=t)` would leave the events at exactly `t` pending), with progress."""
+        if t < self.env.now:
+            raise ValueError(f"run_until(t={t}) is before now (={self.env.now}); the clock never goes back")
+        start = float(self.env.now)
+        chunks = 1 if self.progress is None else self._progress_chunks
+        for i in range(1, chunks + 1):
+            target = start + (t - start) * i / chunks
+            if target > self.env.now:
+                self.env.run(until=target)
+            if self.progress is not None:
+                self.progress(float(self.env.now), t)
+        while self.env.peek() <= t:
+            self.env.step()
+
+    def close(self) -> None:
+        """Flush and finalise the trace and metrics files."""
+        self.trace.close()
+        self.metrics.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

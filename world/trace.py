@@ -1,0 +1,447 @@
+"""The run's event trace and sampled metrics, streamed to disk while the run goes.
+
+Key names: `TRACE_SCHEMA`, `METRICS_SCHEMA`, `TraceRecorder`, `MetricsRecorder`, `read_trace`,
+`read_metrics`, `trace_path`.
+
+Events are buffered in memory and flushed every `flush_every` rows. In Parquet mode each flush writes one
+complete Parquet file into the *directory* ``trace.parquet/`` (``part-000000.parquet``, ...): a directory of
+Parquet files is itself a Parquet dataset, so ``pandas.read_parquet(".../trace.parquet")`` reads the prefix
+of a run that was killed at any point. `close()` then merges the parts, one at a time (memory stays flat),
+into a single file ``trace.parquet`` with one row group per flush, and removes the directory. JSONL mode
+appends one JSON object per line and flushes the file at every flush; a torn last line is skipped on reading.
+
+Byte-identical output for identical events: the writer uses fixed settings (zstd level 3, dictionary
+encoding on the string columns, statistics on, no pandas metadata, no timestamps), so the same seed gives
+the same bytes with the same pyarrow version.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from world.errors import ClockError
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+TRACE_SCHEMA = pa.schema(
+    [
+        ("run_id", _DICT),
+        ("world", _DICT),
+        ("t", pa.float64()),
+        ("seq", pa.int64()),
+        ("kind", _DICT),
+        ("entity_id", pa.int64()),
+        ("src", _DICT),
+        ("dst", _DICT),
+        ("layer", pa.int32()),
+        ("head", pa.int32()),
+        ("pos", pa.int32()),
+        ("value", pa.float64()),
+        ("unit", _DICT),
+        ("energy_J", pa.float64()),
+        ("info_bits", pa.float64()),
+        ("attrs", pa.string()),
+    ]
+)
+"""One row per event. `seq` is global and breaks ties in `t`; `attrs` is a JSON object or null."""
+
+METRICS_SCHEMA = pa.schema(
+    [
+        ("run_id", _DICT),
+        ("world", _DICT),
+        ("t", pa.float64()),
+        ("metric", _DICT),
+        ("value", pa.float64()),
+        ("unit", _DICT),
+    ]
+)
+"""Sampled time series in long format."""
+
+WORLDS = ("membrane", "attention", "coupled")
+_WRITE_OPTS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "write_statistics": True,
+    "store_schema": True,
+}
+_NULLABLE_INT = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
+
+
+def _column(values: list[Any] | np.ndarray, typ: pa.DataType) -> pa.Array:
+    if pa.types.is_dictionary(typ):
+        return pa.array(values, type=pa.string()).dictionary_encode().cast(typ)
+    return pa.array(values, type=typ)
+
+
+class _Sink:
+    """Buffers rows of one schema and writes them as Parquet parts (or JSONL), or keeps them in memory."""
+
+    def __init__(self, path: Path | None, schema: pa.Schema, flush_every: int, fmt: str) -> None:
+        if flush_every < 1:
+            raise ValueError(f"flush_every(={flush_every}) must be >= 1")
+        if fmt not in ("parquet", "jsonl"):
+            raise ValueError(f"trace format {fmt!r} is not one of: parquet, jsonl")
+        self.path = path
+        self.schema = schema
+        self.flush_every = flush_every
+        self.fmt = fmt
+        self.names = schema.names
+        self._rows: list[tuple] = []
+        self._chunks: list[pa.Table] = []
+        self._pending = 0
+        self._parts = 0
+        self._memory: list[pa.Table] = []
+        self._jsonl = None
+        self.closed = False
+        self.rows_written = 0
+        if path is not None:
+            if fmt == "parquet":
+                self._dir = path
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+                path.mkdir(parents=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._jsonl = path.open("w", encoding="utf-8")
+
+    def add_row(self, row: tuple) -> None:
+        self._rows.append(row)
+        self._pending += 1
+        if self._pending >= self.flush_every:
+            self.flush()
+
+    def add_table(self, table: pa.Table) -> None:
+        self._seal_rows()
+        self._chunks.append(table)
+        self._pending += table.num_rows
+        if self._pending >= self.flush_every:
+            self.flush()
+
+    def _seal_rows(self) -> None:
+        if not self._rows:
+            return
+        cols = list(zip(*self._rows, strict=True))
+        arrays = [_column(list(c), f.type) for c, f in zip(cols, self.schema, strict=True)]
+        self._chunks.append(pa.Table.from_arrays(arrays, schema=self.schema))
+        self._rows = []
+
+    def _take(self) -> pa.Table | None:
+        self._seal_rows()
+        if not self._chunks:
+            return None
+        table = pa.concat_tables(self._chunks).unify_dictionaries().combine_chunks()
+        self._chunks = []
+        self._pending = 0
+        return table
+
+    def flush(self) -> None:
+        """Write everything buffered: one Parquet part, a block of JSONL lines, or one in-memory chunk."""
+        table = self._take()
+        if table is None:
+            return
+        self.rows_written += table.num_rows
+        if self.path is None:
+            self._memory.append(table)
+        elif self.fmt == "parquet":
+            part = self._dir / f"part-{self._parts:06d}.parquet"
+            pq.write_table(table, part, **_WRITE_OPTS)
+            self._parts += 1
+        else:
+            assert self._jsonl is not None
+            lines = [json.dumps(r, separators=(",", ":"), allow_nan=False) for r in _json_rows(table)]
+            self._jsonl.write("\n".join(lines) + "\n")
+            self._jsonl.flush()
+
+    def close(self) -> None:
+        """Flush, then (Parquet) merge the parts into one file and remove the part directory."""
+        if self.closed:
+            return
+        self.flush()
+        self.closed = True
+        if self.path is None:
+            return
+        if self.fmt == "jsonl":
+            assert self._jsonl is not None
+            self._jsonl.close()
+            return
+        tmp = self.path.with_name(self.path.name + ".merging")
+        with pq.ParquetWriter(tmp, self.schema, **_WRITE_OPTS) as writer:
+            for i in range(self._parts):
+                writer.write_table(pq.read_table(self._dir / f"part-{i:06d}.parquet", schema=self.schema))
+        shutil.rmtree(self._dir)
+        tmp.replace(self.path)
+
+    def to_table(self) -> pa.Table:
+        """All rows so far (in-memory mode): flushed chunks plus the buffer."""
+        if self.path is not None:
+            raise RuntimeError("to_table() is for in-memory recorders; read the files with read_trace()")
+        self.flush()
+        if not self._memory:
+            return self.schema.empty_table()
+        return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
+
+
+def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
+    rows = table.to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                r[k] = None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return rows
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper=_NULLABLE_INT.get)
+
+
+class TraceRecorder:
+    """Records events of a run with a global sequence number; see the module docstring for the files.
+
+    Args:
+        path: ``DIR/trace.parquet`` or ``DIR/trace.jsonl``; None keeps events in memory (tests).
+        run_id: stamped on every row.
+        fmt: ``"parquet"`` or ``"jsonl"``.
+        flush_every: rows buffered before a flush (one Parquet row group per flush).
+    """
+
+    def __init__(
+        self, path: Path | None, run_id: str, fmt: str = "parquet", flush_every: int = 65536
+    ) -> None:
+        self.run_id = run_id
+        self._sink = _Sink(path, TRACE_SCHEMA, flush_every, fmt)
+        self.seq = 0
+        self.last_t = -math.inf
+
+    def _check_t(self, t: float) -> None:
+        if t < self.last_t:
+            raise ClockError(f"event at t={t} is earlier than the last recorded t={self.last_t}")
+        self.last_t = t
+
+    def emit(
+        self,
+        t: float,
+        world: str,
+        kind: str,
+        entity_id: int | None = None,
+        src: str | None = None,
+        dst: str | None = None,
+        layer: int | None = None,
+        head: int | None = None,
+        pos: int | None = None,
+        value: float | None = None,
+        unit: str | None = None,
+        energy_J: float | None = None,
+        info_bits: float | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Record one event and return its `seq`."""
+        t = float(t)
+        if t < self.last_t:
+            self._check_t(t)
+        self.last_t = t
+        seq = self.seq
+        self.seq += 1
+        self._sink.add_row(
+            (
+                self.run_id,
+                world,
+                t,
+                seq,
+                kind,
+                entity_id,
+                src,
+                dst,
+                layer,
+                head,
+                pos,
+                value,
+                unit,
+                energy_J,
+                info_bits,
+                None if attrs is None else json.dumps(attrs, sort_keys=True, separators=(",", ":")),
+            )
+        )
+        return seq
+
+    def emit_many(self, t: float | np.ndarray, world: str, kind: str, n: int | None = None, **cols: Any) -> None:
+        """Record `n` events at once; each column is a scalar (broadcast) or an array of length `n`.
+
+        `t` may be an array (non-decreasing). `attrs`, if given, is one mapping shared by all rows or a
+        sequence of mappings. Unknown column names raise `ValueError`.
+        """
+        unknown = set(cols) - set(TRACE_SCHEMA.names[5:])
+        if unknown:
+            raise ValueError(f"unknown trace column(s) {sorted(unknown)}; allowed: {TRACE_SCHEMA.names[5:]}")
+        if n is None:
+            sizes = {len(v) for v in [t, *cols.values()] if isinstance(v, np.ndarray | list | tuple)}
+            if len(sizes) != 1:
+                raise ValueError(f"emit_many needs n= or array columns of one length (got lengths {sizes})")
+            n = sizes.pop()
+        if n == 0:
+            return
+        t_arr = np.broadcast_to(np.asarray(t, dtype=np.float64), (n,))
+        if t_arr[0] < self.last_t or (n > 1 and np.any(np.diff(t_arr) < 0)):
+            self._check_t(float(t_arr.min()))
+        self.last_t = float(t_arr[-1])
+        attrs = cols.pop("attrs", None)
+        if isinstance(attrs, Mapping):
+            attrs = [json.dumps(attrs, sort_keys=True, separators=(",", ":"))] * n
+        elif attrs is not None:
+            attrs = [None if a is None else json.dumps(a, sort_keys=True, separators=(",", ":")) for a in attrs]
+        arrays = []
+        for field in TRACE_SCHEMA:
+            name = field.name
+            if name == "run_id":
+                v: Any = self.run_id
+            elif name == "world":
+                v = world
+            elif name == "kind":
+                v = kind
+            elif name == "t":
+                arrays.append(pa.array(t_arr, type=pa.float64()))
+                continue
+            elif name == "seq":
+                arrays.append(pa.array(np.arange(self.seq, self.seq + n, dtype=np.int64)))
+                continue
+            elif name == "attrs":
+                v = attrs
+            else:
+                v = cols.get(name)
+            arrays.append(_broadcast(v, n, field.type))
+        self.seq += n
+        self._sink.add_table(pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA))
+
+    def flush(self) -> None:
+        """Write buffered events now."""
+        self._sink.flush()
+
+    def close(self) -> None:
+        """Flush and finalise the file (merge Parquet parts)."""
+        self._sink.close()
+
+    @property
+    def events(self) -> int:
+        """Number of events recorded so far."""
+        return self.seq
+
+    def to_table(self) -> pa.Table:
+        """All events so far as an Arrow table (in-memory recorders only)."""
+        return self._sink.to_table()
+
+    def to_frame(self) -> pd.DataFrame:
+        """All events so far as a DataFrame (in-memory recorders only)."""
+        return _to_frame(self.to_table())
+
+
+def _broadcast(v: Any, n: int, typ: pa.DataType) -> pa.Array:
+    if v is None:
+        return pa.nulls(n, type=typ)
+    if isinstance(v, np.ndarray | list | tuple):
+        if len(v) != n:
+            raise ValueError(f"column of length {len(v)} does not match n={n}")
+        return _column(v if not isinstance(v, tuple) else list(v), typ)
+    if pa.types.is_dictionary(typ):
+        return pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, dtype=np.int32)), pa.array([str(v)], type=pa.string())
+        )
+    return pa.array(np.full(n, v), type=typ)
+
+
+class MetricsRecorder:
+    """Records sampled metrics in long format (`METRICS_SCHEMA`) to ``metrics.parquet`` or memory."""
+
+    def __init__(self, path: Path | None, run_id: str, flush_every: int = 65536) -> None:
+        self.run_id = run_id
+        self._sink = _Sink(path, METRICS_SCHEMA, flush_every, "parquet")
+
+    def record(self, t: float, world: str, metric: str, value: float, unit: str = "") -> None:
+        """Record one sample of `metric` at time `t`."""
+        self._sink.add_row((self.run_id, world, float(t), metric, float(value), unit))
+
+    def record_many(self, t: float, world: str, samples: Mapping[str, tuple[float, str]]) -> None:
+        """Record several metrics sampled at the same time: ``{name: (value, unit)}``."""
+        t = float(t)
+        for metric, (value, unit) in samples.items():
+            self._sink.add_row((self.run_id, world, t, metric, float(value), unit))
+
+    def flush(self) -> None:
+        """Write buffered samples now."""
+        self._sink.flush()
+
+    def close(self) -> None:
+        """Flush and finalise ``metrics.parquet``."""
+        self._sink.close()
+
+    def to_frame(self) -> pd.DataFrame:
+        """All samples so far as a DataFrame (in-memory recorders only)."""
+        return _to_frame(self._sink.to_table())
+
+
+def trace_path(out_dir: Path) -> Path | None:
+    """The trace of a run directory: ``trace.parquet`` (file or, for an unfinished run, directory) or
+    ``trace.jsonl``; None if there is none."""
+    for name in ("trace.parquet", "trace.jsonl"):
+        p = Path(out_dir) / name
+        if p.exists():
+            return p
+    return None
+
+
+def _read_parquet_any(path: Path, schema: pa.Schema) -> pa.Table:
+    if path.is_dir():
+        parts = sorted(path.glob("part-*.parquet"))
+        tables = []
+        for p in parts:
+            try:
+                tables.append(pq.read_table(p, schema=schema))
+            except (OSError, pa.ArrowInvalid):
+                break  # a part torn by a kill mid-write ends the readable prefix
+        if not tables:
+            return schema.empty_table()
+        return pa.concat_tables(tables).unify_dictionaries()
+    return pq.read_table(path, schema=schema)
+
+
+def read_trace(out_dir: Path | str) -> pd.DataFrame:
+    """Read a run's trace (Parquet file, the part directory of an unfinished run, or JSONL) as a DataFrame.
+
+    Raises:
+        FileNotFoundError: if the directory holds no trace.
+    """
+    path = trace_path(Path(out_dir))
+    if path is None:
+        raise FileNotFoundError(f"no trace.parquet or trace.jsonl in {out_dir}")
+    if path.suffix == ".jsonl":
+        rows = []
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.endswith("\n"):
+                    break  # torn last line of a killed run
+                rows.append(json.loads(line))
+        for r in rows:
+            for k in ("value", "energy_J", "info_bits"):
+                if isinstance(r.get(k), str):
+                    r[k] = float(r[k])
+        table = pa.Table.from_pylist(rows, schema=TRACE_SCHEMA) if rows else TRACE_SCHEMA.empty_table()
+        return _to_frame(table)
+    return _to_frame(_read_parquet_any(path, TRACE_SCHEMA))
+
+
+def read_metrics(out_dir: Path | str) -> pd.DataFrame:
+    """Read a run's ``metrics.parquet`` (file, or part directory of an unfinished run) as a DataFrame."""
+    path = Path(out_dir) / "metrics.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"no metrics.parquet in {out_dir}")
+    return _to_frame(_read_parquet_any(path, METRICS_SCHEMA))
