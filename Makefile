@@ -17,7 +17,7 @@ FOUND := $(shell for p in python3.13 python3.12 python3; do \
 
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 DEMO_OUT ?= runs/demo
-DEMO_SCENARIO ?= side_by_side
+DEMO_SCENARIO ?= ehrenfest
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint bench clean venv

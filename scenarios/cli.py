@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from scenarios.guard import check_packages
 from scenarios.params import ParameterError, load_config, parse_set

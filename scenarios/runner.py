@@ -54,7 +54,9 @@ def prepare_out_dir(out_dir: Path, force: bool) -> None:
         raise ParameterError(f"--out {out_dir} is a file, not a directory")
     if is_complete(out_dir) and not force:
         previous = (read_summary(out_dir) or {}).get("scenario", "?")
-        raise ParameterError(f"--out {out_dir} already holds a complete run of {previous!r}; pass --force to replace it")
+        raise ParameterError(
+            f"--out {out_dir} already holds a complete run of {previous!r}; pass --force to replace it"
+        )
     for name in OUTPUT_NAMES:
         p = out_dir / name
         if p.is_dir():

@@ -75,7 +75,11 @@ class Run:
         return float(self.env.now)
 
     def every(self, dt: float, fn: Callable[[], Any], start: float = 0.0) -> simpy.Process:
-        """Call ``fn()`` at ``start``, ``start + dt``, ... for as long as the run goes."""
+        """Call ``fn()`` at ``start``, ``start + dt``, ... for as long as the run goes.
+
+        At each time, ``fn`` runs after the events already due then (a model step at the same instant, for
+        one), so a sample at time t sees everything stamped ≤ t: replaying the trace to t reproduces it.
+        """
         if not dt > 0:
             raise ValueError(f"dt(={dt}) must be > 0")
         if start < self.env.now:
@@ -86,6 +90,7 @@ class Run:
                 yield env.timeout(start - env.now)
             k = 0
             while True:
+                yield env.timeout(0)  # queue behind the events scheduled earlier for this same instant
                 fn()
                 k += 1
                 # multiply, do not accumulate: t_k = start + k*dt has no drift

@@ -216,9 +216,7 @@ class TraceRecorder:
         flush_every: rows buffered before a flush (one Parquet row group per flush).
     """
 
-    def __init__(
-        self, path: Path | None, run_id: str, fmt: str = "parquet", flush_every: int = 65536
-    ) -> None:
+    def __init__(self, path: Path | None, run_id: str, fmt: str = "parquet", flush_every: int = 65536) -> None:
         self.run_id = run_id
         self._sink = _Sink(path, TRACE_SCHEMA, flush_every, fmt)
         self.seq = 0
