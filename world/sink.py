@@ -1,0 +1,154 @@
+"""A buffered, streaming table writer: Parquet part files merged on close, JSONL lines, or memory.
+
+Key names: `Sink`, `WRITE_OPTS`.
+
+Rows arrive one at a time (tuples) or as Arrow tables; every `flush_every` rows they are written. In Parquet
+mode each flush writes one complete Parquet file into a directory named like the final file (so a killed run
+leaves a readable dataset); `close()` merges the parts, one at a time, into a single file with one row group
+per flush. The writer settings are fixed so that identical rows give identical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+WRITE_OPTS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "write_statistics": True,
+    "store_schema": True,
+}
+
+
+def column(values: list[Any] | np.ndarray, typ: pa.DataType) -> pa.Array:
+    """An Arrow array of type `typ` (dictionary-encoding strings when `typ` is a dictionary type)."""
+    if pa.types.is_dictionary(typ):
+        return pa.array(values, type=pa.string()).dictionary_encode().cast(typ)
+    return pa.array(values, type=typ)
+
+
+class Sink:
+    """Buffers rows of one schema and writes them as Parquet parts (or JSONL), or keeps them in memory."""
+
+    def __init__(self, path: Path | None, schema: pa.Schema, flush_every: int, fmt: str) -> None:
+        if flush_every < 1:
+            raise ValueError(f"flush_every(={flush_every}) must be >= 1")
+        if fmt not in ("parquet", "jsonl"):
+            raise ValueError(f"trace format {fmt!r} is not one of: parquet, jsonl")
+        self.path = path
+        self.schema = schema
+        self.flush_every = flush_every
+        self.fmt = fmt
+        self.names = schema.names
+        self._rows: list[tuple] = []
+        self._chunks: list[pa.Table] = []
+        self._pending = 0
+        self._parts = 0
+        self._memory: list[pa.Table] = []
+        self._jsonl = None
+        self.closed = False
+        self.rows_written = 0
+        if path is not None:
+            if fmt == "parquet":
+                self._dir = path
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+                path.mkdir(parents=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._jsonl = path.open("w", encoding="utf-8")
+
+    def add_row(self, row: tuple) -> None:
+        self._rows.append(row)
+        self._pending += 1
+        if self._pending >= self.flush_every:
+            self.flush()
+
+    def add_table(self, table: pa.Table) -> None:
+        self._seal_rows()
+        self._chunks.append(table)
+        self._pending += table.num_rows
+        if self._pending >= self.flush_every:
+            self.flush()
+
+    def _seal_rows(self) -> None:
+        if not self._rows:
+            return
+        cols = list(zip(*self._rows, strict=True))
+        arrays = [column(list(c), f.type) for c, f in zip(cols, self.schema, strict=True)]
+        self._chunks.append(pa.Table.from_arrays(arrays, schema=self.schema))
+        self._rows = []
+
+    def _take(self) -> pa.Table | None:
+        self._seal_rows()
+        if not self._chunks:
+            return None
+        table = pa.concat_tables(self._chunks).unify_dictionaries().combine_chunks()
+        self._chunks = []
+        self._pending = 0
+        return table
+
+    def flush(self) -> None:
+        """Write everything buffered: one Parquet part, a block of JSONL lines, or one in-memory chunk."""
+        table = self._take()
+        if table is None:
+            return
+        self.rows_written += table.num_rows
+        if self.path is None:
+            self._memory.append(table)
+        elif self.fmt == "parquet":
+            part = self._dir / f"part-{self._parts:06d}.parquet"
+            pq.write_table(table, part, **WRITE_OPTS)
+            self._parts += 1
+        else:
+            assert self._jsonl is not None
+            lines = [json.dumps(r, separators=(",", ":"), allow_nan=False) for r in _json_rows(table)]
+            self._jsonl.write("\n".join(lines) + "\n")
+            self._jsonl.flush()
+
+    def close(self) -> None:
+        """Flush, then (Parquet) merge the parts into one file and remove the part directory."""
+        if self.closed:
+            return
+        self.flush()
+        self.closed = True
+        if self.path is None:
+            return
+        if self.fmt == "jsonl":
+            assert self._jsonl is not None
+            self._jsonl.close()
+            return
+        tmp = self.path.with_name(self.path.name + ".merging")
+        with pq.ParquetWriter(tmp, self.schema, **WRITE_OPTS) as writer:
+            for i in range(self._parts):
+                writer.write_table(pq.read_table(self._dir / f"part-{i:06d}.parquet", schema=self.schema))
+        shutil.rmtree(self._dir)
+        tmp.replace(self.path)
+
+    def to_table(self) -> pa.Table:
+        """All rows so far (in-memory mode): flushed chunks plus the buffer."""
+        if self.path is not None:
+            raise RuntimeError("to_table() is for in-memory recorders; read the files with read_trace()")
+        self.flush()
+        if not self._memory:
+            return self.schema.empty_table()
+        return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
+
+
+def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
+    rows = table.to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                r[k] = None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return rows
