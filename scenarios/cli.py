@@ -4,7 +4,7 @@ Key names: `app`, `main`, `main_for`.
 
 Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
 [--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
-``gradient export-perfetto DIR``, ``gradient --version``.
+``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient --version``.
 
 Exit codes: 0 success; 1 the simulation failed; 2 bad input (unknown scenario, unknown or invalid parameter,
 unreadable config, occupied output directory, command-line usage). Bad input is reported as one line on
@@ -84,6 +84,7 @@ def run(
     config: Path | None = typer.Option(None, "--config", help="TOML file: scenario, seed, [params]."),
     trace_format: str = typer.Option("parquet", "--trace-format", help="parquet or jsonl."),
     force: bool = typer.Option(False, "--force", help="Replace a complete run already in --out."),
+    flush_every: int = typer.Option(65536, "--flush-every", help="Trace rows per flush (Parquet row group)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or result table."),
 ) -> None:
     """Run a scenario and write trace, metrics, summary (and report) into --out."""
@@ -126,6 +127,7 @@ def run(
             config=cfg.get("params"),
             trace_format=trace_format,
             force=force,
+            flush_every=flush_every,
             progress=report,
         )
     finally:
@@ -158,6 +160,34 @@ def export_perfetto(
     except FileNotFoundError as exc:
         raise ParameterError(str(exc)) from None
     out_console.print(f"wrote {path} ({n} trace events); open it at https://ui.perfetto.dev")
+
+
+@app.command("report")
+def report(run_dir: Path = typer.Argument(..., help="A run's output directory.")) -> None:
+    """Re-render report.md and figures/ from a run's outputs, without re-running it."""
+    from world.outputs import read_summary
+
+    if not run_dir.is_dir():
+        raise ParameterError(f"run directory {run_dir} does not exist")
+    summary = read_summary(run_dir)
+    if not summary or summary.get("complete") is not True:
+        raise IncompleteRunError(
+            f"the run in {run_dir} is incomplete (no summary.json with complete: true): it was interrupted or is "
+            "still running; its trace prefix can be read with world.trace.read_trace, but there is no report"
+        )
+    sc = get(summary["scenario"])
+    if sc.report is None:
+        raise ParameterError(f"scenario {sc.name!r} has no report; scenarios with one: {_with_report()}")
+    sc.report(run_dir, summary)
+    out_console.print(f"wrote {run_dir / 'report.md'}")
+
+
+def _with_report() -> str:
+    return ", ".join(n for n, s in all_scenarios().items() if s.report is not None) or "(none)"
+
+
+class IncompleteRunError(SimulationError):
+    """`gradient report` was pointed at a run that did not finish."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from analysis.report_ehrenfest import report_ehrenfest
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -28,6 +29,7 @@ from world.ehrenfest import UrnModel, mixing_entropy_nats
         "sample_every": Param(5, int, bounds=(1, 1_000_000), help="steps between metric samples"),
     },
     duration=lambda p: p["steps"] * p["dt"],
+    report=report_ehrenfest,
 )
 def run_ehrenfest(run: Run, *, n_balls: int, p_hop: float, steps: int, dt: float, sample_every: int) -> dict:
     """Relax the urn for `steps` steps and compare the imbalance's decay rate with the exact one."""

@@ -100,6 +100,8 @@ def execute(
         make_rng(seed)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
+    if not 1 <= flush_every <= 10_000_000:
+        raise ParameterError(f"--flush-every {flush_every} is not allowed: must be between 1 and 10000000")
     if trace_format not in ("parquet", "jsonl"):
         raise ParameterError(f"--trace-format {trace_format!r} is not allowed: must be parquet or jsonl")
     out = Path(out_dir)
