@@ -1,6 +1,6 @@
-"""Scenario parameters: declared types, defaults and bounds, and parsing of user input against them.
+"""Scenario parameters: resolving defaults, config files and ``--set`` overrides against declarations.
 
-Key names: `Param`, `ParameterError`, `resolve_params`, `load_config`.
+Key names: `Param`, `ParameterError` (both from `world.params`), `resolve_params`, `parse_set`, `load_config`.
 
 Values arrive as strings from ``--set key=value`` or as typed values from a TOML config file; both are
 checked against the same declaration, so a bound lives in exactly one place (the scenario's `Param`s).
@@ -9,121 +9,14 @@ Every failure is a `ParameterError` whose message is one line naming the key, th
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-MAX_LIST = 64
+from world.params import Param, ParameterError
 
-
-class ParameterError(ValueError):
-    """A parameter, scenario name or config file the user gave is not acceptable (CLI exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Param:
-    """One scenario parameter.
-
-    Args:
-        default: value used when the user gives none (a tuple when ``many``).
-        type: ``int``, ``float``, ``bool`` or ``str``.
-        bounds: inclusive ``(low, high)`` for numbers; either side may be None.
-        choices: allowed values for strings.
-        many: the value is a list of ``type`` (comma-separated on the command line, an array in TOML).
-        help: one line for ``gradient show``.
-    """
-
-    default: Any
-    type: type
-    bounds: tuple[float | None, float | None] | None = None
-    choices: tuple[Any, ...] | None = None
-    many: bool = False
-    help: str = ""
-
-    def __post_init__(self) -> None:
-        if self.type not in (int, float, bool, str):
-            raise TypeError(f"Param type {self.type!r} must be int, float, bool or str")
-
-    def allowed(self) -> str:
-        """What this parameter accepts, in words."""
-        kind = {int: "an integer", float: "a finite number", bool: "true or false", str: "a string"}[self.type]
-        if self.choices is not None:
-            kind = "one of " + ", ".join(map(str, self.choices))
-        elif self.bounds is not None:
-            lo, hi = self.bounds
-            if lo is not None and hi is not None:
-                kind += f" between {lo} and {hi}"
-            elif lo is not None:
-                kind += f" >= {lo}"
-            elif hi is not None:
-                kind += f" <= {hi}"
-        if self.many:
-            kind = f"a list (1 to {MAX_LIST} items) of {kind}"
-        return kind
-
-    def parse(self, key: str, raw: Any) -> Any:
-        """Convert and check a user value (a string from the CLI or a TOML value); raise `ParameterError`."""
-        if self.many:
-            items = raw.split(",") if isinstance(raw, str) else raw
-            if not isinstance(items, list | tuple) or not 1 <= len(items) <= MAX_LIST:
-                raise self._error(key, raw)
-            return tuple(self._one(key, v, raw) for v in items)
-        return self._one(key, raw, raw)
-
-    def _error(self, key: str, raw: Any) -> ParameterError:
-        return ParameterError(f"parameter {key}={_show(raw)} is not allowed: must be {self.allowed()}")
-
-    def _one(self, key: str, v: Any, raw: Any) -> Any:
-        if isinstance(v, str):
-            v = v.strip()
-        try:
-            value = self._convert(v)
-        except (TypeError, ValueError, OverflowError):
-            raise self._error(key, raw) from None
-        if self.type in (int, float):
-            if not math.isfinite(value):
-                raise self._error(key, raw)
-            lo, hi = self.bounds or (None, None)
-            if (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise self._error(key, raw)
-        if self.choices is not None and value not in self.choices:
-            raise self._error(key, raw)
-        return value
-
-    def _convert(self, v: Any) -> Any:
-        if self.type is bool:
-            if isinstance(v, bool):
-                return v
-            if isinstance(v, str) and v.lower() in _TRUE | _FALSE:
-                return v.lower() in _TRUE
-            raise ValueError(v)
-        if isinstance(v, bool):
-            raise TypeError(v)
-        if self.type is int:
-            if isinstance(v, float) and not v.is_integer():
-                raise ValueError(v)
-            if isinstance(v, str):
-                return int(v.replace("_", ""))
-            if isinstance(v, int | float):
-                return int(v)
-            raise TypeError(v)
-        if self.type is float:
-            if isinstance(v, str | int | float):
-                return float(v)
-            raise TypeError(v)
-        if not isinstance(v, str):
-            raise TypeError(v)
-        return v
-
-
-def _show(raw: Any) -> str:
-    text = repr(raw) if not isinstance(raw, str) else raw
-    return text if len(text) <= 60 else text[:57] + "..."
+__all__ = ["Param", "ParameterError", "load_config", "parse_set", "resolve_params"]
 
 
 def resolve_params(
