@@ -1,0 +1,144 @@
+"""The SimPy inference stream: token life cycles, queueing, the graph window, perturbations, determinism."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import simpy
+
+from world.attention_model import AttentionModel, ModelConfig
+from world.attention_world import AttentionWorld
+from world.clock import Run
+from world.markov import MarkovSource
+
+
+def _world(seed: int = 0, n_ctx: int = 8, L: int = 1, H: int = 2, **kw):
+    run = Run(seed)
+    source = MarkovSource.random(run.rng, V=5, order=1, alpha=0.5)
+    model = AttentionModel.init(ModelConfig(vocab=5, n_ctx=n_ctx, d_model=8, n_layers=L, n_heads=H), run.rng)
+    return run, AttentionWorld(run, model, source, **kw)
+
+
+def test_every_token_start_has_exactly_one_end() -> None:
+    """With queueing on the heads, every token_start id appears exactly once as a token_end, after its start."""
+    run, w = _world(layer_time=0.9, L=2)
+    w.start(30)
+    run.run_until(200)
+    tr = run.trace.to_frame()
+    starts = tr[tr.kind == "token_start"].set_index("entity_id").t
+    ends = tr[tr.kind == "token_end"].set_index("entity_id").t
+    assert sorted(starts.index) == sorted(ends.index) == list(range(30))
+    assert ends.index.is_unique and (ends.loc[starts.index] >= starts).all()
+
+
+def test_trace_log_with_a_busy_head() -> None:
+    """Tokens every 1.0 and one head busy 1.5 per token: starts, attends and ends follow the queue exactly."""
+    run, w = _world(H=1, layer_time=1.5)
+    w.start(3)
+    run.run_until(10)
+    tr = run.trace.to_frame()
+    log = [(round(t, 6), k, int(e)) for t, k, e in zip(tr.t, tr.kind.astype(str), tr.entity_id, strict=True)]
+    assert log == [
+        (0.0, "token_start", 0),
+        (0.0, "attend", 0),
+        (1.0, "token_start", 1),
+        (1.5, "token_end", 0),
+        (1.5, "attend", 1),
+        (2.0, "token_start", 2),
+        (3.0, "token_end", 1),
+        (3.0, "attend", 2),
+        (4.5, "token_end", 2),
+    ]
+    waits = [json.loads(a)["wait"] for a in tr[tr.kind == "token_end"]["attrs"]]
+    assert waits == [0.0, 0.5, 1.0]
+
+
+def test_same_seed_gives_identical_trace_frame() -> None:
+    """Two runs with the same seed (poisson arrivals, corruption) produce identical trace frames."""
+    frames = []
+    for _ in range(2):
+        run, w = _world(seed=11, arrival="poisson", layer_time=0.8)
+        w.corrupt_context(0.3)
+        w.start(25)
+        run.run_until(100)
+        frames.append(run.trace.to_frame())
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
+def test_simpy_stream_equals_plain_loop() -> None:
+    """The SimPy stream and the synchronous plain loop give the same surprisal and entropy for every token."""
+    out = []
+    for sync in (False, True):
+        run, w = _world(seed=5, L=2)
+        if sync:
+            w.process_now(40)
+        else:
+            w.start(40)
+            run.run_until(100)
+        out.append(np.array([(r[2], r[3]) for r in w.records]))
+    assert np.allclose(out[0], out[1], atol=1e-12)
+
+
+def test_graph_holds_only_the_current_window() -> None:
+    """After 2.5 windows the graph holds exactly the current half window's nodes and causal edges."""
+    n_ctx, L = 8, 2
+    run, w = _world(n_ctx=n_ctx, L=L)
+    w.start(20)
+    run.run_until(50)
+    current = list(range(16, 20))
+    assert sorted(w.graph.nodes) == sorted((layer, p) for layer in range(L + 1) for p in current)
+    assert w.graph.number_of_edges() == L * len(current) * (len(current) + 1) // 2
+    for node in w.graph.nodes:
+        if node[0] > 0:
+            weights = [d["weight"] for _, _, d in w.graph.in_edges(node, data=True)]
+            assert math.isclose(sum(weights), 1.0, abs_tol=1e-12)
+
+
+def test_energy_container_gates_tokens() -> None:
+    """Tokens that must get 1 unit each from an empty container wait until a refill, one per unit."""
+    run = Run(0)
+    energy = simpy.Container(run.env, capacity=10, init=0)
+    source = MarkovSource.random(run.rng, V=4, order=1, alpha=1.0)
+    model = AttentionModel.init(ModelConfig(vocab=4, n_ctx=8, d_model=8, n_heads=1), run.rng)
+    w = AttentionWorld(run, model, source, energy=energy, cost_per_token=1.0, layer_time=0.0)
+    w.start(5)
+
+    def refill(env):  # type: ignore[no-untyped-def]
+        yield env.timeout(10)
+        yield energy.put(3)
+
+    run.env.process(refill(run.env))
+    run.run_until(9)
+    assert w.tokens_done == 0 and w.tokens_started == 5
+    run.run_until(20)
+    assert w.tokens_done == 3 and energy.level == 0
+
+
+def test_ablating_every_head_equals_attention_free_prediction() -> None:
+    """With every head ablated the prediction depends only on the current token and position."""
+    run, w = _world(seed=3, H=2)
+    w.ablate_heads([(0, 0), (0, 1)])
+    w.process_now(8)
+    m = w.model
+    for rec in w.records:
+        pos = rec[0]
+        h = m.embed_one(
+            int(run.trace.to_frame().query("kind == 'token_start' and entity_id == @pos").value.iloc[0]),
+            pos % m.config.n_ctx,
+        )
+        q = np.exp(m.logits_one(h) - m.logits_one(h).max())
+        q /= q.sum()
+        assert math.isclose(rec[3], float(-(q * np.log(q)).sum()), rel_tol=1e-9)
+
+
+def test_perturbation_arguments_are_validated() -> None:
+    """Bad temperatures, corruption fractions and head indices raise ValueError naming the value."""
+    _, w = _world()
+    with pytest.raises(ValueError, match=r"temperature\(=0"):
+        w.set_temperature(0.0)
+    with pytest.raises(ValueError, match=r"p\(=1.5\)"):
+        w.corrupt_context(1.5)
+    with pytest.raises(ValueError, match="head"):
+        w.ablate_heads([(0, 7)])

@@ -1,0 +1,380 @@
+"""The attention world's inference side: a token stream through the model on the run's SimPy clock.
+
+Time unit ("model time"): one token slot = 1 unit. Tokens arrive one per ``token_interval`` (default 1 slot;
+``arrival="poisson"`` draws exponential gaps from the run's generator); each layer holds its head slots for
+``layer_time`` (default 0.5/L, so a lone token finishes within half a slot). Heads are ``simpy.Resource``\\ s,
+one per (layer, head), with ``head_capacity`` slots each: when tokens come faster than the heads serve them
+they queue, and the waits show in the trace (``attend`` is stamped when the slots are granted).
+
+Context window and graph: the stream is cut into windows of ``n_ctx`` tokens (the model's context). A token
+at window position 0 clears the KV cache layer by layer as it passes, so attention never crosses a window
+boundary. The networkx ``DiGraph`` ``graph`` grows by one token's edges at each ``attend``: nodes are
+``(layer, pos)`` with ``layer`` 0 = the input embedding and ``layer`` l+1 = the residual after attention layer
+l, ``pos`` = stream position; an edge ``(l, j) → (l+1, i)`` carries ``weight`` = head-mean attention of i on
+j and ``heads`` = the per-head weights (a tuple). Input nodes carry ``token`` (the symbol the model saw). When
+the first token of a new window completes, every node of the previous window leaves the graph, so the graph
+holds at most two windows and, between tokens, exactly the current one. It is never rebuilt.
+
+Trace (world ``"attention"``, ``src`` = the world's ``name``, ``entity_id`` = ``pos`` = stream position):
+``token_start`` (value = the input symbol), ``attend`` per (layer, head) (value = the row's attention entropy
+/ log n, None at window position 0), ``token_end`` (value = surprisal of the true next symbol, nats;
+``info_bits`` = log₂V − surprisal/ln 2, the bits saved against the uniform code; attrs = {entropy_nats, wait}).
+Metrics at each ``token_end`` (every ``metrics_every`` tokens): ``next_token_entropy_nats``,
+``surprisal_nats``, ``tokens_done``, ``inference_bits_saved`` (cumulative).
+
+Perturbations (take effect for tokens that arrive afterwards): `set_temperature` (attention and/or output
+softmax), `ablate_heads` / `restore_heads`, `corrupt_context` (a fraction p of input tokens replaced by
+uniform random symbols; the true next symbol is still scored), `set_model` (e.g. untrained or frozen weights).
+Coupling: an optional ``energy`` container from which every token must ``get(cost_per_token)`` first.
+
+Key names: `AttentionWorld` (``start``, ``counters``, ``summary``, ``records``, ``graph``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from itertools import repeat
+
+import networkx as nx
+import numpy as np
+import simpy
+
+from agents.token import Token
+from world.attention_model import AttentionModel
+from world.clock import Run
+from world.markov import MarkovSource
+
+__all__ = ["AttentionWorld"]
+
+WORLD = "attention"
+LN2 = math.log(2.0)
+
+
+class AttentionWorld:
+    """Token stream, head resources, KV cache and attention graph of one model on one source.
+
+    Args:
+        run: the run (clock, generator, recorders).
+        model: the attention model (read only; swap with `set_model`).
+        source: the Markov source of the stream.
+        name: ``src`` of this world's trace events (tell several streams apart).
+        head_capacity: slots per head resource (≥ 1).
+        token_interval: model time between arrivals (> 0).
+        layer_time: model time a token holds a layer's heads (≥ 0; default 0.5 / n_layers).
+        arrival: ``"regular"`` or ``"poisson"`` (exponential gaps with mean ``token_interval``).
+        temperature: attention softmax temperature (> 0).
+        out_temperature: output softmax temperature (> 0).
+        energy: optional container; every token must ``get(cost_per_token)`` before it is processed.
+        cost_per_token: amount taken from ``energy`` per token (≥ 0).
+        record_graph: keep the networkx graph (False skips it, e.g. for throughput comparisons).
+        metrics_every: metrics sample every this many completed tokens (≥ 1).
+    """
+
+    def __init__(
+        self,
+        run: Run,
+        model: AttentionModel,
+        source: MarkovSource,
+        *,
+        name: str = "attention",
+        head_capacity: int = 1,
+        token_interval: float = 1.0,
+        layer_time: float | None = None,
+        arrival: str = "regular",
+        temperature: float = 1.0,
+        out_temperature: float = 1.0,
+        energy: simpy.Container | None = None,
+        cost_per_token: float = 0.0,
+        record_graph: bool = True,
+        metrics_every: int = 1,
+    ) -> None:
+        if model.config.vocab != source.V:
+            raise ValueError(f"model vocab(={model.config.vocab}) must equal the source's V(={source.V})")
+        if not isinstance(head_capacity, int) or head_capacity < 1:
+            raise ValueError(f"head_capacity(={head_capacity!r}) must be an integer ≥ 1")
+        if not (math.isfinite(token_interval) and token_interval > 0):
+            raise ValueError(f"token_interval(={token_interval}) must be a finite number > 0")
+        layer_time = 0.5 / model.config.n_layers if layer_time is None else layer_time
+        if not (math.isfinite(layer_time) and layer_time >= 0):
+            raise ValueError(f"layer_time(={layer_time}) must be a finite number ≥ 0")
+        if arrival not in ("regular", "poisson"):
+            raise ValueError(f"arrival(={arrival!r}) must be one of: regular, poisson")
+        if not (math.isfinite(cost_per_token) and cost_per_token >= 0):
+            raise ValueError(f"cost_per_token(={cost_per_token}) must be a finite number ≥ 0")
+        if energy is not None and cost_per_token > energy.capacity:
+            raise ValueError(f"cost_per_token(={cost_per_token}) exceeds the energy capacity(={energy.capacity})")
+        if metrics_every < 1:
+            raise ValueError(f"metrics_every(={metrics_every}) must be ≥ 1")
+        self.run, self.env = run, run.env
+        self.source = source
+        self.name = name
+        self.head_capacity = head_capacity
+        self.token_interval = float(token_interval)
+        self.layer_time = float(layer_time)
+        self.arrival = arrival
+        self.energy = energy
+        self.cost_per_token = float(cost_per_token)
+        self.record_graph = record_graph
+        self.metrics_every = metrics_every
+        self.model = model
+        self.cache = model.new_cache()
+        L, H = model.config.n_layers, model.config.n_heads
+        self.heads = [[simpy.Resource(self.env, capacity=head_capacity) for _ in range(H)] for _ in range(L)]
+        self.temperature = 1.0
+        self.out_temperature = 1.0
+        self.set_temperature(temperature, out_temperature)
+        self.head_mask = np.ones((L, H))
+        self.corrupt_p = 0.0
+        self.graph: nx.DiGraph = nx.DiGraph()
+        self._window_nodes: dict[int, list[tuple[int, int]]] = {}
+        self._src_nodes: list[list[tuple[int, int]]] = [[] for _ in range(L)]  # (l, pos) of the window
+        self._history: np.ndarray | None = None  # last `order` symbols, the last one not yet emitted
+        self._next_pos = 0
+        self.tokens_started = 0
+        self.tokens_done = 0
+        self.bits_saved = 0.0
+        self._since = [0.0, 0.0, 0]  # entropy sum, surprisal sum, count since the last metrics sample
+        self.records: list[tuple[int, float, float, float, float, float, int]] = []
+        """Per completed token: (pos, t_end, surprisal, entropy, temperature, out_temperature, heads ablated)."""
+        self.in_flight = 0
+        self.energy_used = 0.0
+
+    # ------------------------------------------------------------------ perturbations
+    def set_temperature(self, temperature: float | None = None, out_temperature: float | None = None) -> None:
+        """Set the attention and/or the output softmax temperature (None leaves one unchanged)."""
+        for label, v in (("temperature", temperature), ("out_temperature", out_temperature)):
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise ValueError(f"{label}(={v}) must be a finite number > 0")
+        if temperature is not None:
+            self.temperature = float(temperature)
+        if out_temperature is not None:
+            self.out_temperature = float(out_temperature)
+
+    def ablate_heads(self, heads: Iterable[tuple[int, int]] | np.ndarray) -> None:
+        """Zero the output of the given heads: (layer, head) pairs, or an (L, H) multiplier array."""
+        L, H = self.head_mask.shape
+        if isinstance(heads, np.ndarray) and heads.ndim == 2:
+            if heads.shape != (L, H):
+                raise ValueError(f"head mask shape {heads.shape} must be (n_layers, n_heads) = {(L, H)}")
+            self.head_mask = heads.astype(np.float64).copy()
+            return
+        mask = self.head_mask.copy()
+        for layer, head in heads:
+            if not (0 <= layer < L and 0 <= head < H):
+                raise ValueError(f"head (layer={layer}, head={head}) is outside {L} layers × {H} heads")
+            mask[layer, head] = 0.0
+        self.head_mask = mask  # replaced, not mutated: tokens in flight keep the mask they arrived with
+
+    def restore_heads(self) -> None:
+        """Undo every ablation."""
+        self.head_mask = np.ones_like(self.head_mask)
+
+    def corrupt_context(self, p: float) -> None:
+        """Replace each arriving input token with probability ``p`` by a uniform random symbol (0 = off)."""
+        if not (0.0 <= p <= 1.0):
+            raise ValueError(f"p(={p}) must lie in [0, 1]")
+        self.corrupt_p = float(p)
+
+    def set_model(self, model: AttentionModel) -> None:
+        """Use other weights (same config) for tokens that arrive from now on."""
+        if model.config != self.model.config:
+            raise ValueError(f"model config {model.config} differs from the world's {self.model.config}")
+        self.model = model
+
+    # ------------------------------------------------------------------ the stream
+    def _symbols(self, n: int) -> np.ndarray:
+        """The next n + 1 stream symbols (the last is kept as look-ahead for the next call)."""
+        rng = self.run.rng
+        if self._history is None:
+            first = self.source.sample(rng, self.source.order)
+            new = self.source.extend(rng, first, n)
+            seq = np.concatenate([first[-1:], new])
+            hist = np.concatenate([first, new])
+        else:
+            new = self.source.extend(rng, self._history, n)
+            seq = np.concatenate([self._history[-1:], new])
+            hist = np.concatenate([self._history, new])
+        self._history = hist[-self.source.order :]
+        return seq
+
+    def start(self, n_tokens: int, at: float | None = None) -> simpy.Process:
+        """Schedule a stream of ``n_tokens`` tokens, the first arriving at ``at`` (default now).
+
+        Successive calls continue the same Markov chain and the same positions.
+
+        Returns:
+            The arrival process (it ends when the last token has arrived, not completed).
+        """
+        if not isinstance(n_tokens, int | np.integer) or n_tokens < 0:
+            raise ValueError(f"n_tokens(={n_tokens!r}) must be an integer ≥ 0")
+        at = float(self.env.now) if at is None else float(at)
+        if at < self.env.now:
+            raise ValueError(f"at(={at}) is before now (={self.env.now})")
+        return self.env.process(self._arrivals(int(n_tokens), at))
+
+    def _tokens(self, n: int):  # type: ignore[no-untyped-def]
+        """Create the next ``n`` tokens of the stream, one at a time (corruption is drawn here)."""
+        rng = self.run.rng
+        seq = self._symbols(n)
+        n_ctx = self.model.config.n_ctx
+        V = self.source.V
+        for i in range(n):
+            symbol = int(seq[i])
+            seen = symbol
+            if self.corrupt_p > 0 and rng.random() < self.corrupt_p:
+                seen = int(rng.integers(V))
+            pos = self._next_pos
+            self._next_pos += 1
+            yield Token(
+                self,
+                pos,
+                symbol,
+                seen,
+                int(seq[i + 1]),
+                pos % n_ctx,
+                self.temperature,
+                self.out_temperature,
+                self.head_mask,
+            )
+
+    def _arrivals(self, n: int, at: float):  # type: ignore[no-untyped-def]
+        env, rng = self.env, self.run.rng
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        for i, tok in enumerate(self._tokens(n)):
+            env.process(tok.life())
+            if i + 1 < n:
+                gap = self.token_interval if self.arrival == "regular" else rng.exponential(self.token_interval)
+                yield env.timeout(gap)
+
+    def process_now(self, n_tokens: int) -> None:
+        """Process ``n_tokens`` tokens synchronously at the current time, without SimPy processes.
+
+        The same model, cache, graph, trace and counters as `start`, with no queueing and no time passing:
+        the plain-loop reference for benchmarks and for checking the SimPy stream.
+        """
+        if not isinstance(n_tokens, int | np.integer) or n_tokens < 0:
+            raise ValueError(f"n_tokens(={n_tokens!r}) must be an integer ≥ 0")
+        if self.in_flight:
+            raise ValueError(f"{self.in_flight} tokens are still in flight; process_now needs an idle stream")
+        for tok in self._tokens(int(n_tokens)):
+            tok.run_sync()
+
+    # ------------------------------------------------------------------ callbacks from tokens
+    def on_token_start(self, tok: Token) -> None:
+        """Count and trace an arrival; add its input node to the graph."""
+        self.tokens_started += 1
+        self.in_flight += 1
+        self.run.trace.emit(
+            self.env.now,
+            WORLD,
+            "token_start",
+            entity_id=tok.id,
+            src=self.name,
+            pos=tok.id,
+            value=float(tok.input_symbol),
+        )
+        if self.energy is not None and self.cost_per_token > 0:
+            self.energy_used += self.cost_per_token
+        if self.record_graph:
+            node = (0, tok.id)
+            self.graph.add_node(node, token=tok.input_symbol)
+            self._window_nodes.setdefault(tok.id - tok.window_pos, []).append(node)
+
+    def on_attend(self, tok: Token, layer: int, A: np.ndarray) -> None:
+        """Trace one (layer, head) attention row per head and add the token's edges at this layer."""
+        n = A.shape[1]
+        t = self.env.now
+        emit = self.run.trace.emit
+        if n > 1:
+            ent = -(A * np.log(np.maximum(A, 1e-300))).sum(axis=1) * (1.0 / math.log(n))
+            values = ent.tolist()
+        else:
+            values = [None] * A.shape[0]
+        for head, value in enumerate(values):
+            emit(t, WORLD, "attend", entity_id=tok.id, src=self.name, layer=layer, head=head, pos=tok.id, value=value)
+        if not self.record_graph:
+            return
+        start = tok.id - tok.window_pos
+        dst = (layer + 1, tok.id)
+        if tok.window_pos == 0:
+            self._src_nodes[layer] = []
+        srcs = self._src_nodes[layer]
+        srcs.append((layer, tok.id))
+        mean = (A.sum(axis=0) * (1.0 / A.shape[0])).tolist()
+        data = [{"weight": w, "heads": hw} for w, hw in zip(mean, A.T.tolist(), strict=True)]
+        self.graph.add_edges_from(zip(srcs, repeat(dst), data, strict=False))
+        self._window_nodes[start].append(dst)
+
+    def on_token_end(self, tok: Token, entropy: float, surprisal: float) -> None:
+        """Count, trace and sample metrics for a completed token; retire the previous window's graph nodes."""
+        self.in_flight -= 1
+        self.tokens_done += 1
+        bits = (math.log(self.source.V) - surprisal) / LN2
+        self.bits_saved += bits
+        t = self.env.now
+        self.run.trace.emit(
+            t,
+            WORLD,
+            "token_end",
+            entity_id=tok.id,
+            src=self.name,
+            pos=tok.id,
+            value=surprisal,
+            unit="nats",
+            info_bits=bits,
+            attrs={"entropy_nats": entropy, "wait": tok.wait},
+        )
+        ablated = int((tok.head_mask == 0).sum())
+        self.records.append((tok.id, t, surprisal, entropy, tok.temperature, tok.out_temperature, ablated))
+        s = self._since
+        s[0] += entropy
+        s[1] += surprisal
+        s[2] += 1
+        if self.tokens_done % self.metrics_every == 0:
+            self.run.metrics.record_many(
+                t,
+                WORLD,
+                {
+                    "next_token_entropy_nats": (s[0] / s[2], "nats"),
+                    "surprisal_nats": (s[1] / s[2], "nats"),
+                    "tokens_done": (float(self.tokens_done), "tokens"),
+                    "inference_bits_saved": (self.bits_saved, "bits"),
+                },
+            )
+            self._since = [0.0, 0.0, 0]
+        if self.record_graph and tok.window_pos == 0:
+            old = self._window_nodes.pop(tok.id - self.model.config.n_ctx, None)
+            if old:
+                self.graph.remove_nodes_from(old)
+
+    # ------------------------------------------------------------------ results
+    def counters(self) -> dict[str, float]:
+        """Cumulative counters of this stream (rebuildable from the trace: `analysis.attention_replay`)."""
+        return {
+            "tokens_started": self.tokens_started,
+            "tokens_done": self.tokens_done,
+            "inference_bits_saved": self.bits_saved,
+        }
+
+    def summary(self, since: int = 0, until: int | None = None) -> dict[str, float]:
+        """Means over completed tokens ``records[since:until]``: cross-entropy, entropy, bits saved."""
+        recs = self.records[since:until]
+        if not recs:
+            return {
+                "tokens": 0,
+                "cross_entropy_nats": math.nan,
+                "next_token_entropy_nats": math.nan,
+                "bits_saved_per_token": math.nan,
+            }
+        arr = np.array([(r[2], r[3]) for r in recs])
+        ce = float(arr[:, 0].mean())
+        return {
+            "tokens": len(recs),
+            "cross_entropy_nats": ce,
+            "cross_entropy_se_nats": float(arr[:, 0].std(ddof=1) / math.sqrt(len(recs))) if len(recs) > 1 else 0.0,
+            "next_token_entropy_nats": float(arr[:, 1].mean()),
+            "bits_saved_per_token": (math.log(self.source.V) - ce) / LN2,
+            "excess_nats": ce - self.source.entropy_rate_nats,
+        }
