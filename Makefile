@@ -3,6 +3,11 @@
 # content of setup.cfg + pyproject.toml, then runs.
 
 SHELL := /bin/bash
+# One BLAS thread: the models are small and the machine has 2 cores; two BLAS threads per process make the
+# small matrix products 3-5x slower under load, and pytest already runs 2 workers.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 VENV := .venv
 VPY := $(VENV)/bin/python
 

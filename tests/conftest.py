@@ -5,10 +5,14 @@ reproducible). ``CI=true`` selects ``ci``; ``HYPOTHESIS_PROFILE`` overrides.
 """
 
 import os
-from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, settings
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads: small matrices, 2 cores, 2 pytest workers
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("dev", max_examples=10, deadline=None)
 settings.register_profile(
