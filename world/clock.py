@@ -1,6 +1,6 @@
 """One clock per run: the SimPy environment, the run's single random generator, and its recorders.
 
-Key names: `Run`, `make_rng`.
+Key names: `Run` (`drive`, `every`, `run_until`, `replica`, `close`), `make_rng`.
 
 A `Run` owns exactly one `simpy.Environment` (the master clock: the membrane world's time unit is the
 second; the attention world counts model time, see its docs), exactly one `numpy.random.Generator` built from
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from world.trace import MetricsRecorder, TraceRecorder
+from world.trace import MetricsRecorder, NullMetricsRecorder, NullTraceRecorder, TraceRecorder
 
 
 class _Steppable(Protocol):
@@ -135,6 +135,18 @@ class Run:
                 self.progress(float(self.env.now), t)
         while self.env.peek() <= t:
             self.env.step()
+
+    def replica(self, label: str) -> Run:
+        """A view of this run for a replicate world: the same clock and the same generator, but recorders that
+        store nothing, so replicate worlds (extra seeds of a comparison) run on one clock without mixing their
+        events into the run's trace. Their numbers reach ``summary.json`` through the scenario's results."""
+        view = Run.__new__(Run)
+        view.seed, view.rng, view.env, view.out_dir = self.seed, self.rng, self.env, None
+        view.run_id = f"{self.run_id}/{label}"
+        view.trace = NullTraceRecorder(view.run_id)
+        view.metrics = NullMetricsRecorder(view.run_id)
+        view.progress, view._progress_chunks = None, self._progress_chunks
+        return view
 
     def close(self) -> None:
         """Flush and finalise the trace and metrics files."""

@@ -312,3 +312,40 @@ def read_metrics(out_dir: Path | str) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"no metrics.parquet in {out_dir}")
     return _to_frame(read_parquet_prefix(path, METRICS_SCHEMA))
+
+
+class NullTraceRecorder(TraceRecorder):
+    """A trace recorder that keeps the clock check and the sequence count but stores nothing (replicas)."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(None, run_id)
+
+    def emit(self, t: float, world: str, kind: str, *args: Any, **kwargs: Any) -> int:  # type: ignore[override]
+        """Count the event and check its time; store nothing."""
+        t = float(t)
+        if t < self.last_t:
+            self._check_t(t)
+        self.last_t = t
+        self.seq += 1
+        return self.seq - 1
+
+    def emit_many(self, t: float | np.ndarray, world: str, kind: str, n: int | None = None, **cols: Any) -> None:
+        """Count the events; store nothing."""
+        if n is None:
+            sizes = {len(v) for v in [t, *cols.values()] if isinstance(v, np.ndarray | list | tuple)}
+            n = sizes.pop() if sizes else 1
+        self.seq += n
+        self.last_t = max(self.last_t, float(np.max(t)) if n else self.last_t)
+
+
+class NullMetricsRecorder(MetricsRecorder):
+    """A metrics recorder that stores nothing (replicas)."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(None, run_id)
+
+    def record(self, t: float, world: str, metric: str, value: float, unit: str = "") -> None:
+        """Store nothing."""
+
+    def record_many(self, t: float, world: str, samples: Mapping[str, tuple[float, str]]) -> None:
+        """Store nothing."""

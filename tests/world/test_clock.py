@@ -83,3 +83,15 @@ def test_bad_seed_is_rejected(seed: object) -> None:
     """A seed that is not a non-negative integer is a ValueError naming it."""
     with pytest.raises(ValueError, match="seed"):
         make_rng(seed)  # type: ignore[arg-type]
+
+
+def test_replica_shares_clock_and_generator_but_records_nothing() -> None:
+    """A replica advances with its run and draws from the same generator, and its events are not stored."""
+    run = Run(0)
+    rep = run.replica("r1")
+    assert rep.env is run.env and rep.rng is run.rng
+    rep.trace.emit(1.0, "membrane", "pump")
+    rep.metrics.record(1.0, "membrane", "pmf_mV", 1.0, "mV")
+    run.trace.emit(1.0, "membrane", "pump")
+    assert len(run.trace.to_frame()) == 1 and rep.trace.events == 1
+    assert run.metrics.to_frame().empty
