@@ -1,0 +1,159 @@
+"""Electron carriers: the ubiquinone pool in the membrane and cytochrome c on the P side, plus substrate supply.
+
+Key names: `Quinone`, `CytochromeC`, `QuinonePool`, `CytochromePool`, `SubstrateSupply`.
+
+Carriers are Mesa agents whose position and redox state live in small numpy arrays of their pool (structure
+of arrays, like protons): quinones walk along the membrane row (1-D, periodic), cytochrome c walks in the P
+band. A complex reacts with the nearest carrier in the right state (ties by index), so which molecule carries
+an electron is tracked, while the carriers' redox potential (Nernst) uses the pool's counts. A reduced quinone
+(QH₂) holds the indices of the two proton equivalents it carries (lattice compartment ``BOUND``).
+
+NADH/NAD⁺ and succinate/fumarate are matrix pools of counts in the world; `SubstrateSupply` reduces them
+(dehydrogenases of the citric-acid cycle) at a set rate — an irreversible source outside the chain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from world.membrane_geometry import N_SIDE
+
+if TYPE_CHECKING:
+    from world.membrane import MembraneWorld
+
+_STEP = np.array([1, -1, 0], dtype=np.int32)
+
+
+class QuinonePool:
+    """Positions (membrane columns) and states of the ubiquinone molecules; all start oxidised (Q)."""
+
+    def __init__(self, n: int, width: int, rng: np.random.Generator) -> None:
+        self.width = width
+        self.rng = rng
+        self.x = rng.integers(0, width, size=n, dtype=np.int32)
+        self.red = np.zeros(n, dtype=bool)
+        self.h = np.full((n, 2), -1, dtype=np.int64)
+
+    def diffuse(self) -> None:
+        """One periodic ±1 / stay step along the membrane for every quinone."""
+        if self.x.size:
+            self.x = (self.x + _STEP[self.rng.integers(0, 3, size=self.x.size)]) % self.width
+
+    def nearest(self, x0: int, reduced: bool) -> int:
+        """Index of the nearest quinone in the given state (−1 if none)."""
+        cand = np.flatnonzero(self.red == reduced)
+        if cand.size == 0:
+            return -1
+        dx = np.abs(self.x[cand] - x0)
+        return int(cand[np.argmin(np.minimum(dx, self.width - dx))])
+
+    @property
+    def n_red(self) -> int:
+        """Number of QH₂."""
+        return int(self.red.sum())
+
+
+class CytochromePool:
+    """Positions (P band) and redox states of cytochrome c; all start oxidised (c³⁺)."""
+
+    def __init__(self, n: int, width: int, y_lo: int, y_hi: int, rng: np.random.Generator) -> None:
+        self.width = width
+        self.y_lo = y_lo
+        self.y_hi = y_hi
+        self.rng = rng
+        self.x = rng.integers(0, width, size=n, dtype=np.int32)
+        self.y = rng.integers(y_lo, y_hi + 1, size=n, dtype=np.int32)
+        self.red = np.zeros(n, dtype=bool)
+
+    def diffuse(self) -> None:
+        """One lattice step in the P band (periodic in x, reflecting in y)."""
+        if not self.x.size:
+            return
+        d = self.rng.integers(0, 5, size=self.x.size)
+        self.x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
+        y = self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d]
+        self.y = np.clip(y, self.y_lo, self.y_hi)
+
+    def nearest(self, x0: int, reduced: bool, k: int) -> np.ndarray | None:
+        """Indices of the `k` cytochromes in the given state nearest the membrane at column `x0`."""
+        cand = np.flatnonzero(self.red == reduced)
+        if cand.size < k:
+            return None
+        dx = np.abs(self.x[cand] - x0)
+        dist = np.minimum(dx, self.width - dx) + (self.y[cand] - self.y_lo)
+        return cand[np.argsort(dist, kind="stable")[:k]]
+
+    @property
+    def n_red(self) -> int:
+        """Number of reduced cytochrome c (c²⁺)."""
+        return int(self.red.sum())
+
+
+class Quinone(mesa.Agent):
+    """Handle of one ubiquinone molecule (state and position in `world.quinones`)."""
+
+    def __init__(self, model: MembraneWorld, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def reduced(self) -> bool:
+        """True for QH₂."""
+        return bool(self.model.quinones.red[self.index])
+
+    @property
+    def x(self) -> int:
+        """Membrane column."""
+        return int(self.model.quinones.x[self.index])
+
+
+class CytochromeC(mesa.Agent):
+    """Handle of one cytochrome c molecule (state and position in `world.cytc`)."""
+
+    def __init__(self, model: MembraneWorld, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def reduced(self) -> bool:
+        """True for c²⁺."""
+        return bool(self.model.cytc.red[self.index])
+
+
+class SubstrateSupply(mesa.Agent):
+    """Citric-acid-cycle dehydrogenases: NAD⁺ → NADH (+ H⁺ into the matrix) and fumarate → succinate.
+
+    The rate is ``supply · S_ox / (S_ox + K)`` with ``K = supply_km_fraction · pool total``: supply slows as
+    the pool becomes fully reduced. Events per step are Poisson. Trace: ``nadh_supplied`` /
+    ``succinate_supplied`` (value = molecules) and one ``h_produced`` row per proton released with NADH.
+    """
+
+    def step_supply(self, world: MembraneWorld) -> None:
+        """Reduce substrate for one step of length ``world.dt``."""
+        p = world.params
+        pool = world.pool
+        rng = world.rng
+        if world.nadh_supply > 0 and pool["nad"] > 0:
+            km = max(1.0, p.supply_km_fraction * p.nad_total)
+            v = world.nadh_supply * pool["nad"] / (pool["nad"] + km)
+            k = min(int(rng.poisson(v * world.dt)), pool["nad"])
+            if k:
+                pool["nad"] -= k
+                pool["nadh"] += k
+                world.counters["nadh_supplied"] += k
+                world.emit("nadh_supplied", value=float(k), unit="molecule")
+                xs = rng.integers(0, p.width, size=k)
+                for x0 in xs.tolist():
+                    world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
+        if world.succinate_supply > 0 and pool["fum"] > 0:
+            km = max(1.0, p.supply_km_fraction * p.succ_total)
+            v = world.succinate_supply * pool["fum"] / (pool["fum"] + km)
+            k = min(int(rng.poisson(v * world.dt)), pool["fum"])
+            if k:
+                pool["fum"] -= k
+                pool["succ"] += k
+                world.counters["succinate_supplied"] += k
+                world.emit("succinate_supplied", value=float(k), unit="molecule")

@@ -1,0 +1,100 @@
+"""ATP synthase: an Fo c-ring rotor of n subunits coupled to three catalytic sites, reversible.
+
+Key names: `ATPSynthase`, `atp_at_step`.
+
+The elementary move is one c-subunit step (360/n degrees): one proton P → N (one charge). The rotor position
+``s ∈ {0 … n−1}`` counts subunits; the γ shaft meets a catalytic β site every 120°, so the step s → s+1 makes
+one ATP in the matrix exactly when ``⌊3(s+1)/n⌋ > ⌊3s/n⌋`` — three ATP and n protons per full turn for
+any n (for n = 8 the ATP come after 3, 3 and 2 protons). Backward steps pass a proton N → P and, at the same
+boundaries, hydrolyse ATP: the motor pumps when ATP's free energy exceeds (n/3)·F·Δp.
+
+Rates (`world.thermo.fermi_rates`, k_max = `k_rotor` steps/s): the elastic γ shaft spreads the chemical work
+over the steps, so each step's rate uses ``ΔG_step = ΔG(1 H⁺ across) + (3/n)·ΔG_ATP``. Over any full turn the
+product of k₊/k₋ is exactly ``exp(−(n·ΔG_H⁺ + 3·ΔG_ATP)/kT)``: net synthesis stops where
+(n/3)·F·Δp = ΔG_ATP and reverses beyond. The heat of each step is recorded with the step's actual free-energy
+change (ATP appears on boundary steps), so it fluctuates in sign step by step but not over a turn.
+
+Trace: ``rotor_step`` per proton (entity = proton id, value ±1, energy_J = heat, pos = column) and
+``atp_made`` / ``atp_hydrolysed`` (entity = synthase id, value 1) on boundary steps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.complexes import Change, MembraneSite
+from world.constants import ATP_PER_TURN
+from world.membrane_geometry import N_SIDE, P_SIDE
+
+if TYPE_CHECKING:
+    from world.membrane import MembraneWorld
+
+_SYNTH = (("atp_m", 1), ("adp_m", -1), ("pi_m", -1))
+
+
+def atp_at_step(s: int, n: int) -> bool:
+    """True if the forward step from rotor position `s` (of `n`) crosses a 120° boundary (makes one ATP)."""
+    return (ATP_PER_TURN * (s + 1)) // n > (ATP_PER_TURN * s) // n
+
+
+class ATPSynthase(MembraneSite):
+    """FoF1 ATP synthase with a c-ring of `world.params.c_ring` subunits; blocked by oligomycin.
+
+    Attributes:
+        position: rotor position in c-subunits (0 … n−1).
+        steps: net c-subunit steps made (forward − backward); ``steps / n`` full turns.
+        atp: net ATP made by this synthase; always ``floor(3·steps / n)``.
+    """
+
+    k_param = "k_rotor"
+    inhibitor = "oligomycin"
+    number = 5
+
+    def __init__(self, model: MembraneWorld, x: int) -> None:
+        super().__init__(model, x)
+        self.position = 0
+        self.steps = 0
+        self.atp = 0
+
+    @classmethod
+    def forward_change(cls, world: MembraneWorld) -> Change:
+        """One proton P → N (−1 charge); ATP on boundary steps only (see `fire`)."""
+        return -1, 1, -1, (), 0
+
+    @classmethod
+    def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
+        """ΔG of one proton across plus 3/n of the ATP made (forward) or hydrolysed (backward)."""
+        src = P_SIDE if direction > 0 else N_SIDE
+        if world.lattice.counts[src] < 1:
+            return None
+        chem = tuple((m, direction * d) for m, d in _SYNTH)
+        if not world.possible(0, 0, chem):
+            return None
+        n = world.params.c_ring
+        h = sum(world.event_dG(-direction, direction, -direction, (), 0))
+        return h + ATP_PER_TURN / n * sum(world.event_dG(0, 0, 0, chem, 0))
+
+    def fire(self, world: MembraneWorld, direction: int) -> bool:
+        """One c-subunit step forward (+1, synthesis) or backward (−1, hydrolysis)."""
+        n = world.params.c_ring
+        s_from = self.position if direction > 0 else (self.position - 1) % n
+        boundary = atp_at_step(s_from, n)
+        chem = tuple((m, direction * d) for m, d in _SYNTH) if boundary else ()
+        src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
+        if world.lattice.counts[src] < 1 or not world.possible(0, 0, chem):
+            return False
+        parts = world.event_dG(-direction, direction, -direction, chem, 0)
+        heat = world.account(parts)
+        world.transfer(src, dst, self.x, 1, "rotor_step", None, float(direction), energy_J=heat)
+        world.charge -= direction
+        for m, d in chem:
+            world.pool[m] += d
+        self.position = (self.position + direction) % n
+        self.steps += direction
+        world.counters["rotor_steps"] += direction
+        if boundary:
+            self.atp += direction
+            world.counters["atp_made"] += direction
+            kind = "atp_made" if direction > 0 else "atp_hydrolysed"
+            world.emit(kind, entity_id=self.unique_id, pos=self.x, value=1.0, unit="ATP")
+        return True

@@ -1,0 +1,102 @@
+"""Scenario `mito_stress_test`: the Seahorse XF Cell Mito Stress Test on the membrane world.
+
+Basal respiration with a steady ATP demand, then oligomycin (synthase blocked), then FCCP (uncoupler), then
+rotenone + antimycin A. OCR and Δψ are averaged over a window at the end of each phase; the six derived
+numbers follow the Seahorse definitions: basal, ATP-linked (basal − oligomycin), proton leak
+(oligomycin − non-mitochondrial), maximal (FCCP − non-mitochondrial), spare capacity (maximal − basal) and
+non-mitochondrial (after rotenone + antimycin A). The model has no oxidases outside the chain, so its
+non-mitochondrial OCR is what the inhibited chain still does (≈ 0).
+"""
+
+from __future__ import annotations
+
+from scenarios.params import Param
+from scenarios.registry import scenario
+from world.clock import Run
+from world.membrane import MembraneWorld
+from world.membrane_protocol import Protocol
+
+
+@scenario(
+    name="mito_stress_test",
+    description="Membrane: Seahorse sequence basal -> oligomycin -> FCCP -> rotenone+antimycin A; six OCR numbers.",
+    params={
+        "atp_demand": Param(300.0, float, bounds=(0, 1e5), help="basal ATP demand (ATP/s)"),
+        "fccp_uM": Param(2.0, float, bounds=(0, 100), help="FCCP (uncoupler) added (µM)"),
+        "phase": Param(1.2, float, bounds=(0.3, 1e4), help="length of each injection phase (s)"),
+        "warmup": Param(2.5, float, bounds=(0.5, 1e4), help="time before the basal window ends (s)"),
+        "window": Param(0.8, float, bounds=(0.05, 1e4), help="measurement window at the end of each phase (s)"),
+        "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
+        "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+    },
+    duration=lambda p: p["warmup"] + 3 * p["phase"],
+)
+def run_mito_stress_test(
+    run: Run,
+    *,
+    atp_demand: float,
+    fccp_uM: float,
+    phase: float,
+    warmup: float,
+    window: float,
+    dt: float,
+    sample_dt: float,
+) -> dict:
+    """Inject oligomycin, FCCP and rotenone + antimycin A in turn; derive the six Seahorse numbers."""
+    if not window < min(phase, warmup):
+        raise ValueError(f"window(={window}) must be shorter than phase(={phase}) and warmup(={warmup})")
+    world = MembraneWorld(run, dt=dt, atp_demand=atp_demand)
+    proto = Protocol(run, world, sample_dt)
+    t_oligo, t_fccp, t_rot = warmup, warmup + phase, warmup + 2 * phase
+    t_end = warmup + 3 * phase
+    basal = proto.measure(t_oligo - window, t_oligo)
+    proto.at(t_oligo, world.add_inhibitor, "oligomycin")
+    oligo = proto.measure(t_fccp - window, t_fccp)
+    proto.at(t_fccp, world.add_uncoupler, fccp_uM)
+    fccp = proto.measure(t_rot - window, t_rot)
+    proto.at(t_rot, world.add_inhibitor, "rotenone")
+    proto.at(t_rot, world.add_inhibitor, "antimycin_a")
+    rot_aa = proto.measure(t_end - window, t_end)
+    run.run_until(t_end)
+    non_mito = rot_aa["ocr"]
+    maximal = fccp["ocr"] - non_mito
+    ocr = {
+        "basal": basal["ocr"] - non_mito,
+        "atp_linked": basal["ocr"] - oligo["ocr"],
+        "proton_leak": oligo["ocr"] - non_mito,
+        "maximal": maximal,
+        "spare_capacity": maximal - (basal["ocr"] - non_mito),
+        "non_mitochondrial": non_mito,
+    }
+    return {
+        **{f"ocr_{k}": v for k, v in ocr.items()},
+        "ocr": ocr,
+        "ocr_raw": {
+            "basal": basal["ocr"],
+            "oligomycin": oligo["ocr"],
+            "fccp": fccp["ocr"],
+            "rotenone_antimycin": rot_aa["ocr"],
+        },
+        "delta_psi_mV": {
+            "basal": basal["delta_psi_mV"],
+            "oligomycin": oligo["delta_psi_mV"],
+            "fccp": fccp["delta_psi_mV"],
+            "rotenone_antimycin": rot_aa["delta_psi_mV"],
+        },
+        "pmf_mV": {
+            "basal": basal["pmf_mV"],
+            "oligomycin": oligo["pmf_mV"],
+            "fccp": fccp["pmf_mV"],
+            "rotenone_antimycin": rot_aa["pmf_mV"],
+        },
+        "atp_rate": {"basal": basal["atp_rate"], "oligomycin": oligo["atp_rate"], "fccp": fccp["atp_rate"]},
+        "leak_share_of_basal": (oligo["ocr"] - non_mito) / (basal["ocr"] - non_mito)
+        if basal["ocr"] > non_mito
+        else None,
+    }
+
+
+if __name__ == "__main__":
+    from scenarios.cli import main_for
+
+    main_for("mito_stress_test")

@@ -1,0 +1,102 @@
+"""The membrane scenarios end to end: literature ranges and the emergent responses they show."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.membrane_replay import replay_membrane_counters
+from scenarios.runner import execute
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rc(tmp_path_factory) -> dict:
+    """respiratory_control at its defaults (seed 0), with its output directory."""
+    out = tmp_path_factory.mktemp("rc")
+    summary = execute("respiratory_control", out, seed=0)
+    summary["_out"] = out
+    return summary
+
+
+def test_respiratory_control_potentials_are_in_literature_ranges(rc: dict) -> None:
+    """Respiring, Δψ is 150–200 mV in both states and ΔpH is less than half of Δp."""
+    r = rc["results"]
+    for state in ("state4", "state3", "state4_after"):
+        assert 150 <= r[state]["delta_psi_mV"] <= 200
+        ph_part = -61.54 * r[state]["delta_pH"]
+        assert 0 < ph_part < 0.5 * r[state]["pmf_mV"]
+
+
+def test_adp_pulse_speeds_respiration_and_lowers_pmf(rc: dict) -> None:
+    """State 3 has lower Δp and higher OCR than state 4 (RCR > 1), and state 4 returns after the pulse."""
+    r = rc["results"]
+    assert r["rcr"] > 1
+    assert r["state3"]["pmf_mV"] < r["state4"]["pmf_mV"] - 5
+    assert r["state4_after"]["ocr"] < 0.5 * r["state3"]["ocr"]
+
+
+def test_p_o_is_below_the_mechanistic_maximum_and_near_2_5(rc: dict) -> None:
+    """P/O for NADH lies below 10/(n/3 + 1) and within 2.0–2.7 (measured ≈ 2.5, Hinkle 2005)."""
+    r = rc["results"]
+    assert r["p_o"] < r["p_o_mechanistic_max"]
+    assert 2.0 <= r["p_o"] <= 2.7
+
+
+def test_scenario_trace_replays_to_the_final_metrics(rc: dict) -> None:
+    """Counters rebuilt from trace.parquet equal the last sampled metrics of the scenario."""
+    trace = pd.read_parquet(rc["_out"] / "trace.parquet")
+    metrics = pd.read_parquet(rc["_out"] / "metrics.parquet")
+    t_last = float(metrics.t.max())
+    last = metrics[metrics.t == t_last].set_index("metric").value
+    replay = replay_membrane_counters(trace, until=t_last)
+    for name in ("h_pumped", "charges_moved", "electrons_to_o2", "atp_made", "rotor_turns"):
+        assert last[name] == pytest.approx(replay[name], abs=1e-9)
+    assert last["heat_J"] == pytest.approx(replay["heat_J"], rel=1e-9)
+
+
+def test_mito_stress_test_orders_the_seahorse_numbers(tmp_path) -> None:
+    """Maximal > basal > oligomycin OCR > non-mitochondrial ≈ 0; FCCP collapses Δψ, oligomycin raises it."""
+    r = execute("mito_stress_test", tmp_path, seed=1, overrides={"phase": 1.0, "warmup": 2.0, "window": 0.6})["results"]
+    ocr, psi = r["ocr"], r["delta_psi_mV"]
+    assert ocr["maximal"] > ocr["basal"] > ocr["proton_leak"] > ocr["non_mitochondrial"]
+    assert ocr["atp_linked"] > 0 and ocr["spare_capacity"] > 0
+    assert ocr["non_mitochondrial"] < 2
+    assert psi["oligomycin"] > psi["basal"] > psi["fccp"] + 40
+
+
+def test_c_ring_sets_protons_per_atp_and_p_o(tmp_path) -> None:
+    """Rotor H+/ATP is n/3 (within 3%) for n = 8, 10, 14 and P/O falls as n grows."""
+    r = execute("c_ring", tmp_path, seed=2, overrides={"warmup": 0.8, "window": 1.0})["results"]
+    for n in (8, 10, 14):
+        assert r[f"c{n}"]["h_per_atp_rotor"] == pytest.approx(n / 3, rel=0.03)
+    assert r["c8"]["p_o"] > r["c10"]["p_o"] > r["c14"]["p_o"]
+
+
+def test_inhibitors_act_on_their_targets(tmp_path) -> None:
+    """Rotenone stops NADH- but not succinate-linked OCR; antimycin A and cyanide stop both; oligomycin
+    stops ATP synthesis and raises Δψ."""
+    r = execute("inhibitors", tmp_path, seed=3, overrides={"warmup": 0.8, "after": 0.6, "window": 0.3})["results"]
+    assert r["nadh"]["rotenone"]["ocr_after"] < 0.1 * r["nadh"]["rotenone"]["ocr_before"]
+    assert r["succinate"]["rotenone"]["ocr_after"] > 0.5 * r["succinate"]["rotenone"]["ocr_before"]
+    for substrate in ("nadh", "succinate"):
+        for blocker in ("antimycin_a", "cyanide"):
+            assert r[substrate][blocker]["ocr_after"] < 0.1 * r[substrate][blocker]["ocr_before"]
+        oligo = r[substrate]["oligomycin"]
+        assert oligo["atp_rate_after"] == 0
+        assert oligo["delta_psi_after_mV"] > oligo["delta_psi_before_mV"]
+
+
+def test_demand_titration_shows_respiratory_control(tmp_path) -> None:
+    """As ATP demand rises OCR rises and Δψ falls."""
+    r = execute(
+        "demand_titration",
+        tmp_path,
+        seed=4,
+        overrides={"levels": "0,300,900", "warmup": 1.2, "hold": 0.9, "window": 0.6},
+    )["results"]
+    ocr = [lv["ocr"] for lv in r["levels"]]
+    psi = [lv["delta_psi_mV"] for lv in r["levels"]]
+    assert ocr[0] < ocr[1] < ocr[2]
+    assert psi[0] > psi[1] > psi[2]

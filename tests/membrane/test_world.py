@@ -1,0 +1,122 @@
+"""The membrane world as a Mesa model: agents, property layer, validation and perturbations."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pytest
+
+from agents.proton import Proton
+from world.clock import Run
+from world.membrane import MembraneWorld
+
+
+def test_protons_are_mesa_agents_with_unique_ids(small: dict) -> None:
+    """Every proton equivalent is a mesa.Agent with its own unique_id, reading its state from the arrays."""
+    world = MembraneWorld(Run(0), **small)
+    protons = list(world.agents_by_type[Proton])
+    assert all(isinstance(p, mesa.Agent) for p in protons)
+    assert len({p.unique_id for p in protons}) == len(protons) == world.lattice.size
+    first = protons[0]
+    assert (first.x, first.y, first.compartment) == (int(world.lattice.x[0]), int(world.lattice.y[0]), "N")
+
+
+def test_protons_stay_in_their_band_without_a_transporter(small: dict) -> None:
+    """With every transporter absent, diffusion never moves a proton across the membrane row."""
+    quiet = {
+        k: 0 for k in ("n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_leak")
+    }
+    world = MembraneWorld(Run(1), **{**small, **quiet, "nadh_supply": 0.0})
+    lat = world.lattice
+    comp0 = lat.comp.copy()
+    for _ in range(200):
+        world.step()
+        free = lat.comp <= 1
+        n_side = lat.y[free] < lat.membrane_row
+        assert np.array_equal(n_side, lat.comp[free] == 0)
+    assert np.array_equal(comp0, lat.comp)
+
+
+def test_property_layer_mirrors_free_proton_occupancy(small: dict) -> None:
+    """After sampling, the Mesa PropertyLayer holds the free-proton count of every lattice cell."""
+    run = Run(2)
+    world = MembraneWorld(run, **small)
+    for _ in range(30):
+        world.step()
+    world.sample()
+    data = world.proton_layer.data
+    assert data.shape == (small["width"], world.lattice.height)
+    assert data.sum() == world.lattice.counts[0] + world.lattice.counts[1]
+    assert data[:, world.lattice.membrane_row].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "arg", "match"),
+    [
+        ("add_adp", -1, r"amount\(=-1\)"),
+        ("add_adp", 2.5, r"amount\(=2.5\)"),
+        ("set_atp_demand", -3.0, r"rate\(=-3.0\)"),
+        ("add_inhibitor", "aspirin", r"inhibitor\(='aspirin'\)"),
+        ("add_uncoupler", float("nan"), r"concentration\(=nan\)"),
+        ("set_leak", -1.0, r"rate\(=-1.0\)"),
+    ],
+)
+def test_perturbations_reject_bad_values_naming_them(small: dict, call: str, arg: object, match: str) -> None:
+    """Each perturbation raises ValueError naming the bad value."""
+    world = MembraneWorld(Run(0), **small)
+    with pytest.raises(ValueError, match=match):
+        getattr(world, call)(arg)
+
+
+def test_set_substrate_rejects_unknown_kind(small: dict) -> None:
+    """set_substrate accepts only 'nadh' or 'succinate'."""
+    with pytest.raises(ValueError, match=r"substrate\(='glucose'\)"):
+        MembraneWorld(Run(0), **small).set_substrate("glucose", 10.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("width", 1), ("protons_n", -5), ("nadh_fraction", 1.5), ("k_rotor", 5000.0), ("n_synthase", 99)],
+)
+def test_constructor_rejects_bad_parameters(name: str, value: object) -> None:
+    """Bad geometry, counts, fractions, too-fast rates or too many sites raise ValueError naming them."""
+    with pytest.raises(ValueError, match=name if name != "n_synthase" else "membrane sites"):
+        MembraneWorld(Run(0), **{name: value})
+
+
+def _energised(seed: int, substrate: str = "nadh", **kw) -> tuple[MembraneWorld, Run]:
+    run = Run(seed)
+    world = MembraneWorld(run, **kw)
+    world.set_substrate(substrate, 400.0)
+    run.drive(world, world.dt)
+    run.run_until(1.5)
+    return world, run
+
+
+def _ocr(world: MembraneWorld, run: Run, seconds: float) -> float:
+    a = world.snapshot()
+    run.run_until(run.now + seconds)
+    return world.window(a, world.snapshot())["ocr"]
+
+
+def test_uncoupler_collapses_pmf_and_speeds_respiration() -> None:
+    """An uncoupler lowers Δp and raises OCR above state 4 (nothing scripted: only the shuttle is added)."""
+    world, run = _energised(0)
+    before, pmf0 = _ocr(world, run, 0.5), world.pmf_mV
+    world.add_uncoupler(2.0)
+    run.run_until(run.now + 0.3)
+    after = _ocr(world, run, 0.5)
+    assert world.pmf_mV < pmf0 - 30
+    assert after > 2 * before
+
+
+def test_rotenone_stops_nadh_respiration_but_not_succinate() -> None:
+    """Rotenone stops NADH-linked O2 consumption; with succinate respiration continues."""
+    world, run = _energised(1, atp_demand=400.0)
+    world.add_inhibitor("rotenone")
+    run.run_until(run.now + 0.4)
+    assert _ocr(world, run, 0.5) < 2.0
+    world_s, run_s = _energised(1, "succinate", atp_demand=400.0)
+    world_s.add_inhibitor("rotenone")
+    run_s.run_until(run_s.now + 0.4)
+    assert _ocr(world_s, run_s, 0.5) > 10.0

@@ -1,0 +1,288 @@
+"""The membrane world: an inner mitochondrial membrane as a Mesa model on a numpy lattice.
+
+Key names: `MembraneWorld`, `INHIBITORS`, `SUBSTRATES`.
+
+Build and drive it from a scenario::
+
+    world = MembraneWorld(run, dt=1e-3, c_ring=8)      # any `MembraneParams` field as keyword
+    run.drive(world, world.dt)                         # one step per dt of simulated seconds
+    run.every(0.05, world.sample)                      # metrics (world="membrane")
+    run.run_until(2.0); world.add_adp(500); ...
+
+One step: protons, quinones and cytochrome c diffuse (vectorised), substrate is supplied, then every
+complex, synthase, exchanger and leak site may make one reversible transition (probabilities from
+detailed-balance rates, see `world.thermo`), the uncoupler shuttles and ATP is consumed. Transitions update
+the counts, the counters and the trace (rows buffered and written at the end of the step). Observables,
+the ledger of conserved quantities and the perturbation methods live in `world.membrane_observe`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.discrete_space import PropertyLayer
+
+from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, SubstrateSupply
+from agents.complexes import COMPLEX_CLASSES, MembraneSite
+from agents.proton import Proton
+from agents.synthase import ATPSynthase
+from agents.transport import ATPDemand, LeakSite, NucleotideExchanger, Uncoupler
+from world.clock import Run
+from world.constants import E_CHARGE, ETC_CHARGES, LN10, N_A
+from world.membrane_events import EventsMixin
+from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
+from world.membrane_observe import ObserveMixin
+from world.membrane_params import DG0_ATP_J_PER_MOL, E0_V, O2_SATURATION_UM, MembraneParams
+from world.thermo import barrier_rates, count_dG_J, elec_dG_J, event_probabilities, fermi_rates, kT_J, log_nav
+
+INHIBITORS = {"oligomycin": "ATPSynthase", "rotenone": "ComplexI", "antimycin_a": "ComplexIII", "cyanide": "ComplexIV"}
+SUBSTRATES = ("nadh", "succinate")
+_REDOX = frozenset({"nad", "nadh", "fum", "succ", "q", "qh2", "cox", "cred"})
+_SITE_ORDER = (*COMPLEX_CLASSES, ATPSynthase, NucleotideExchanger, LeakSite)
+_COUNT_PARAM = {
+    "ComplexI": "n_complex1",
+    "ComplexII": "n_complex2",
+    "ComplexIII": "n_complex3",
+    "ComplexIV": "n_complex4",
+    "ATPSynthase": "n_synthase",
+    "NucleotideExchanger": "n_exchanger",
+    "LeakSite": "n_leak",
+}
+COUNTER_NAMES = (
+    "h_pumped",
+    "charges_moved",
+    "electrons_to_o2",
+    "o2_consumed",
+    "atp_made",
+    "rotor_steps",
+    "leak_h",
+    "uncoupler_h",
+    "atp_exported",
+    "atp_consumed",
+    "nadh_oxidised",
+    "succinate_oxidised",
+    "nadh_supplied",
+    "succinate_supplied",
+    "h_produced",
+    "h_consumed",
+    "heat_J",
+    "redox_released_J",
+    "stored_pmf_J",
+    "stored_atp_J",
+    "external_J",
+    "adp_added",
+    "turnovers_1",
+    "turnovers_2",
+    "turnovers_3",
+    "turnovers_4",
+    "int_dpsi",
+    "int_pmf",
+    "int_dph",
+)
+
+
+class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
+    """An inner mitochondrial membrane with its chain, synthases and proton agents.
+
+    Args:
+        run: the run (clock, rng, recorders); ``mesa.Model`` gets ``rng=run.rng``.
+        dt: step length in seconds (the model is stepped by ``run.drive(world, dt)``); every per-site rate
+            times dt must stay below 1 (checked).
+        **params: any field of `MembraneParams` (geometry, counts, rates, pools, supply, demand).
+
+    Raises:
+        ValueError: a parameter is out of range (the message names it).
+    """
+
+    def __init__(self, run: Run, *, dt: float = 1e-3, **params: Any) -> None:
+        super().__init__(rng=run.rng)
+        if not (isinstance(dt, int | float) and math.isfinite(dt) and dt > 0):
+            raise ValueError(f"dt(={dt!r}) must be a finite number > 0 (seconds)")
+        self.run = run
+        self.dt = float(dt)
+        self.params = p = MembraneParams(**params)
+        for name in ("k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor", "k_exchanger"):
+            if getattr(p, name) * dt > 0.5:
+                raise ValueError(f"{name}(={getattr(p, name)}) times dt(={dt}) must be <= 0.5; use a smaller dt")
+        self.kT = kT_J(p.temperature_K)
+        self._cap = p.capacitance_F
+        # pH free energy of a side, G(d) = a·d + b·d² with d = n − n0 (the closed form of `thermo.ph_dG_J`)
+        self._ph_a = (-LN10 * self.kT * (p.ph_n0 - 7.0), -LN10 * self.kT * (p.ph_p0 - 7.0))
+        self._ph_b = (LN10 * self.kT / (2 * p.buffer_n), LN10 * self.kT / (2 * p.buffer_p))
+        self.t = float(run.now)
+        self.lattice = ProtonLattice(p.width, p.n_rows, p.p_rows, p.protons_n, p.protons_p, p.reserve, self.rng)
+        self.protons = [Proton(self, i) for i in range(self.lattice.size)]
+        self.proton_uid = np.array([a.unique_id for a in self.protons], dtype=np.int64)
+        self.quinones = QuinonePool(p.n_quinone, p.width, self.rng)
+        self.quinone_agents = [Quinone(self, i) for i in range(p.n_quinone)]
+        self.cytc = CytochromePool(p.n_cytc, p.width, p.n_rows + 1, p.n_rows + p.p_rows, self.rng)
+        self.cytc_agents = [CytochromeC(self, i) for i in range(p.n_cytc)]
+        nadh = round(p.nad_total * p.nadh_fraction)
+        succ = round(p.succ_total * p.succ_fraction)
+        self.pool: dict[str, int] = {
+            "nad": p.nad_total - nadh,
+            "nadh": nadh,
+            "fum": p.succ_total - succ,
+            "succ": succ,
+            "q": p.n_quinone,
+            "qh2": 0,
+            "cox": p.n_cytc,
+            "cred": 0,
+            "atp_m": p.atp_m,
+            "adp_m": p.adp_m,
+            "pi_m": p.pi_m,
+            "atp_c": p.atp_c,
+            "adp_c": p.adp_c,
+            "pi_c": p.pi_c,
+        }
+        e = E_CHARGE
+        self.mu0 = {m: 0.0 for m in self.pool}
+        self.mu0.update(
+            nadh=-2 * e * E0_V["nad"],
+            succ=-2 * e * E0_V["fum"],
+            qh2=-2 * e * E0_V["q"],
+            cred=-e * E0_V["cytc"],
+            atp_m=DG0_ATP_J_PER_MOL / N_A,
+            atp_c=DG0_ATP_J_PER_MOL / N_A,
+        )
+        self.lognav = {m: 0.0 for m in self.pool}
+        for m in ("atp_m", "adp_m", "pi_m"):
+            self.lognav[m] = log_nav(p.volume_m_L)
+        for m in ("atp_c", "adp_c", "pi_c"):
+            self.lognav[m] = log_nav(p.volume_cyt_L)
+        e_o2 = E0_V["o2"] + self.kT / (4 * e) * math.log(p.o2_uM / O2_SATURATION_UM)
+        self.g_o2_half = -2 * e * e_o2
+        self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
+        self.charge0 = self.charge
+        self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
+        self.inhibitors: set[str] = set()
+        self.nadh_supply = p.nadh_supply
+        self.succinate_supply = p.succinate_supply
+        self.groups = self._place_sites()
+        self.supply = SubstrateSupply(self)
+        self.uncoupler = Uncoupler(self)
+        self.demand = ATPDemand(self)
+        self.demand.rate = p.atp_demand
+        self.proton_layer = PropertyLayer("protons", (p.width, self.lattice.height), 0, int)
+        self._rows: list[tuple] = []
+        self._init_observe()
+        self.emit(
+            "membrane_config",
+            value=float(p.c_ring),
+            unit="c_ring",
+            attrs={"c_ring": p.c_ring, "width": p.width, "dt": self.dt, "charges": ETC_CHARGES},
+        )
+        self._flush_rows()
+
+    # ---------------------------------------------------------------- construction
+    def _place_sites(self) -> list[tuple[type[MembraneSite], list[MembraneSite]]]:
+        """Spread every kind of fixed agent evenly along the membrane, one per column (deterministic)."""
+        p = self.params
+        slots: list[tuple[float, int, type[MembraneSite]]] = []
+        for order, cls in enumerate(_SITE_ORDER):
+            c = getattr(p, _COUNT_PARAM[cls.__name__])
+            slots += [((i + 0.5) / c, order, cls) for i in range(c)]
+        slots.sort(key=lambda s: (s[0], s[1]))
+        groups: dict[type[MembraneSite], list[MembraneSite]] = {cls: [] for cls in _SITE_ORDER}
+        for j, (_, _, cls) in enumerate(slots):
+            groups[cls].append(cls(self, (j * p.width) // max(1, len(slots))))
+        return list(groups.items())
+
+    def groups_by_name(self) -> dict[str, list[MembraneSite]]:
+        """The fixed membrane agents by class name (``"ComplexI"`` … ``"LeakSite"``), in column order."""
+        return {cls.__name__: list(members) for cls, members in self.groups}
+
+    # ---------------------------------------------------------------- stepping
+    def step(self) -> None:
+        """Advance one `dt`: diffusion, supply, reversible transitions, uncoupler, demand; flush the trace."""
+        self.t = float(self.run.now)
+        self.lattice.diffuse()
+        self.quinones.diffuse()
+        self.cytc.diffuse()
+        self.supply.step_supply(self)
+        for cls, members in self.groups:
+            self._step_group(cls, members)
+        self.uncoupler.step_shuttle(self)
+        self.demand.step_demand(self)
+        c = self.counters
+        c["int_dpsi"] += self.delta_psi_mV * self.dt
+        c["int_pmf"] += self.pmf_mV * self.dt
+        c["int_dph"] += self.delta_ph * self.dt
+        self._flush_rows()
+
+    def _step_group(self, cls: type[MembraneSite], members: list[MembraneSite]) -> None:
+        if not members or (cls.inhibitor is not None and cls.inhibitor in self.inhibitors):
+            return
+        k = getattr(self.params, cls.k_param)
+        if k <= 0:
+            return
+        law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
+        kf, kb = law(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT)
+        p_event, p_fwd = event_probabilities(kf, kb, self.dt)
+        if p_event <= 0.0:
+            return
+        u = self.rng.random(len(members))
+        v = self.rng.random(len(members))
+        for i in np.flatnonzero(u < p_event).tolist():
+            members[i].fire(self, 1 if v[i] < p_fwd else -1)
+
+    # ---------------------------------------------------------------- thermodynamics of a move
+    def possible(self, dn_n: int, dn_p: int, mols: tuple[tuple[str, int], ...]) -> bool:
+        """True if the counts allow a change of ``dn_n``, ``dn_p`` free protons and molecule changes."""
+        cnt = self.lattice.counts
+        if cnt[N_SIDE] + min(dn_n, 0) < 0 or cnt[P_SIDE] + min(dn_p, 0) < 0:
+            return False
+        return all(self.pool[m] + d >= 0 for m, d in mols)
+
+    def event_dG(
+        self, dq: int, dn_n: int, dn_p: int, mols: tuple[tuple[str, int], ...], o2_halves: int
+    ) -> tuple[float, float, float]:
+        """Exact free-energy change (J) of a move, split as (redox, proton-motive, adenine nucleotides).
+
+        Args:
+            dq: elementary charges moved N → P.
+            dn_n, dn_p: change of the free proton counts on each side.
+            mols: molecule count changes ``((name, dn), ...)`` of `pool`.
+            o2_halves: half O₂ molecules reduced to water (per 2 e⁻).
+        """
+        p = self.params
+        cnt = self.lattice.counts
+        kT = self.kT
+        pmf = elec_dG_J(self.charge, dq, self._cap) if dq else 0.0
+        if dn_n:
+            d = int(cnt[N_SIDE]) - p.protons_n
+            pmf += self._ph_a[0] * dn_n + self._ph_b[0] * ((d + dn_n) ** 2 - d * d)
+        if dn_p:
+            d = int(cnt[P_SIDE]) - p.protons_p
+            pmf += self._ph_a[1] * dn_p + self._ph_b[1] * ((d + dn_p) ** 2 - d * d)
+        redox = o2_halves * self.g_o2_half
+        atp = 0.0
+        for m, d in mols:
+            g = count_dG_J(self.pool[m], d, self.mu0[m], kT, self.lognav[m])
+            if m in _REDOX:
+                redox += g
+            else:
+                atp += g
+        return redox, pmf, atp
+
+    def account(self, parts: tuple[float, float, float]) -> float:
+        """Book a move's free-energy change; return its heat (J), ``−ΔG``."""
+        redox, pmf, atp = parts
+        c = self.counters
+        c["redox_released_J"] -= redox
+        c["stored_pmf_J"] += pmf
+        c["stored_atp_J"] += atp
+        heat = -(redox + pmf + atp)
+        c["heat_J"] += heat
+        return heat
+
+    def count_turnover(self, number: int, direction: int) -> None:
+        """Count one turnover of complex `number` in `direction` (charges, electrons to O₂)."""
+        c = self.counters
+        c[f"turnovers_{number}"] += direction
+        c["charges_moved"] += ETC_CHARGES[number] * direction
+        if number == 4:
+            c["electrons_to_o2"] += 2 * direction

@@ -1,0 +1,163 @@
+"""Proton moves and trace rows of the membrane world: every transporter moves protons through these.
+
+Key names: `EventsMixin`.
+
+`EventsMixin` is mixed into `world.membrane.MembraneWorld`. Each move picks protons with
+`ProtonLattice.take`, changes their compartment, updates the counters and buffers one trace row per proton
+(`entity_id` = the proton's Mesa `unique_id`). Rows are written in order at the end of the step
+(`_flush_rows`): runs of one kind of 64 rows or more with `TraceRecorder.emit_many`, shorter runs row by row
+(`emit_many` has a fixed cost of a few hundred µs per call; `emit` costs ~1 µs per row).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from world.errors import SimulationError
+from world.membrane_geometry import BOUND, COMPARTMENT_NAMES, N_SIDE, RESERVE
+from world.thermo import ph_dG_J
+
+
+class EventsMixin:
+    """Proton moves with their trace rows (see the module docstring)."""
+
+    _rows: list[tuple]
+    lattice: Any
+    counters: dict[str, float]
+    proton_uid: np.ndarray
+    params: Any
+    kT: float
+    run: Any
+    t: float
+
+    def emit(self, kind: str, **cols: Any) -> None:
+        """Buffer one trace row for this step (written in order at the end of the step)."""
+        self._rows.append((kind, cols))
+
+    def _proton_rows(
+        self,
+        idx: np.ndarray,
+        kind: str,
+        src: str,
+        dst: str,
+        layer: int | None,
+        x0: int,
+        value: float,
+        energy_J: float | None = None,
+    ) -> None:
+        for uid in self.proton_uid[idx].tolist():
+            self._rows.append(
+                (
+                    kind,
+                    {
+                        "entity_id": uid,
+                        "src": src,
+                        "dst": dst,
+                        "layer": layer,
+                        "pos": x0,
+                        "value": value,
+                        "unit": "H+",
+                        "energy_J": energy_J,
+                    },
+                )
+            )
+        if kind == "pump":
+            self.counters["h_pumped"] += value * idx.size
+
+    def transfer(
+        self,
+        src: int,
+        dst: int,
+        x0: int,
+        k: int,
+        kind: str,
+        layer: int | None,
+        value: float,
+        dst_label: str | None = None,
+        energy_J: float | None = None,
+    ) -> np.ndarray:
+        """Move the `k` free protons of side `src` nearest column `x0` into `dst`; one trace row each."""
+        idx = self.lattice.take(src, x0, k)
+        if idx is None:
+            raise SimulationError(f"transfer of {k} protons from {COMPARTMENT_NAMES[src]} was not gated")
+        self.lattice.move(idx, dst, x0)
+        self._proton_rows(
+            idx, kind, COMPARTMENT_NAMES[src], dst_label or COMPARTMENT_NAMES[dst], layer, x0, value, energy_J
+        )
+        return idx
+
+    def release(
+        self, idx: np.ndarray, dst: int, x0: int, kind: str, layer: int | None, value: float, src_label: str
+    ) -> None:
+        """Move bound protons `idx` (from a carrier or complex) to side `dst`; one trace row each."""
+        idx = np.asarray(idx, dtype=np.int64)
+        self.lattice.move(idx, dst, x0)
+        self._proton_rows(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, x0, value)
+
+    def produce_into(self, side: int, x0: int, k: int, src_label: str, external: bool = False) -> np.ndarray:
+        """Bring `k` proton equivalents from the reserve into `side` (``h_produced`` rows)."""
+        if external:
+            e = ph_dG_J(
+                int(self.lattice.counts[side]),
+                k,
+                *(
+                    (self.params.protons_n, self.params.ph_n0, self.params.buffer_n)
+                    if side == N_SIDE
+                    else (self.params.protons_p, self.params.ph_p0, self.params.buffer_p)
+                ),
+                self.kT,
+            )
+            self.counters["external_J"] += e
+            self.counters["stored_pmf_J"] += e
+        idx = self.lattice.produce(k)
+        self.lattice.move(idx, side, x0)
+        self.counters["h_produced"] += k
+        self._proton_rows(idx, "h_produced", src_label, COMPARTMENT_NAMES[side], None, x0, 1.0)
+        return idx
+
+    def consume_from(self, side: int, x0: int, k: int, kind: str, layer: int | None, dst_label: str) -> None:
+        """Return `k` free protons of `side` to the reserve (undoing a production; value −1 rows)."""
+        idx = self.transfer(side, RESERVE, x0, k, kind, layer, -1.0, dst_label=dst_label)
+        self.lattice.reserve_queue.extend(idx.tolist())
+        self.counters["h_produced"] -= k
+
+    def consume_bound(self, idx: np.ndarray | None, x0: int, complex_id: int, direction: int) -> np.ndarray:
+        """Complex IV's water step: 4 bound protons + O₂ → 2 H₂O (+1), or its reverse (−1, returns the 4)."""
+        if direction > 0:
+            assert idx is not None
+            self._proton_rows(idx, "h_consumed", "CIV", "water", 4, x0, 1.0)
+            self.lattice.consume(idx)
+        else:
+            idx = self.lattice.produce(4)
+            self.lattice.move(idx, BOUND, x0)
+            self._proton_rows(idx, "h_consumed", "water", "CIV", 4, x0, -1.0)
+        self.counters["h_consumed"] += 4 * direction
+        self.counters["o2_consumed"] += direction
+        self.emit("o2_reduced", entity_id=complex_id, layer=4, pos=x0, value=float(direction), unit="O2")
+        return idx
+
+    def _flush_rows(self) -> None:
+        """Write the step's rows to the trace: runs of one kind ≥ 64 rows with `emit_many`, others one by one
+        (`emit_many` has a fixed cost of a few hundred µs per call)."""
+        rows = self._rows
+        if not rows:
+            return
+        self._rows = []
+        trace = self.run.trace
+        t = self.t
+        i = 0
+        while i < len(rows):
+            kind = rows[i][0]
+            j = i
+            while j < len(rows) and rows[j][0] == kind:
+                j += 1
+            if j - i >= 64:
+                keys = sorted({k for r in rows[i:j] for k in r[1]} - {"attrs"})
+                cols = {k: [r[1].get(k) for r in rows[i:j]] for k in keys}
+                trace.emit_many(t, "membrane", kind, n=j - i, **cols)
+            else:
+                for _, c in rows[i:j]:
+                    trace.emit(t, "membrane", kind, **c)
+            i = j

@@ -1,0 +1,163 @@
+"""The proton lattice: positions and compartments of every proton in numpy arrays (structure of arrays).
+
+Key names: `ProtonLattice`, `N_SIDE`, `P_SIDE`, `BOUND`, `RESERVE`, `COMPARTMENT_NAMES`.
+
+Rows ``0 … n_rows-1`` are the N band (matrix), row ``n_rows`` is the membrane, rows above it the P band. The
+x axis is periodic; the bands have reflecting walls and the membrane row is impassable: a proton changes side
+only when a transporter moves it (`move`). Proton `Agent`s (agents.proton) are handles into these arrays.
+
+Compartment codes: ``N_SIDE`` (0) and ``P_SIDE`` (1) are free protons; ``BOUND`` (2) are held by a carrier
+(QH₂) or by complex IV's O₂ intermediate; ``RESERVE`` (3) are proton equivalents not in the system (in
+substrate or water): producing a proton takes one from the reserve, consuming returns it there.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+N_SIDE, P_SIDE, BOUND, RESERVE = 0, 1, 2, 3
+COMPARTMENT_NAMES = ("N", "P", "bound", "reserve")
+_DX = np.array([1, -1, 0, 0, 0], dtype=np.int32)
+_DY = np.array([0, 0, 1, -1, 0], dtype=np.int32)
+
+
+class ProtonLattice:
+    """Positions, compartments and vectorised diffusion of all proton equivalents.
+
+    Args:
+        width, n_rows, p_rows: lattice geometry (see module docstring).
+        n_n, n_p, reserve: initial free protons on the N and P side, and reserve equivalents.
+        rng: the run's generator (the only randomness).
+    """
+
+    def __init__(
+        self, width: int, n_rows: int, p_rows: int, n_n: int, n_p: int, reserve: int, rng: np.random.Generator
+    ) -> None:
+        self.width = width
+        self.n_rows = n_rows
+        self.p_rows = p_rows
+        self.height = n_rows + 1 + p_rows
+        self.membrane_row = n_rows
+        self.rng = rng
+        n = n_n + n_p + reserve
+        self.comp = np.empty(n, dtype=np.int8)
+        self.comp[:n_n] = N_SIDE
+        self.comp[n_n : n_n + n_p] = P_SIDE
+        self.comp[n_n + n_p :] = RESERVE
+        self.x = rng.integers(0, width, size=n, dtype=np.int32)
+        self.y = np.empty(n, dtype=np.int32)
+        self.y[:n_n] = rng.integers(0, n_rows, size=n_n, dtype=np.int32)
+        self.y[n_n : n_n + n_p] = rng.integers(n_rows + 1, self.height, size=n_p, dtype=np.int32)
+        self.y[n_n + n_p :] = n_rows  # parked on the membrane row, never drawn there by diffusion
+        # rows a proton may step into, indexed by row + 1 (so −1 and height are walls, n_rows the membrane)
+        self._row_ok = np.ones(self.height + 2, dtype=bool)
+        self._row_ok[[0, n_rows + 1, self.height + 1]] = False
+        self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
+        self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
+        self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def size(self) -> int:
+        """Number of proton equivalents (free, bound and reserve)."""
+        return int(self.comp.size)
+
+    def grow(self, k: int) -> np.ndarray:
+        """Append `k` reserve equivalents (the reserve ran out); return their indices."""
+        start = self.comp.size
+        self.comp = np.concatenate([self.comp, np.full(k, RESERVE, dtype=np.int8)])
+        self.x = np.concatenate([self.x, np.zeros(k, dtype=np.int32)])
+        self.y = np.concatenate([self.y, np.full(k, self.membrane_row, dtype=np.int32)])
+        idx = np.arange(start, start + k)
+        self.reserve_queue.extend(idx.tolist())
+        self.counts[RESERVE] += k
+        return idx
+
+    def diffuse(self) -> None:
+        """One lattice step for every proton: ±x (periodic) or ±y or stay, each with probability 1/5;
+        a step into the membrane row or through a wall is refused (bound and reserve equivalents wander
+        too, harmlessly: their position is set when a transporter releases them)."""
+        d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8)
+        x = self.x + _DX[d]
+        x[x < 0] += self.width
+        x[x >= self.width] -= self.width
+        y = self.y + _DY[d]
+        self.x = x
+        self.y = np.where(self._row_ok[y + 1], y, self.y)
+        self._mouth_cache.clear()
+
+    def cell_index(self) -> np.ndarray:
+        """Flat cell index ``y·width + x`` of every free proton."""
+        free = self.comp <= P_SIDE
+        return self.y[free] * self.width + self.x[free]
+
+    def occupancy(self) -> np.ndarray:
+        """Free protons per cell as a ``(width, height)`` array (one bincount)."""
+        counts = np.bincount(self.cell_index(), minlength=self.width * self.height)
+        return counts.reshape(self.height, self.width).T
+
+    def _mouth(self, side: int) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates of `side` in the band row touching the membrane, cached until the next diffusion step:
+        (indices, still-available mask). Every removal from a side goes through `take`, so the cache stays
+        valid within a step; protons arriving during the step become candidates after the next diffusion."""
+        entry = self._mouth_cache.get(side)
+        if entry is None:
+            row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+            cand = np.flatnonzero((self.comp == side) & (self.y == row))
+            entry = (cand, np.ones(cand.size, dtype=bool))
+            self._mouth_cache[side] = entry
+        return entry
+
+    def take(self, side: int, x0: int, k: int) -> np.ndarray | None:
+        """Indices of the `k` free protons of `side` nearest the membrane mouth at column `x0`.
+
+        Candidates are the protons in the band row touching the membrane, nearest in x first (ties by index);
+        if that row holds too few, the nearest anywhere in the band. None if the side has fewer than `k`.
+        The chosen protons are not moved here; `move` does that.
+        """
+        if k == 0:
+            return np.empty(0, dtype=np.int64)
+        if self.counts[side] < k:
+            return None
+        cand, avail = self._mouth(side)
+        if int(avail.sum()) >= k:
+            dx = np.abs(self.x[cand] - x0)
+            dx = np.minimum(dx, self.width - dx) + np.where(avail, 0, 4 * self.width)
+            pick = np.argpartition(dx, k - 1)[:k] if k < dx.size else np.arange(dx.size)
+            avail[pick] = False
+            return cand[pick]
+        row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+        allc = np.flatnonzero(self.comp == side)
+        dx = np.abs(self.x[allc] - x0)
+        dist = np.minimum(dx, self.width - dx) + np.abs(self.y[allc] - row)
+        chosen = allc[np.argsort(dist, kind="stable")[:k]]
+        avail[np.isin(cand, chosen)] = False
+        return chosen
+
+    def move(self, idx: np.ndarray, dst: int, x0: int) -> None:
+        """Put protons `idx` into compartment `dst` at the membrane mouth of column `x0`."""
+        if idx.size == 0:
+            return
+        np.subtract.at(self.counts, self.comp[idx].astype(np.int64), 1)
+        self.counts[dst] += idx.size
+        self.comp[idx] = dst
+        self.x[idx] = x0
+        if dst == N_SIDE:
+            self.y[idx] = self.membrane_row - 1
+        elif dst == P_SIDE:
+            self.y[idx] = self.membrane_row + 1
+        else:
+            self.y[idx] = self.membrane_row
+
+    def produce(self, k: int) -> np.ndarray:
+        """Take `k` equivalents from the reserve (growing it if empty), in FIFO order; still RESERVE."""
+        short = k - len(self.reserve_queue)
+        if short > 0:
+            self.grow(max(short, 64))
+        return np.array([self.reserve_queue.popleft() for _ in range(k)], dtype=np.int64)
+
+    def consume(self, idx: np.ndarray) -> None:
+        """Return equivalents `idx` (bound in a product) to the reserve."""
+        self.move(idx, RESERVE, 0)
+        self.reserve_queue.extend(idx.tolist())

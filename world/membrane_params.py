@@ -1,0 +1,191 @@
+"""Parameters of the membrane world: geometry, composition, calibration, with validation.
+
+Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`.
+
+Every free parameter has a default chosen against the reference figures (docs/membrane.md has the
+calibration table with sources). Units are in the field names. Invalid values raise `ValueError` naming the
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from world.constants import C_RING_RANGE, N_A, T_DEFAULT
+
+E0_V: dict[str, float] = {
+    "nad": -0.320,  # NAD⁺/NADH, pH 7
+    "fum": 0.031,  # fumarate/succinate
+    "q": 0.045,  # ubiquinone/ubiquinol
+    "cytc": 0.254,  # cytochrome c³⁺/c²⁺
+    "o2": 0.816,  # ½O₂/H₂O at 1 atm O₂
+}
+"""Standard midpoint potentials E°′ (V, pH 7) of the carrier couples (Nicholls & Ferguson, Bioenergetics)."""
+DG0_ATP_J_PER_MOL: float = 30.5e3
+"""ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure."""
+O2_SATURATION_UM: float = 1230.0
+"""Dissolved O₂ in water under 1 atm O₂ at 37 °C (µM), the standard state of E°′(O₂)."""
+
+
+@dataclass(frozen=True)
+class MembraneParams:
+    """All parameters of one membrane world (keyword arguments of `MembraneWorld`).
+
+    Geometry: a lattice `width` cells wide; rows ``0 … n_rows-1`` are the N band (matrix), one membrane row,
+    then `p_rows` of P band (intermembrane space). A cell is a cube of `cell_nm`; the slab is `depth_nm` deep,
+    so membrane area = width·cell·depth and band volumes = width·rows·cell²·depth.
+
+    The patch holds far fewer enzymes per µm² than a real inner membrane, so the pools it exchanges with
+    (nucleotides, buffer) have effective volumes (`matrix_volume_aL`, `cytosol_volume_aL`) scaled down by the
+    same factor; then pool turnover times, ΔG_ATP and ΔpH come out at their physiological values.
+    """
+
+    width: int = 60
+    n_rows: int = 20
+    p_rows: int = 10
+    cell_nm: float = 50.0
+    depth_nm: float = 60.0
+    capacitance_uF_cm2: float = 1.0
+    initial_delta_psi_mV: float = 0.0
+    temperature_K: float = T_DEFAULT
+    # protons (agents; one agent = one exchangeable proton equivalent)
+    protons_n: int = 5000
+    protons_p: int = 2500
+    reserve: int = 600
+    ph_n0: float = 7.2
+    ph_p0: float = 7.2
+    buffer_n_mM_per_pH: float = 20.0
+    buffer_p_mM_per_pH: float = 20.0
+    matrix_volume_aL: float = 0.3
+    cytosol_volume_aL: float = 3.0
+    # complexes and transporters (counts of fixed membrane agents)
+    n_complex1: int = 4
+    n_complex2: int = 4
+    n_complex3: int = 4
+    n_complex4: int = 8
+    n_synthase: int = 6
+    n_exchanger: int = 6
+    n_leak: int = 6
+    c_ring: int = 8
+    # turnover numbers / rate constants (1/s)
+    k_complex1: float = 150.0
+    k_complex2: float = 150.0
+    k_complex3: float = 300.0
+    k_complex4: float = 300.0
+    k_rotor: float = 400.0
+    k_exchanger: float = 300.0
+    k_leak: float = 1.0
+    k_uncoupler_per_uM: float = 400.0
+    # carriers and pools (molecules)
+    n_quinone: int = 40
+    n_cytc: int = 30
+    nad_total: int = 400
+    nadh_fraction: float = 0.5
+    succ_total: int = 400
+    succ_fraction: float = 0.5
+    o2_uM: float = 30.0
+    atp_m: int = 300
+    adp_m: int = 100
+    pi_m: int = 1800
+    atp_c: int = 9000
+    adp_c: int = 90
+    pi_c: int = 5400
+    # substrate supply and demand
+    nadh_supply: float = 400.0
+    succinate_supply: float = 0.0
+    supply_km_fraction: float = 0.1
+    atp_demand: float = 0.0
+    demand_km: int = 50
+
+    def __post_init__(self) -> None:
+        lo, hi = C_RING_RANGE
+        if not (isinstance(self.c_ring, int) and lo <= self.c_ring <= hi):
+            raise ValueError(f"c_ring(={self.c_ring!r}) must be between {lo} and {hi}")
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.type in ("int", int):
+                if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                    raise ValueError(f"{f.name}(={v!r}) must be a non-negative integer")
+            elif f.name == "initial_delta_psi_mV":
+                if not (isinstance(v, int | float) and math.isfinite(v) and abs(v) <= 400):
+                    raise ValueError(f"{f.name}(={v!r}) must be a finite number between -400 and 400")
+            elif not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"{f.name}(={v!r}) must be a finite number >= 0")
+        for name in ("width", "n_rows", "p_rows"):
+            if getattr(self, name) < 2:
+                raise ValueError(f"{name}(={getattr(self, name)}) must be at least 2")
+        for name in (
+            "cell_nm",
+            "depth_nm",
+            "capacitance_uF_cm2",
+            "temperature_K",
+            "matrix_volume_aL",
+            "cytosol_volume_aL",
+            "buffer_n_mM_per_pH",
+            "buffer_p_mM_per_pH",
+            "o2_uM",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}(={getattr(self, name)}) must be > 0")
+        for name in ("nadh_fraction", "succ_fraction"):
+            if getattr(self, name) > 1:
+                raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
+        if self.n_sites > self.width:
+            raise ValueError(
+                f"width(={self.width}) must be >= the number of membrane sites (={self.n_sites}): "
+                "each complex, synthase, exchanger and leak site takes one membrane cell"
+            )
+
+    @property
+    def n_sites(self) -> int:
+        """Membrane cells occupied by fixed agents."""
+        return (
+            self.n_complex1
+            + self.n_complex2
+            + self.n_complex3
+            + self.n_complex4
+            + self.n_synthase
+            + self.n_exchanger
+            + self.n_leak
+        )
+
+    @property
+    def area_m2(self) -> float:
+        """Membrane area (m²)."""
+        return self.width * self.cell_nm * 1e-9 * self.depth_nm * 1e-9
+
+    @property
+    def capacitance_F(self) -> float:
+        """Membrane capacitance (F): 1 µF/cm² = 1e-2 F/m² times the area."""
+        return self.capacitance_uF_cm2 * 1e-2 * self.area_m2
+
+    @property
+    def volume_n_L(self) -> float:
+        """Matrix (N band) volume in litres."""
+        return self.width * self.n_rows * (self.cell_nm * 1e-9) ** 2 * self.depth_nm * 1e-9 * 1e3
+
+    @property
+    def volume_p_L(self) -> float:
+        """Intermembrane-space (P band) volume in litres."""
+        return self.width * self.p_rows * (self.cell_nm * 1e-9) ** 2 * self.depth_nm * 1e-9 * 1e3
+
+    @property
+    def volume_m_L(self) -> float:
+        """Effective matrix pool volume (L) for nucleotide concentrations and the matrix buffer."""
+        return self.matrix_volume_aL * 1e-18
+
+    @property
+    def volume_cyt_L(self) -> float:
+        """Effective volume (L) of the cytosolic nucleotides and of the P-side buffer (IMS + cytosol)."""
+        return self.cytosol_volume_aL * 1e-18
+
+    @property
+    def buffer_n(self) -> float:
+        """Matrix buffer: proton equivalents per pH unit (buffer capacity × effective matrix volume × N_A)."""
+        return self.buffer_n_mM_per_pH * 1e-3 * self.volume_m_L * N_A
+
+    @property
+    def buffer_p(self) -> float:
+        """P-side buffer (IMS in equilibrium with the cytosol through porins): proton equivalents per pH."""
+        return self.buffer_p_mM_per_pH * 1e-3 * self.volume_cyt_L * N_A

@@ -1,0 +1,141 @@
+"""Thermodynamics of the membrane world: potentials, free energies and detailed-balance rates.
+
+Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_dG_J`, `count_dG_J`,
+`dg_atp_J`, `fermi_rates`, `barrier_rates`, `event_probabilities`.
+
+Everything here is a pure function of counts (molecules, proton equivalents, elementary charges) and works in
+joules per event (one molecule-scale transition), so `energy / kT` is dimensionless.
+
+State functions (the free energy the world stores), each relative to the initial state:
+
+* electrical: ``G_el(Q) = (Q e)² / (2 C)`` with Q the net elementary charges moved N → P and C the membrane
+  capacitance (F). Δψ = Q e / C exactly, so ``Δψ·C = Q·e`` holds to the last bit of the count.
+* pH: one proton agent is one exchangeable proton equivalent; a compartment's pH is linear in its count,
+  ``pH = pH0 − (n − n0)/B`` with B proton equivalents per pH unit (buffer capacity × volume × N_A). The proton
+  chemical potential is ``μ = −ln10·kT·(pH − 7)`` (reference pH 7, where the E°′ values are defined), so
+  ``G_pH(n) = ∫μ dn`` is quadratic and moving protons has an exact free-energy change.
+* molecules (nucleotides, redox carriers): ``G_i(n) = n μ°_i + kT [lnΓ(n + 1) − n ln(N_A V / 1 M)]``; the
+  exact change for adding dn molecules uses lnΓ, so a forward move and the backward move that undoes it
+  have free-energy changes of exactly opposite sign (microscopic detailed balance holds in the counts).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from world.constants import E_CHARGE, K_B, LN10, N_A
+
+
+def kT_J(T: float) -> float:
+    """Thermal energy k_B·T in joules."""
+    return K_B * T
+
+
+def delta_psi_mV(charge: float, capacitance_F: float) -> float:
+    """Membrane potential (mV, P side positive) from net elementary charges moved N → P."""
+    return 1e3 * charge * E_CHARGE / capacitance_F
+
+
+def ph_from_count(n: float, n0: float, ph0: float, B: float) -> float:
+    """pH of a compartment holding `n` proton equivalents (``n0`` at ``ph0``, ``B`` per pH unit)."""
+    return ph0 - (n - n0) / B
+
+
+def pmf_mV(dpsi_mV: float, ph_p: float, ph_n: float, T: float) -> float:
+    """Proton-motive force Δp = Δψ − (2.303 RT/F)·ΔpH with ΔpH = pH_P − pH_N (mV, > 0 when energised)."""
+    return dpsi_mV - 1e3 * LN10 * K_B * T / E_CHARGE * (ph_p - ph_n)
+
+
+def elec_dG_J(charge: float, dq: float, capacitance_F: float) -> float:
+    """Exact change of the capacitor's energy when `dq` elementary charges move N → P."""
+    q0 = charge * E_CHARGE
+    q1 = (charge + dq) * E_CHARGE
+    return (q1 * q1 - q0 * q0) / (2.0 * capacitance_F)
+
+
+def ph_dG_J(n: float, dn: float, n0: float, ph0: float, B: float, kT: float) -> float:
+    """Exact change of a compartment's proton free energy when its count goes from `n` to `n + dn`."""
+
+    def g(m: float) -> float:
+        d = m - n0
+        return -LN10 * kT * ((ph0 - 7.0) * d - d * d / (2.0 * B))
+
+    return g(n + dn) - g(n)
+
+
+def count_dG_J(n: int, dn: int, mu0_J: float, kT: float, log_nav: float = 0.0) -> float:
+    """Exact free-energy change of a molecular species when its count goes from `n` to `n + dn`.
+
+    Args:
+        n: current count (>= 0); ``n + dn`` must be >= 0.
+        dn: change of the count.
+        mu0_J: standard chemical potential per molecule (J).
+        kT: thermal energy (J).
+        log_nav: ``ln(N_A · V / 1 M)`` for a species whose concentration matters (0 for redox couples,
+            where the volume term cancels because oxidised + reduced is conserved).
+    """
+    if dn == 0:
+        return 0.0
+    return dn * mu0_J + kT * (math.lgamma(n + dn + 1) - math.lgamma(n + 1) - dn * log_nav)
+
+
+def log_nav(volume_L: float) -> float:
+    """``ln(N_A · V)`` for a volume in litres: molecules per 1 M concentration, logged."""
+    return math.log(N_A * volume_L)
+
+
+def dg_atp_J(atp: int, adp: int, pi: int, volume_L: float, dg0_J: float, kT: float) -> float:
+    """Free energy (J) to make one ATP from ADP + Pi in a compartment (exact count form of
+    ΔG = ΔG°′ + RT ln([ATP]/([ADP][Pi])))."""
+    lv = log_nav(volume_L)
+    return count_dG_J(atp, 1, dg0_J, kT, lv) + count_dG_J(adp, -1, 0.0, kT, lv) + count_dG_J(pi, -1, 0.0, kT, lv)
+
+
+def _sigmoid_neg(x: float) -> float:
+    """1 / (1 + e^x), safe for large |x|."""
+    if x >= 0:
+        e = math.exp(-x)
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + math.exp(x))
+
+
+def fermi_rates(k_max: float, dG_fwd_J: float | None, dG_bwd_J: float | None, kT: float) -> tuple[float, float]:
+    """Saturating rates for an enzyme turnover: ``k = k_max / (1 + exp(ΔG/kT))`` per direction.
+
+    For a move s → s′ with ΔG and its reverse s′ → s with −ΔG the ratio is exactly ``exp(−ΔG/kT)``
+    (local detailed balance); the rate never exceeds `k_max` (the turnover number). A direction that is
+    impossible (None) has rate 0.
+    """
+    kf = 0.0 if dG_fwd_J is None else k_max * _sigmoid_neg(dG_fwd_J / kT)
+    kb = 0.0 if dG_bwd_J is None else k_max * _sigmoid_neg(dG_bwd_J / kT)
+    return kf, kb
+
+
+def barrier_rates(k0: float, dG_fwd_J: float | None, dG_bwd_J: float | None, kT: float) -> tuple[float, float]:
+    """Symmetric-barrier (Eyring) rates for a single-ion hop: ``k = k0·exp(−ΔG/(2kT))`` per direction.
+
+    Ratio ``exp(−ΔG/kT)``; the net flux ``2 k0 sinh(FΔp/2RT)`` grows faster than linearly with Δp, which is
+    the non-ohmic proton leak of the reference.
+    """
+    kf = 0.0 if dG_fwd_J is None else k0 * math.exp(-0.5 * dG_fwd_J / kT)
+    kb = 0.0 if dG_bwd_J is None else k0 * math.exp(-0.5 * dG_bwd_J / kT)
+    return kf, kb
+
+
+def event_probabilities(kf: float, kb: float, dt: float) -> tuple[float, float]:
+    """Per-step probability of an event and of it being forward, for one site.
+
+    ``p = 1 − exp(−(k₊ + k₋)·dt)`` and ``P(forward | event) = k₊ / (k₊ + k₋)``, so the forward and backward
+    probabilities per step keep the exact ratio ``k₊/k₋`` at any dt.
+    """
+    k = kf + kb
+    if k <= 0.0:
+        return 0.0, 0.0
+    return -math.expm1(-k * dt), kf / k
+
+
+def poisson_pair(rng: np.random.Generator, kf: float, kb: float, dt: float) -> tuple[int, int]:
+    """Forward and backward event counts in one step for a well-mixed population (Poisson, ratio k₊/k₋)."""
+    return int(rng.poisson(kf * dt)), int(rng.poisson(kb * dt))
