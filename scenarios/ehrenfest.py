@@ -30,6 +30,7 @@ from world.ehrenfest import UrnModel, mixing_entropy_nats
     },
     duration=lambda p: p["steps"] * p["dt"],
     report=report_ehrenfest,
+    smoke={"n_balls": 300, "steps": 40},
 )
 def run_ehrenfest(run: Run, *, n_balls: int, p_hop: float, steps: int, dt: float, sample_every: int) -> dict:
     """Relax the urn for `steps` steps and compare the imbalance's decay rate with the exact one."""

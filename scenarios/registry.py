@@ -32,6 +32,8 @@ class Scenario:
         func: ``func(run, **params) -> dict`` of derived numbers for ``summary.json``.
         duration: ``duration(params) -> float`` total simulated time, for the progress bar.
         report: optional ``report(out_dir, summary) -> None`` writing ``report.md`` and ``figures/``.
+        smoke: ``--set``-style overrides that make a short run (a few seconds), used by the tests that run
+            every registered scenario (replay, determinism, golden summaries).
     """
 
     name: str
@@ -41,6 +43,7 @@ class Scenario:
     duration: Callable[[Mapping[str, Any]], float] | None = None
     report: Callable[..., None] | None = None
     module: str = field(default="")
+    smoke: Mapping[str, Any] = field(default_factory=dict)
 
 
 def scenario(
@@ -50,6 +53,7 @@ def scenario(
     params: Mapping[str, Param],
     duration: Callable[[Mapping[str, Any]], float] | None = None,
     report: Callable[..., None] | None = None,
+    smoke: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register the decorated function as scenario `name`."""
     if "\n" in description:
@@ -61,7 +65,12 @@ def scenario(
         existing = _REGISTRY.get(name)
         if existing is not None and existing.module != func.__module__:
             raise ValueError(f"scenario {name!r} is registered twice ({existing.module}, {func.__module__})")
-        _REGISTRY[name] = Scenario(name, description, dict(params), func, duration, report, func.__module__)
+        unknown = set(smoke or {}) - set(params)
+        if unknown:
+            raise ValueError(f"smoke overrides of scenario {name!r} name unknown parameters {sorted(unknown)}")
+        _REGISTRY[name] = Scenario(
+            name, description, dict(params), func, duration, report, func.__module__, dict(smoke or {})
+        )
         return func
 
     return register
