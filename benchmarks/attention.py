@@ -5,9 +5,11 @@ Prints tokens/s of
   (b) the same tokens through `AttentionWorld.process_now` (no SimPy, but trace, metrics and graph),
   (c) the SimPy stream (a process per token, head resources, trace, metrics, graph),
   (d) the SimPy stream without the graph,
+  (e) the world without SimPy and without the graph,
 and the ratios c/a (target ≥ ½), c/b (what SimPy alone costs) and d/a; then training steps/s and the bytes of
 networkx graph held per token of the window. Pinned to one BLAS thread (set before numpy is imported), as on
-one core.
+one core. Each rate is the best of `REPEATS` runs, taken in turn (a, b, c, d, e, a, b, ...), so that load from
+other processes on a shared machine hits every variant alike and a single slow run does not set a ratio.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from world.training import Trainer, build_source_and_model
 
 N_TOKENS = 6000
 TRAIN_STEPS = 150
+REPEATS = 3
 
 
 def plain_loop(model, seq: np.ndarray) -> float:  # type: ignore[no-untyped-def]
@@ -102,23 +105,34 @@ def main() -> None:
     source, model = build_source_and_model(run)
     seq = source.sample(run.rng, N_TOKENS + 1)
     plain_loop(model, seq[:500])  # warm-up
-    a = plain_loop(model, seq)
-    b = world_rate(simpy_stream=False, graph=True)
-    c = world_rate(simpy_stream=True, graph=True)
-    d = world_rate(simpy_stream=True, graph=False)
+    rates: dict[str, list[float]] = {k: [] for k in "abcde"}
+    for _ in range(REPEATS):
+        rates["a"].append(plain_loop(model, seq))
+        rates["b"].append(world_rate(simpy_stream=False, graph=True))
+        rates["c"].append(world_rate(simpy_stream=True, graph=True))
+        rates["d"].append(world_rate(simpy_stream=True, graph=False))
+        rates["e"].append(world_rate(simpy_stream=False, graph=False))
+    a, b, c, d, e = (max(rates[k]) for k in "abcde")
     steps = train_rate()
     per_token, edges = graph_bytes_per_token()
     c_ = model.config
     print(
         f"model: V={c_.vocab} n_ctx={c_.n_ctx} d_model={c_.d_model} L={c_.n_layers} H={c_.n_heads}; {N_TOKENS} tokens"
+        f" (best of {REPEATS})"
     )
     print(f"(a) plain loop, KV-cached forward only     {a:10.0f} tokens/s")
     print(f"(b) world without SimPy (trace+graph)      {b:10.0f} tokens/s")
     print(f"(c) SimPy stream (trace+graph)             {c:10.0f} tokens/s")
     print(f"(d) SimPy stream (trace, no graph)         {d:10.0f} tokens/s")
+    print(f"(e) world without SimPy, no graph          {e:10.0f} tokens/s")
     print(f"ratio c/a (SimPy stream vs plain forward)  {c / a:10.2f}   (target >= 0.5)")
     print(f"ratio c/b (SimPy cost alone)               {c / b:10.2f}")
     print(f"ratio d/a (no graph vs plain forward)      {d / a:10.2f}")
+    us = {k: 1e6 / v for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
+    print(
+        f"per token: forward {us['a']:.1f} us, trace+metrics+glue {us['e'] - us['a']:.1f} us, "
+        f"graph {us['b'] - us['e']:.1f} us, SimPy {us['c'] - us['b']:.1f} us"
+    )
     print(
         f"training                                   {steps:10.1f} steps/s "
         f"({steps * 32 * 32:.0f} tokens/s, batch 32 x 32)"

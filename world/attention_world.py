@@ -51,6 +51,16 @@ WORLD = "attention"
 LN2 = math.log(2.0)
 
 
+def _add_in_edges(G: nx.DiGraph, dst: tuple[int, int], srcs: list, data: list[dict]) -> None:
+    """Add node ``dst`` with one in-edge from each of ``srcs``, ``data[i]`` on edge i, in one networkx call."""
+    G.add_edges_from(zip(srcs, repeat(dst), data))
+
+
+def _add_input_node(G: nx.DiGraph, node: tuple[int, int], token: int) -> None:
+    """Add the input node of a token, carrying the symbol the model saw."""
+    G.add_node(node, token=token)
+
+
 class AttentionWorld:
     """Token stream, head resources, KV cache and attention graph of one model on one source.
 
@@ -139,6 +149,9 @@ class AttentionWorld:
         """Per completed token: (pos, t_end, surprisal, entropy, temperature, out_temperature, heads ablated)."""
         self.in_flight = 0
         self.energy_used = 0.0
+        self._log_v = math.log(source.V)
+        self._neg_inv_log_n = [0.0] + [-1.0 / math.log(n) for n in range(2, model.config.n_ctx + 1)]
+        """Index n − 1: −1/log n, the factor turning Σ A log A of an n-position row into entropy / log n."""
 
     # ------------------------------------------------------------------ perturbations
     def set_temperature(self, temperature: float | None = None, out_temperature: float | None = None) -> None:
@@ -216,11 +229,11 @@ class AttentionWorld:
     def _tokens(self, n: int):  # type: ignore[no-untyped-def]
         """Create the next ``n`` tokens of the stream, one at a time (corruption is drawn here)."""
         rng = self.run.rng
-        seq = self._symbols(n)
+        seq = self._symbols(n).tolist()
         n_ctx = self.model.config.n_ctx
         V = self.source.V
         for i in range(n):
-            symbol = int(seq[i])
+            symbol = seq[i]
             seen = symbol
             if self.corrupt_p > 0 and rng.random() < self.corrupt_p:
                 seen = int(rng.integers(V))
@@ -231,7 +244,7 @@ class AttentionWorld:
                 pos,
                 symbol,
                 seen,
-                int(seq[i + 1]),
+                seq[i + 1],
                 pos % n_ctx,
                 self.temperature,
                 self.out_temperature,
@@ -279,39 +292,51 @@ class AttentionWorld:
             self.energy_used += self.cost_per_token
         if self.record_graph:
             node = (0, tok.id)
-            self.graph.add_node(node, token=tok.input_symbol)
-            self._window_nodes.setdefault(tok.id - tok.window_pos, []).append(node)
+            _add_input_node(self.graph, node, tok.input_symbol)
+            start = tok.id - tok.window_pos
+            nodes = self._window_nodes.get(start)
+            if nodes is None:
+                self._window_nodes[start] = [node]
+            else:
+                nodes.append(node)
 
     def on_attend(self, tok: Token, layer: int, A: np.ndarray) -> None:
         """Trace one (layer, head) attention row per head and add the token's edges at this layer."""
         n = A.shape[1]
         t = self.env.now
         emit = self.run.trace.emit
-        if n > 1:
-            ent = -(A * np.log(np.maximum(A, 1e-300))).sum(axis=1) * (1.0 / math.log(n))
-            values = ent.tolist()
+        pos = tok.id
+        name = self.name
+        if n > 1:  # row entropy / log n; the same numbers as -(A log A).sum(axis=1) / log n, bit for bit
+            values = (np.add.reduce(A * np.log(np.maximum(A, 1e-300)), axis=1) * self._neg_inv_log_n[n - 1]).tolist()
         else:
             values = [None] * A.shape[0]
         for head, value in enumerate(values):
-            emit(t, WORLD, "attend", entity_id=tok.id, src=self.name, layer=layer, head=head, pos=tok.id, value=value)
+            emit(t, WORLD, "attend", entity_id=pos, src=name, layer=layer, head=head, pos=pos, value=value)
         if not self.record_graph:
             return
-        start = tok.id - tok.window_pos
-        dst = (layer + 1, tok.id)
+        dst = (layer + 1, pos)
         if tok.window_pos == 0:
             self._src_nodes[layer] = []
         srcs = self._src_nodes[layer]
-        srcs.append((layer, tok.id))
-        mean = (A.sum(axis=0) * (1.0 / A.shape[0])).tolist()
-        data = [{"weight": w, "heads": hw} for w, hw in zip(mean, A.T.tolist(), strict=True)]
-        self.graph.add_edges_from(zip(srcs, repeat(dst), data, strict=False))
-        self._window_nodes[start].append(dst)
+        srcs.append((layer, pos))
+        rows = A.tolist()
+        # Edge data: weight = head mean, the same floats as (A.sum(axis=0) / H).tolist(); heads = the column.
+        if len(rows) == 2:  # one addition per entry: Python's a + b is numpy's axis-0 sum of two rows
+            data = [{"weight": (a + b) * 0.5, "heads": (a, b)} for a, b in zip(*rows, strict=True)]
+        elif len(rows) == 1:
+            data = [{"weight": a, "heads": (a,)} for a in rows[0]]
+        else:
+            mean = (np.add.reduce(A, axis=0) * (1.0 / len(rows))).tolist()
+            data = [{"weight": w, "heads": hw} for w, hw in zip(mean, zip(*rows, strict=True), strict=True)]
+        _add_in_edges(self.graph, dst, srcs, data)
+        self._window_nodes[pos - tok.window_pos].append(dst)
 
     def on_token_end(self, tok: Token, entropy: float, surprisal: float) -> None:
         """Count, trace and sample metrics for a completed token; retire the previous window's graph nodes."""
         self.in_flight -= 1
         self.tokens_done += 1
-        bits = (math.log(self.source.V) - surprisal) / LN2
+        bits = (self._log_v - surprisal) / LN2
         self.bits_saved += bits
         t = self.env.now
         self.run.trace.emit(
@@ -326,7 +351,8 @@ class AttentionWorld:
             info_bits=bits,
             attrs={"entropy_nats": entropy, "wait": tok.wait},
         )
-        ablated = int((tok.head_mask == 0).sum())
+        mask = tok.head_mask
+        ablated = int(mask.size - np.count_nonzero(mask))  # == int((mask == 0).sum()), ~5× cheaper
         self.records.append((tok.id, t, surprisal, entropy, tok.temperature, tok.out_temperature, ablated))
         s = self._since
         s[0] += entropy
