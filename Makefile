@@ -22,7 +22,7 @@ FOUND := $(shell for p in python3.13 python3.12 python3; do \
 
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 DEMO_OUT ?= runs/demo
-DEMO_SCENARIO ?= ehrenfest
+DEMO_SCENARIO ?= side_by_side
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint bench clean venv
@@ -44,7 +44,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/gradient run $(DEMO_SCENARIO) --out $(DEMO_OUT) --force
-	@echo "demo outputs: $(DEMO_OUT)/ (report.md, summary.json, trace.parquet, metrics.parquet, figures/)"
+	@echo "demo outputs: $(DEMO_OUT)/ -- report.md (read this first), figures/, summary.json, trace.parquet, metrics.parquet"
 
 test: $(STAMP)
 	CI=$${CI:-} $(VPY) -m pytest -n 2 $(PYTEST_ARGS)

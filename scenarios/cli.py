@@ -137,12 +137,27 @@ def run(
     out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events)")
 
 
+def _fmt(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _print_results(summary: dict[str, Any]) -> None:
+    """Print the scalar results, then every table a scenario returns under ``results["tables"]``."""
+    results = summary["results"]
     table = Table("result", "value", box=None, title=f"{summary['scenario']} (seed {summary['seed']})")
-    for key, value in summary["results"].items():
+    for key, value in results.items():
         if isinstance(value, int | float | str | bool) or value is None:
-            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+            table.add_row(key, _fmt(value))
     out_console.print(table)
+    for name, rows in (results.get("tables") or {}).items():
+        if rows:
+            t = Table(*rows[0].keys(), title=name)
+            for row in rows:
+                t.add_row(*(_fmt(v) for v in row.values()))
+            out_console.print(t)
+    verdict = results.get("verdict")
+    if isinstance(verdict, dict) and "statement" in verdict:
+        out_console.print(f"verdict: {verdict['statement']}")
 
 
 @app.command("export-perfetto")

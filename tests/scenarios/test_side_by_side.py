@@ -1,0 +1,94 @@
+"""The main scenario: both worlds on one clock, fitted, compared and reported."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis.comparison import ANALOGY_ROWS, MIN_SEEDS
+from scenarios.cli import main
+from scenarios.runner import execute
+from world.trace import read_metrics, read_trace
+
+SMALL = {"t_charge": "0.4", "t_discharge": "0.4", "train_steps": "120", "n_tokens": "40", "replicates": "2"}
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """One short side_by_side run shared by the tests of this module."""
+    out = tmp_path_factory.mktemp("sbs")
+    return out, execute("side_by_side", out, seed=3, overrides=SMALL)
+
+
+def test_both_worlds_share_one_clock(small_run: tuple[Path, dict]) -> None:
+    """Membrane and attention events interleave on one time axis that never goes back."""
+    out, summary = small_run
+    trace = read_trace(out)
+    assert set(trace.world.astype(str)) == {"membrane", "attention"}
+    assert trace.t.is_monotonic_increasing and trace.t.max() <= summary["t_end"]
+    train = trace[trace.kind == "train_step"]
+    assert train.t.max() <= 0.4 + 1e-9 and len(train) == 120
+    tokens = trace[trace.kind == "token_end"]
+    assert len(tokens) == 40 and tokens.t.min() > 0.4
+
+
+def test_membrane_charges_then_discharges(small_run: tuple[Path, dict]) -> None:
+    """Δp rises from 0 while charging and falls once the fuel is cut; fits describe both (r² > 0.9)."""
+    _, summary = small_run
+    res = summary["results"]
+    mem = res["membrane"]
+    assert mem["pmf_charged_mV"] > 150.0 and mem["pmf_end_mV"] < mem["pmf_charged_mV"] - 20.0
+    for fit in res["fits"]:
+        assert fit["membrane_charge"]["r2"] > 0.9 and fit["membrane_discharge"]["r2"] > 0.9
+        assert fit["membrane_charge"]["y_inf"] > fit["membrane_charge"]["y0"]
+        assert fit["membrane_discharge"]["y_inf"] < fit["membrane_discharge"]["y0"]
+
+
+def test_training_approaches_the_floor(small_run: tuple[Path, dict]) -> None:
+    """Held-out cross-entropy ends near the entropy rate and the order parameter near 1."""
+    res = small_run[1]["results"]
+    assert 0.0 <= res["attention"]["heldout_excess_nats"] < 0.1
+    assert res["phi_attention_trained"] > 0.85
+
+
+def test_verdict_needs_five_seeds(small_run: tuple[Path, dict]) -> None:
+    """With two replicates the declared test cannot call the pattern shared, and says why."""
+    verdict = small_run[1]["results"]["verdict"]
+    assert verdict["seeds"] == 2 < MIN_SEEDS
+    assert not verdict["shared"] and "only 2 seeds" in verdict["statement"]
+
+
+def test_analogy_table_and_efficiency(small_run: tuple[Path, dict]) -> None:
+    """The analogy table has every row with measured values; efficiency obeys the second law (< 1)."""
+    res = small_run[1]["results"]
+    rows = res["tables"]["analogy"]
+    assert len(rows) == len(ANALOGY_ROWS)
+    assert all(r["membrane_value"] == r["membrane_value"] for r in rows)  # no NaN
+    assert 0.0 < res["efficiency"]["membrane_atp_over_redox"] < 1.0
+    assert res["efficiency"]["attention_training_bits_per_flop"] > 0
+    assert res["entropy"]["membrane_entropy_produced_J_per_K"] > 0
+
+
+def test_report_files(small_run: tuple[Path, dict]) -> None:
+    """report.md links four figures that exist as non-empty PNGs, and `gradient report` re-renders them."""
+    out, _ = small_run
+    for png in (out / "figures").glob("*.png"):
+        png.unlink()
+    assert main(["report", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    for name in ("gradients", "entropy", "fits", "shape"):
+        png = out / "figures" / f"{name}.png"
+        assert f"figures/{name}.png" in text
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert "not shared" in text
+
+
+def test_metrics_have_both_worlds(small_run: tuple[Path, dict]) -> None:
+    """metrics.parquet holds the membrane's Δp and spatial order and the attention world's losses."""
+    out, _ = small_run
+    m = read_metrics(out)
+    have = set(zip(m.world.astype(str), m.metric.astype(str), strict=True))
+    for pair in (("membrane", "pmf_mV"), ("membrane", "spatial_order_nats"), ("attention", "loss_nats"),
+                 ("attention", "next_token_entropy_nats")):  # fmt: skip
+        assert pair in have
+    assert json.loads((out / "summary.json").read_text())["complete"] is True
