@@ -15,6 +15,7 @@ nothing from `world` but constants. Which rows sum to which counter (docs/membra
 | rotor_steps | kind ``rotor_step`` | Σ value; rotor_turns = rotor_steps / c_ring (``membrane_config`` row) |
 | leak_h, uncoupler_h, atp_exported | kinds ``leak``, ``uncoupler``, ``exchange`` | Σ value |
 | atp_consumed | kind ``atp_demand`` | Σ value |
+| atp_spent, atp_spent_J | kind ``atp_spent`` (ATP hydrolysed for an external consumer) | Σ value, Σ energy_J |
 | nadh_oxidised, succinate_oxidised | ``redox`` layers 1, 2 | Σ value |
 | nadh_supplied, succinate_supplied | kinds ``nadh_supplied``, ``succinate_supplied`` | Σ value |
 | h_produced, h_consumed | kinds ``h_produced``, ``h_consumed`` | Σ value |
@@ -42,6 +43,7 @@ MEMBRANE_KINDS = (
     "leak",
     "uncoupler",
     "atp_demand",
+    "atp_spent",
     "nadh_supplied",
     "succinate_supplied",
 )
@@ -88,6 +90,8 @@ def replay_membrane_counters(trace: pd.DataFrame, until: float | None = None) ->
         "uncoupler_h": total("uncoupler"),
         "atp_exported": total("exchange"),
         "atp_consumed": total("atp_demand"),
+        "atp_spent": total("atp_spent"),
+        "atp_spent_J": float(f.loc[kind == "atp_spent", "energy_J"].astype(float).sum()),
         "nadh_oxidised": float(rv[layer == 1].sum()),
         "succinate_oxidised": float(rv[layer == 2].sum()),
         "nadh_supplied": total("nadh_supplied"),

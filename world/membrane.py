@@ -62,6 +62,8 @@ COUNTER_NAMES = (
     "uncoupler_h",
     "atp_exported",
     "atp_consumed",
+    "atp_spent",
+    "atp_spent_J",
     "nadh_oxidised",
     "succinate_oxidised",
     "nadh_supplied",

@@ -201,6 +201,8 @@ class ObserveMixin:
             "stored_pmf_state_J": self.stored_pmf_state_J(),
             "stored_atp_J": c["stored_atp_J"],
             "heat_J": c["heat_J"],
+            "atp_spent": c["atp_spent"],
+            "atp_spent_J": c["atp_spent_J"],
         }
 
     # ---------------------------------------------------------------- sampling
@@ -287,6 +289,39 @@ class ObserveMixin:
         """Set the cytosolic ATP demand: maximal hydrolysis rate in ATP/s."""
         w: Any = self
         w.demand.rate = _nonneg("rate", rate)
+
+    def spend_atp(self, n: int, consumer: str = "external") -> int:
+        """Hydrolyse up to `n` cytosolic ATP to ADP + Pi now, for a consumer outside the membrane world.
+
+        Takes ``min(n, ATP in the cytosol)``; counts it in ``counters["atp_spent"]`` and the free energy
+        released, −ΔG (J), in ``counters["atp_spent_J"]`` and in ``heat_J`` (work done on the consumer, which
+        dissipates it), so ATP + ADP, ATP + Pi and the energy ledger still balance. Writes one ``atp_spent``
+        trace row at once, stamped with the current time (``dst`` = `consumer`, value = ATP, energy_J = −ΔG).
+
+        Returns:
+            The number of ATP hydrolysed.
+        """
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"n(={n!r}) must be a non-negative integer number of ATP molecules")
+        w: Any = self
+        n = min(int(n), w.pool["atp_c"])
+        if n == 0:
+            return 0
+        chem = (("atp_c", -n), ("adp_c", n), ("pi_c", n))
+        heat = w.account(w.event_dG(0, 0, 0, chem, 0))
+        for m, d in chem:
+            w.pool[m] += d
+        w.counters["atp_spent"] += n
+        w.counters["atp_spent_J"] += heat
+        w.t = float(w.run.now)
+        w.emit("atp_spent", src="cytosol", dst=consumer, value=float(n), unit="ATP", energy_J=heat)
+        w._flush_rows()
+        return n
+
+    def set_uncoupler(self, concentration: float) -> None:
+        """Set the protonophore concentration (µM); 0 washes it out."""
+        w: Any = self
+        w.uncoupler.concentration = _nonneg("concentration", concentration)
 
     def add_inhibitor(self, name: str) -> None:
         """Block a target completely: oligomycin (synthase), rotenone (I), antimycin_a (III), cyanide (IV)."""
