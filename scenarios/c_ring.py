@@ -28,6 +28,7 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + p["window"],
+    smoke={"warmup": 0.2, "window": 0.1},
 )
 def run_c_ring(
     run: Run, *, rings: tuple[int, ...], atp_demand: float, warmup: float, window: float, dt: float, sample_dt: float

@@ -64,15 +64,35 @@ def list_scenarios() -> None:
 
 
 @app.command("show")
-def show(name: str = typer.Argument(..., help="Scenario name.")) -> None:
+def show(
+    name: str = typer.Argument(..., help="Scenario name."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the parameters as a Markdown table (README)."),
+) -> None:
     """Show a scenario's parameters: type, default and what is allowed."""
     sc = get(name)
+    if markdown:
+        typer.echo(_markdown_params(sc))
+        return
     out_console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
     table = Table("parameter", "default", "allowed", "meaning", box=None)
     for key, p in sc.params.items():
         default = ",".join(map(str, p.default)) if p.many else str(p.default)
         table.add_row(key, default, p.allowed(), p.help)
     out_console.print(table)
+
+
+def _markdown_params(sc: Any) -> str:
+    """The README section of a scenario: heading, description, and its parameters as a Markdown table."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [f"#### `{sc.name}`", "", cell(sc.description), "", "| parameter | default | allowed | meaning |"]
+    lines.append("|---|---|---|---|")
+    for key, p in sc.params.items():
+        default = ",".join(map(str, p.default)) if p.many else str(p.default)
+        lines.append(f"| `{key}` | {cell(default)} | {cell(p.allowed())} | {cell(p.help)} |")
+    return "\n".join(lines)
 
 
 @app.command("run")

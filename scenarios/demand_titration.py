@@ -29,6 +29,7 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + len(p["levels"]) * p["hold"],
+    smoke={"levels": (0.0, 300.0, 600.0), "warmup": 0.2, "hold": 0.2, "window": 0.1},
 )
 def run_demand_titration(
     run: Run, *, levels: tuple[float, ...], warmup: float, hold: float, window: float, dt: float, sample_dt: float

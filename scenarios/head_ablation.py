@@ -39,6 +39,7 @@ from world.training import Trainer, build_source_and_model, evaluate
         "heldout_seqs": Param(512, int, bounds=(1, 100_000), help="held-out sequences per count"),
     },
     duration=lambda p: p["steps"] + 2 + (p["n_layers"] * p["n_heads"] + 1) * p["windows_per_count"] * p["n_ctx"],
+    smoke={"steps": 20, "n_heads": 2, "windows_per_count": 1, "n_ctx": 8, "heldout_seqs": 16},
 )
 def run_head_ablation(
     run: Run,

@@ -29,6 +29,7 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + p["after"],
+    smoke={"warmup": 0.2, "after": 0.1, "window": 0.05},
 )
 def run_inhibitors(
     run: Run,

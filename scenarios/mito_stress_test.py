@@ -30,6 +30,7 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + 3 * p["phase"],
+    smoke={"warmup": 0.5, "phase": 0.3, "window": 0.1},
 )
 def run_mito_stress_test(
     run: Run,

@@ -36,6 +36,7 @@ def _state(m: dict[str, float]) -> dict[str, float]:
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["t_end"],
+    smoke={"t_pulse": 0.5, "window": 0.1, "t_end": 1.0},
 )
 def run_respiratory_control(
     run: Run,

@@ -45,6 +45,7 @@ def _temps(target: str, tau: float) -> dict[str, float]:
         "heldout_seqs": Param(512, int, bounds=(1, 100_000), help="held-out sequences per level"),
     },
     duration=lambda p: p["steps"] + 2 + len(p["levels"]) * p["windows_per_level"] * p["n_ctx"],
+    smoke={"steps": 20, "levels": (0.5, 1.0, 2.0), "windows_per_level": 1, "n_ctx": 8, "heldout_seqs": 16},
 )
 def run_temperature(
     run: Run,

@@ -40,6 +40,7 @@ from world.training import Trainer, build_source_and_model, evaluate
         "n_tokens": Param(512, int, bounds=(1, 1_000_000), help="tokens per inference stream"),
     },
     duration=lambda p: p["steps"] + 2 * p["n_tokens"] + 3,
+    smoke={"steps": 30, "n_tokens": 40, "heldout_seqs": 16, "batch_size": 8},
 )
 def run_training_builds_gradient(
     run: Run,
