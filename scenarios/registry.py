@@ -34,6 +34,8 @@ class Scenario:
         report: optional ``report(out_dir, summary) -> None`` writing ``report.md`` and ``figures/``.
         smoke: ``--set``-style overrides that make a short run (a few seconds), used by the tests that run
             every registered scenario (replay, determinism, golden summaries).
+        check: optional ``check(params) -> None`` raising ``ValueError`` for parameter combinations no single
+            bound can catch (e.g. a memory estimate); run before anything is written.
     """
 
     name: str
@@ -44,6 +46,7 @@ class Scenario:
     report: Callable[..., None] | None = None
     module: str = field(default="")
     smoke: Mapping[str, Any] = field(default_factory=dict)
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
 
 def scenario(
@@ -54,6 +57,7 @@ def scenario(
     duration: Callable[[Mapping[str, Any]], float] | None = None,
     report: Callable[..., None] | None = None,
     smoke: Mapping[str, Any] | None = None,
+    check: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register the decorated function as scenario `name`."""
     if "\n" in description:
@@ -69,7 +73,7 @@ def scenario(
         if unknown:
             raise ValueError(f"smoke overrides of scenario {name!r} name unknown parameters {sorted(unknown)}")
         _REGISTRY[name] = Scenario(
-            name, description, dict(params), func, duration, report, func.__module__, dict(smoke or {})
+            name, description, dict(params), func, duration, report, func.__module__, dict(smoke or {}), check
         )
         return func
 

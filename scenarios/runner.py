@@ -96,6 +96,11 @@ def execute(
     """
     sc = get(name)
     params = resolve_params(name, sc.params, config, overrides)
+    if sc.check is not None:
+        try:
+            sc.check(params)
+        except ValueError as exc:
+            raise ParameterError(str(exc)) from None
     try:
         make_rng(seed)
     except ValueError as exc:

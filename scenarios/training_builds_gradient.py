@@ -16,9 +16,10 @@ from __future__ import annotations
 from analysis.attention_graph import attention_flow, rollout_from_graph
 from scenarios.params import Param
 from scenarios.registry import scenario
+from world.attention_model import ModelConfig
 from world.attention_world import AttentionWorld
 from world.clock import Run
-from world.training import Trainer, build_source_and_model, evaluate
+from world.training import Trainer, build_source_and_model, check_training_memory, evaluate
 
 
 @scenario(
@@ -41,6 +42,17 @@ from world.training import Trainer, build_source_and_model, evaluate
     },
     duration=lambda p: p["steps"] + 2 * p["n_tokens"] + 3,
     smoke={"steps": 30, "n_tokens": 40, "heldout_seqs": 16, "batch_size": 8},
+    check=lambda p: check_training_memory(
+        ModelConfig(
+            vocab=p["V"],
+            n_ctx=p["n_ctx"],
+            d_model=p["d_model"],
+            n_layers=p["n_layers"],
+            n_heads=p["n_heads"],
+            mlp=p["mlp"],
+        ),
+        p["batch_size"],
+    ),
 )
 def run_training_builds_gradient(
     run: Run,

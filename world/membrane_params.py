@@ -189,3 +189,25 @@ class MembraneParams:
     def buffer_p(self) -> float:
         """P-side buffer (IMS in equilibrium with the cytosol through porins): proton equivalents per pH."""
         return self.buffer_p_mM_per_pH * 1e-3 * self.volume_cyt_L * N_A
+
+
+SMALL_WORLD: dict[str, int] = {
+    "width": 24,
+    "n_rows": 4,
+    "p_rows": 4,
+    "protons_n": 2500,
+    "protons_p": 1200,
+    "reserve": 100,
+    "n_complex1": 2,
+    "n_complex2": 2,
+    "n_complex3": 2,
+    "n_complex4": 3,
+    "n_synthase": 3,
+    "n_exchanger": 2,
+    "n_leak": 2,
+    "n_quinone": 12,
+    "n_cytc": 10,
+    "nad_total": 120,
+    "succ_total": 120,
+}
+"""A membrane patch small enough for property tests (a few ms per 100 steps): ``MembraneWorld(run, **SMALL_WORLD)``."""

@@ -120,5 +120,6 @@ class Param:
 
 
 def _show(raw: Any) -> str:
-    text = repr(raw) if not isinstance(raw, str) else raw
+    """The value as the user wrote it, or its repr when it is not a printable one-line string."""
+    text = raw if isinstance(raw, str) and raw.isprintable() else repr(raw)
     return text if len(text) <= 60 else text[:57] + "..."

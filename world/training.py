@@ -36,7 +36,14 @@ from world.clock import Run
 from world.markov import MarkovSource
 from world.optim import Adam
 
-__all__ = ["Trainer", "attention_entropy_norm", "build_source_and_model", "evaluate"]
+__all__ = [
+    "Trainer",
+    "attention_entropy_norm",
+    "build_source_and_model",
+    "check_training_memory",
+    "evaluate",
+    "step_bytes",
+]
 
 WORLD = "attention"
 LN2 = math.log(2.0)
@@ -78,17 +85,22 @@ def evaluate(
     ``next_token_entropy_nats`` (mean H(q)), ``n_tokens``.
     """
     tokens = np.asarray(tokens)
-    x, y = tokens[:, :-1], tokens[:, 1:]
-    logits, _ = model.forward(x, **forward_kwargs)
     k = source.order - 1
-    _, _, nll = cross_entropy(logits, y)
-    nll = nll[:, k:]
-    logq = log_softmax(logits)[:, k:]
-    P = source.conditional(x)[:, k:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logP = np.where(P > 0, np.log(np.where(P > 0, P, 1.0)), 0.0)
-    exp_ce = -(P * logq).sum(-1)
-    floor = -(P * logP).sum(-1)
+    parts: dict[str, list[np.ndarray]] = {"nll": [], "exp_ce": [], "floor": [], "h_q": []}
+    chunk = eval_chunk(model.config, tokens.shape[1] - 1)
+    for lo in range(0, tokens.shape[0], chunk):  # bounded memory: the attention of `chunk` sequences at a time
+        x, y = tokens[lo : lo + chunk, :-1], tokens[lo : lo + chunk, 1:]
+        logits, _ = model.forward(x, **forward_kwargs)
+        _, _, nll = cross_entropy(logits, y)
+        logq = log_softmax(logits)[:, k:]
+        P = source.conditional(x)[:, k:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logP = np.where(P > 0, np.log(np.where(P > 0, P, 1.0)), 0.0)
+        parts["nll"].append(nll[:, k:].ravel())
+        parts["exp_ce"].append(-(P * logq).sum(-1).ravel())
+        parts["floor"].append(-(P * logP).sum(-1).ravel())
+        parts["h_q"].append(entropy_nats(np.exp(logq)).ravel())
+    nll, exp_ce, floor, h_q = (np.concatenate(parts[name]) for name in ("nll", "exp_ce", "floor", "h_q"))
     n = nll.size
     ce = float(nll.mean())
     return {
@@ -99,9 +111,47 @@ def evaluate(
         "floor_nats": float(floor.mean()),
         "entropy_rate_nats": source.entropy_rate_nats,
         "excess_nats": ce - source.entropy_rate_nats,
-        "next_token_entropy_nats": float(entropy_nats(np.exp(logq)).mean()),
+        "next_token_entropy_nats": float(h_q.mean()),
         "n_tokens": int(n),
     }
+
+
+EVAL_CHUNK_BYTES = 64 * 2**20
+"""Held-out evaluation runs the forward pass on as many sequences at a time as fit in about this much memory."""
+MAX_TRAIN_BYTES = 2 * 2**30
+"""Largest estimated working set of one training step that a scenario accepts (checked before a run starts)."""
+
+
+def step_bytes(config: ModelConfig, batch: int, seq_len: int) -> int:
+    """Estimated bytes of the float64 arrays one forward + backward pass over ``batch`` sequences holds.
+
+    Per layer: the attention probabilities and their gradient (2·B·H·T²), queries, keys, values, head outputs
+    and residuals with their gradients (≈ 12·B·T·d), the MLP activations (2·B·T·d_mlp); plus the logits and
+    their gradient (2·B·T·V). An estimate to refuse runs that cannot fit, not an exact account.
+    """
+    d_mlp = (config.d_mlp or 4 * config.d_model) if config.mlp else 0
+    per_layer = 2 * config.n_heads * seq_len * seq_len + 12 * seq_len * config.d_model + 2 * seq_len * d_mlp
+    return 8 * batch * (config.n_layers * per_layer + 2 * seq_len * config.vocab)
+
+
+def eval_chunk(config: ModelConfig, seq_len: int) -> int:
+    """Sequences per forward pass in `evaluate` so that one chunk stays within `EVAL_CHUNK_BYTES`."""
+    return max(1, EVAL_CHUNK_BYTES // max(1, step_bytes(config, 1, seq_len)))
+
+
+def check_training_memory(config: ModelConfig, batch: int) -> None:
+    """Refuse a model/batch whose training step would need more than `MAX_TRAIN_BYTES`.
+
+    Raises:
+        ValueError: naming batch_size, n_ctx, n_heads, n_layers and the estimate.
+    """
+    need = step_bytes(config, batch, config.n_ctx)
+    if need > MAX_TRAIN_BYTES:
+        raise ValueError(
+            f"batch_size(={batch}) × n_ctx(={config.n_ctx}) with n_heads(={config.n_heads}), "
+            f"n_layers(={config.n_layers}), d_model(={config.d_model}) needs ≈ {need / 2**30:.1f} GiB per "
+            f"training step; at most {MAX_TRAIN_BYTES / 2**30:.0f} GiB is allowed: make one of them smaller"
+        )
 
 
 def build_source_and_model(
@@ -174,6 +224,7 @@ class Trainer:
             raise ValueError(f"warmup(={warmup}) must be ≥ 0 and lr_final_frac(={lr_final_frac}) in [0, 1]")
         if record_every < 1:
             raise ValueError(f"record_every(={record_every}) must be ≥ 1")
+        check_training_memory(model.config, batch_size)
         self.run, self.model, self.source = run, model, source
         self.steps, self.batch_size, self.seq_len = steps, batch_size, seq_len
         self.optimizer = Adam(lr=lr, clip_norm=5.0)

@@ -8,25 +8,9 @@ from typing import Any
 
 import pytest
 
-SMALL: dict[str, Any] = {
-    "width": 24,
-    "n_rows": 4,
-    "p_rows": 4,
-    "protons_n": 2500,
-    "protons_p": 1200,
-    "reserve": 100,
-    "n_complex1": 2,
-    "n_complex2": 2,
-    "n_complex3": 2,
-    "n_complex4": 3,
-    "n_synthase": 3,
-    "n_exchanger": 2,
-    "n_leak": 2,
-    "n_quinone": 12,
-    "n_cytc": 10,
-    "nad_total": 120,
-    "succ_total": 120,
-}
+from world.membrane_params import SMALL_WORLD
+
+SMALL = SMALL_WORLD
 """A world small enough for property tests (a few ms per 100 steps of diffusion)."""
 
 

@@ -27,27 +27,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from analysis.membrane_replay import replay_membrane_counters
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
+from world.membrane_params import SMALL_WORLD
 from world.thermo import kT_J
 
-SMALL = {
-    "width": 24,
-    "n_rows": 4,
-    "p_rows": 4,
-    "protons_n": 2500,
-    "protons_p": 1200,
-    "reserve": 100,
-    "n_complex1": 2,
-    "n_complex2": 2,
-    "n_complex3": 2,
-    "n_complex4": 3,
-    "n_synthase": 3,
-    "n_exchanger": 2,
-    "n_leak": 2,
-    "n_quinone": 12,
-    "n_cytc": 10,
-    "nad_total": 120,
-    "succ_total": 120,
-}
+SMALL = SMALL_WORLD
 """A small world: a few hundred µs per step, so one example of ~12 rules costs well under a second."""
 
 LN_OMEGA = 150.0

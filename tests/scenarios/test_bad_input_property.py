@@ -206,10 +206,6 @@ def test_invalid_toml_seed_is_rejected(name: str, seed: Any) -> None:
         _assert_rejected(code, err, "seed", out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="world/params.py `_show` prints a string value verbatim, so a line break inside it splits the error line",
-)
 @pytest.mark.parametrize("brk", ["\n", "\x85", "\u2028"])
 def test_value_with_a_line_break_gives_one_error_line(brk: str, tmp_path: Path) -> None:
     """A value holding a line break (possible in a TOML string) is still reported on one ``error:`` line."""

@@ -40,3 +40,13 @@ def test_parse_set_needs_equals() -> None:
     """`--set key` without a value is an error."""
     with pytest.raises(ParameterError, match="key=value"):
         parse_set(["steps"])
+
+
+def test_combined_memory_check_refuses_before_writing(tmp_path) -> None:
+    """A model/batch combination whose training step would not fit is refused with exit 2 and no outputs."""
+    from scenarios.cli import main
+
+    out = tmp_path / "run"
+    code = main(["run", "training_builds_gradient", "--out", str(out), "--quiet",
+                 "--set", "batch_size=1024", "--set", "n_ctx=256", "--set", "n_heads=8"])  # fmt: skip
+    assert code == 2 and not out.exists()
