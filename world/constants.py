@@ -2,7 +2,8 @@
 
 Key names: `F`, `R`, `K_B`, `E_CHARGE`, `N_A`, `T_DEFAULT`, `LN2`, `LN10`, `rt_over_f_mV`, `nernst_mV_per_pH`,
 `landauer_J_per_bit`; electron-transport stoichiometry `ETC_H_RELEASED_P`, `ETC_H_TAKEN_N`, `ETC_CHARGES`,
-`ETC_ELECTRONS`, `ATP_PER_TURN`, `C_RING_RANGE`. Figures and sources are in the bioenergetics reference of the design notes.
+`ETC_ELECTRONS`, `ATP_PER_TURN`, `C_RING_RANGE`. Figures and sources are in the bioenergetics reference of
+the design notes.
 """
 
 import math
