@@ -63,41 +63,34 @@ def layer_matrices(G: nx.DiGraph, top: tuple[int, int], attr: str = "weight") ->
         ``(positions, [A_0, ..., A_{L-1}])`` with A_l[a, b] = attention of positions[a] on positions[b] at
         layer l (zero where no edge, e.g. above the diagonal).
     """
+    return _window_matrices(G, top, attr, ())
+
+
+def _window_matrices(
+    G: nx.DiGraph, top: tuple[int, int], attr: str, lead: tuple[int, ...]
+) -> tuple[list[int], list[np.ndarray]]:
+    """Per layer, an array ``lead + (n, n)`` filled from edge attribute `attr` over the top node's window."""
     L = _top_layer(G, top)
     pos = window_positions(G, top)
     index = {p: a for a, p in enumerate(pos)}
     mats = []
     for layer in range(L):
-        A = np.zeros((len(pos), len(pos)))
+        A = np.zeros((*lead, len(pos), len(pos)))
         for p in pos:
             node = (layer + 1, p)
             if node not in G:
                 continue
             for (_, q), data in G.pred[node].items():
                 if q in index:
-                    A[index[p], index[q]] = data[attr]
+                    A[..., index[p], index[q]] = data[attr]
         mats.append(A)
     return pos, mats
 
 
 def head_matrices(G: nx.DiGraph, top: tuple[int, int]) -> tuple[list[int], list[np.ndarray]]:
     """Per-head attention (H, n, n) per layer of the top node's window, from the edges' ``heads`` attribute."""
-    L = _top_layer(G, top)
-    pos = window_positions(G, top)
-    index = {p: a for a, p in enumerate(pos)}
     H = len(next(iter(G.pred[top].values()))["heads"])
-    mats = []
-    for layer in range(L):
-        A = np.zeros((H, len(pos), len(pos)))
-        for p in pos:
-            node = (layer + 1, p)
-            if node not in G:
-                continue
-            for (_, q), data in G.pred[node].items():
-                if q in index:
-                    A[:, index[p], index[q]] = data["heads"]
-        mats.append(A)
-    return pos, mats
+    return _window_matrices(G, top, "heads", (H,))
 
 
 def attention_rollout(mats: list[np.ndarray], residual: bool = True) -> np.ndarray:
