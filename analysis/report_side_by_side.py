@@ -110,8 +110,18 @@ def side_by_side_numbers(
         "efficiency": efficiency,
         "entropy": entropy,
         "curves": curves,
-        "tables": {"analogy": rows.to_dict("records")},
+        "analogy": rows.to_dict("records"),
+        "tables": {"analogy": [_compact(r) for r in rows.to_dict("records")]},
     }
+
+
+def _compact(row: dict[str, Any]) -> dict[str, str]:
+    """One analogy row as two short cells, for the terminal."""
+
+    def side(w: str) -> str:
+        return f"{row[w]}: {row[w + '_quantity']} = {row[w + '_value']:.4g} {row[w + '_unit']}"
+
+    return {"membrane": side("membrane"), "attention": side("attention")}
 
 
 def _series(m: pd.DataFrame, world: str, metric: str) -> pd.Series:
@@ -220,7 +230,7 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
         ("attention", "Landauer minimum for the training bits", eff["landauer_J_training_bits"], "J"),
     ]
     eff_table = pd.DataFrame(eff_rows, columns=["world", "measure", "value", "unit"])
-    analogy = pd.DataFrame(res["tables"]["analogy"])
+    analogy = pd.DataFrame(res["analogy"])
     sections = [
         Section(
             "Verdict",

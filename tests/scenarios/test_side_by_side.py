@@ -61,8 +61,8 @@ def test_verdict_needs_five_seeds(small_run: tuple[Path, dict]) -> None:
 def test_analogy_table_and_efficiency(small_run: tuple[Path, dict]) -> None:
     """The analogy table has every row with measured values; efficiency obeys the second law (< 1)."""
     res = small_run[1]["results"]
-    rows = res["tables"]["analogy"]
-    assert len(rows) == len(ANALOGY_ROWS)
+    rows = res["analogy"]
+    assert len(rows) == len(ANALOGY_ROWS) == len(res["tables"]["analogy"])
     assert all(r["membrane_value"] == r["membrane_value"] for r in rows)  # no NaN
     assert 0.0 < res["efficiency"]["membrane_atp_over_redox"] < 1.0
     assert res["efficiency"]["attention_training_bits_per_flop"] > 0
