@@ -79,11 +79,8 @@ class Token:
     def life(self):  # type: ignore[no-untyped-def]
         """The token's process: start, (energy), layer by layer attention, prediction, end.
 
-        Every head slot is taken with ``request()`` and given back with ``release()``, in the same fixed order
-        for every token. Yielding a request that was granted on the spot only matters if some other event is
-        due at this instant (it would run first); when none is (``quiet``), the process resumes straight on,
-        exactly where the yields would have resumed it, so it skips them: the queueing, the event order and the
-        trace are those of yielding every request (tested against the plain, yield-every-request schedule).
+        Every head slot is taken with ``request()`` and given back with ``release()``, in the same fixed order for
+        every token (no deadlock, FIFO kept); the time spent waiting for slots accumulates in ``wait``.
         """
         w = self.world
         env = w.env
@@ -92,30 +89,18 @@ class Token:
         if w.energy is not None and w.cost_per_token > 0:
             yield w.energy.get(w.cost_per_token)
         h = w.model.embed_one(self.input_symbol, self.window_pos)
-        quiet = env.peek() > env.now  # no other event is due now
         for layer in range(w.model.config.n_layers):
+            t_req = env.now
             heads = w.heads[layer]
             reqs = [res.request() for res in heads]
-            if quiet:
-                for req in reqs:
-                    if not req.triggered:
-                        quiet = False
-                        break
-            if not quiet:
-                t_req = env.now
-                for req in reqs:  # every token takes the heads in the same order: no deadlock, FIFO kept
-                    yield req
-                self.wait += env.now - t_req
+            for req in reqs:
+                yield req
+            self.wait += env.now - t_req
             h = self.attend(layer, h)
             if w.layer_time > 0:
                 yield env.timeout(w.layer_time)
-            # Still quiet after the releases if nothing else is due now and no token waits for these heads
-            # (then the Release events grant nothing when they run).
-            quiet = env.peek() > env.now
             for res, req in zip(heads, reqs, strict=True):
                 res.release(req)
-                if res.put_queue:
-                    quiet = False
         self.finish(h)
 
     def run_sync(self) -> None:

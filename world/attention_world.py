@@ -51,16 +51,6 @@ WORLD = "attention"
 LN2 = math.log(2.0)
 
 
-def _add_in_edges(G: nx.DiGraph, dst: tuple[int, int], srcs: list, data: list[dict]) -> None:
-    """Add node ``dst`` with one in-edge from each of ``srcs``, ``data[i]`` on edge i, in one networkx call."""
-    G.add_edges_from(zip(srcs, repeat(dst), data))
-
-
-def _add_input_node(G: nx.DiGraph, node: tuple[int, int], token: int) -> None:
-    """Add the input node of a token, carrying the symbol the model saw."""
-    G.add_node(node, token=token)
-
-
 class AttentionWorld:
     """Token stream, head resources, KV cache and attention graph of one model on one source.
 
@@ -292,7 +282,7 @@ class AttentionWorld:
             self.energy_used += self.cost_per_token
         if self.record_graph:
             node = (0, tok.id)
-            _add_input_node(self.graph, node, tok.input_symbol)
+            self.graph.add_node(node, token=tok.input_symbol)
             start = tok.id - tok.window_pos
             nodes = self._window_nodes.get(start)
             if nodes is None:
@@ -329,7 +319,7 @@ class AttentionWorld:
         else:
             mean = (np.add.reduce(A, axis=0) * (1.0 / len(rows))).tolist()
             data = [{"weight": w, "heads": hw} for w, hw in zip(mean, zip(*rows, strict=True), strict=True)]
-        _add_in_edges(self.graph, dst, srcs, data)
+        self.graph.add_edges_from(zip(srcs, repeat(dst), data))
         self._window_nodes[pos - tok.window_pos].append(dst)
 
     def on_token_end(self, tok: Token, entropy: float, surprisal: float) -> None:
