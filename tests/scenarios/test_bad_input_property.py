@@ -110,6 +110,15 @@ def _cli(args: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+def _assert_config_rejected(name: str, text: str, key: str) -> None:
+    """Run scenario `name` with a config file holding `text` and assert it is rejected naming `key`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg, out = Path(tmp) / "run.toml", Path(tmp) / "out"
+        cfg.write_text(text, encoding="utf-8")
+        code, err = _cli(["run", name, "--out", str(out), "--config", str(cfg), "--quiet"])
+        _assert_rejected(code, err, key, out)
+
+
 def _assert_rejected(code: int, stderr: str, key: str, out: Path) -> None:
     lines = stderr.splitlines()
     assert code == 2, stderr
@@ -170,11 +179,7 @@ def _invalid_toml(draw: st.DrawFn) -> tuple[str, str, str]:
 def test_invalid_toml_param_is_rejected_naming_the_key(case: tuple[str, str, str]) -> None:
     """A TOML config whose ``[params]`` value is invalid exits 2 with one ``error:`` line naming the key."""
     name, key, text = case
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg, out = Path(tmp) / "run.toml", Path(tmp) / "out"
-        cfg.write_text(text, encoding="utf-8")
-        code, err = _cli(["run", name, "--out", str(out), "--config", str(cfg), "--quiet"])
-        _assert_rejected(code, err, key, out)
+    _assert_config_rejected(name, text, key)
 
 
 @MANY
@@ -188,22 +193,14 @@ def test_unknown_toml_key_is_rejected_naming_the_key(name: str, where: str, key:
     """A TOML config with an undeclared ``[params]`` key or top-level key exits 2 with an error naming it."""
     assume(key not in SCENARIOS[name].params and key not in ("scenario", "seed", "params"))
     text = f"{key} = {_toml(value)}\n" if where == "top" else f"[params]\n{key} = {_toml(value)}\n"
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg, out = Path(tmp) / "run.toml", Path(tmp) / "out"
-        cfg.write_text(text, encoding="utf-8")
-        code, err = _cli(["run", name, "--out", str(out), "--config", str(cfg), "--quiet"])
-        _assert_rejected(code, err, key, out)
+    _assert_config_rejected(name, text, key)
 
 
 @MANY
 @given(name=st.sampled_from(NAMES), seed=st.one_of(st.integers(-(2**63), -1), _text, st.floats(), st.booleans()))
 def test_invalid_toml_seed_is_rejected(name: str, seed: Any) -> None:
     """A config seed that is not a non-negative integer exits 2 with one ``error:`` line naming ``seed``."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg, out = Path(tmp) / "run.toml", Path(tmp) / "out"
-        cfg.write_text(f"seed = {_toml(seed)}\n", encoding="utf-8")
-        code, err = _cli(["run", name, "--out", str(out), "--config", str(cfg), "--quiet"])
-        _assert_rejected(code, err, "seed", out)
+    _assert_config_rejected(name, f"seed = {_toml(seed)}\n", "seed")
 
 
 @pytest.mark.parametrize("brk", ["\n", "\x85", "\u2028"])
