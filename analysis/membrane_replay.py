@@ -1,6 +1,6 @@
 """Rebuild the membrane world's cumulative counters from its trace alone.
 
-Key names: `replay_membrane_counters`, `MEMBRANE_KINDS`.
+Key names: `replay_membrane_counters`, `row_increments`, `COUNTERS`, `MEMBRANE_KINDS`.
 
 Pure pandas over a trace table (``trace.parquet`` read with pandas, or ``run.trace.to_frame()``); imports
 nothing from `world` but constants. Which rows sum to which counter (docs/membrane.md has the same table):
@@ -24,6 +24,7 @@ nothing from `world` but constants. Which rows sum to which counter (docs/membra
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from world.constants import ETC_CHARGES, ETC_ELECTRONS
@@ -50,6 +51,53 @@ MEMBRANE_KINDS = (
 """Every trace kind the membrane world emits."""
 
 
+def row_increments(trace: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What each membrane row adds to each counter (the table in the module docstring, in one place).
+
+    Args:
+        trace: trace rows, all of world ``"membrane"``, in ``seq`` order.
+
+    Returns:
+        counter name → float array with one entry per row; summing gives the counter, a cumulative sum gives
+        the counter after every row.
+    """
+    kind = trace["kind"].astype(str).to_numpy()
+    value = trace["value"].astype(float).fillna(0.0).to_numpy()
+    layer = trace["layer"].astype("Float64").fillna(0).astype(int).to_numpy()
+    energy = trace["energy_J"].astype(float).fillna(0.0).to_numpy()
+    redox = kind == "redox"
+    charges = np.array([ETC_CHARGES.get(int(x), 0) for x in layer], dtype=float)
+
+    def of(k: str) -> np.ndarray:
+        return np.where(kind == k, value, 0.0)
+
+    return {
+        "h_pumped": of("pump"),
+        "charges_moved": np.where(redox, value * charges, 0.0),
+        "electrons_to_o2": np.where(redox & (layer == 4), value * ETC_ELECTRONS, 0.0),
+        "o2_consumed": of("o2_reduced"),
+        "atp_made": of("atp_made") - of("atp_hydrolysed"),
+        "rotor_steps": of("rotor_step"),
+        "leak_h": of("leak"),
+        "uncoupler_h": of("uncoupler"),
+        "atp_exported": of("exchange"),
+        "atp_consumed": of("atp_demand"),
+        "atp_spent": of("atp_spent"),
+        "atp_spent_J": np.where(kind == "atp_spent", energy, 0.0),
+        "nadh_oxidised": np.where(redox & (layer == 1), value, 0.0),
+        "succinate_oxidised": np.where(redox & (layer == 2), value, 0.0),
+        "nadh_supplied": of("nadh_supplied"),
+        "succinate_supplied": of("succinate_supplied"),
+        "h_produced": of("h_produced"),
+        "h_consumed": of("h_consumed"),
+        "heat_J": energy,
+    }
+
+
+COUNTERS = tuple(row_increments(pd.DataFrame(columns=["kind", "value", "layer", "energy_J"])))
+"""Every counter `row_increments` rebuilds, in its order."""
+
+
 def replay_membrane_counters(trace: pd.DataFrame, until: float | None = None) -> dict[str, float]:
     """Cumulative counters of a membrane run rebuilt from its trace.
 
@@ -58,45 +106,16 @@ def replay_membrane_counters(trace: pd.DataFrame, until: float | None = None) ->
         until: use only rows with ``t <= until`` (None: all).
 
     Returns:
-        The counters of `world.membrane.COUNTER_NAMES` that the trace determines, plus ``rotor_turns``
-        and ``c_ring``.
+        Every counter of `COUNTERS`, plus ``rotor_turns`` and ``c_ring`` (of the first ``membrane_config`` row).
     """
     f = trace[trace["world"] == "membrane"]
     if until is not None:
         f = f[f["t"] <= until]
-    kind = f["kind"].astype(str)
-    value = f["value"].astype(float)
-
-    def total(k: str) -> float:
-        return float(value[kind == k].sum())
-
-    redox = f[kind == "redox"]
-    layer = redox["layer"].astype(int)
-    rv = redox["value"].astype(float)
-    charges = float((rv * layer.map(ETC_CHARGES)).sum())
-    config = f[kind == "membrane_config"]
+    if "seq" in f:
+        f = f.sort_values("seq", kind="stable")
+    out = {name: float(inc.sum()) for name, inc in row_increments(f).items()}
+    config = f[f["kind"].astype(str) == "membrane_config"]
     c_ring = int(config["value"].iloc[0]) if len(config) else 0
-    rotor_steps = total("rotor_step")
-    return {
-        "h_pumped": total("pump"),
-        "charges_moved": charges,
-        "electrons_to_o2": float(rv[layer == 4].sum()) * ETC_ELECTRONS,
-        "o2_consumed": total("o2_reduced"),
-        "atp_made": total("atp_made") - total("atp_hydrolysed"),
-        "rotor_steps": rotor_steps,
-        "rotor_turns": rotor_steps / c_ring if c_ring else 0.0,
-        "c_ring": float(c_ring),
-        "leak_h": total("leak"),
-        "uncoupler_h": total("uncoupler"),
-        "atp_exported": total("exchange"),
-        "atp_consumed": total("atp_demand"),
-        "atp_spent": total("atp_spent"),
-        "atp_spent_J": float(f.loc[kind == "atp_spent", "energy_J"].astype(float).sum()),
-        "nadh_oxidised": float(rv[layer == 1].sum()),
-        "succinate_oxidised": float(rv[layer == 2].sum()),
-        "nadh_supplied": total("nadh_supplied"),
-        "succinate_supplied": total("succinate_supplied"),
-        "h_produced": total("h_produced"),
-        "h_consumed": total("h_consumed"),
-        "heat_J": float(f["energy_J"].astype(float).sum()),
-    }
+    out["rotor_turns"] = out["rotor_steps"] / c_ring if c_ring else 0.0
+    out["c_ring"] = float(c_ring)
+    return out

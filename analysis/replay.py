@@ -51,33 +51,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.attention_replay import replay_attention_counters
-from analysis.membrane_replay import replay_membrane_counters
-from world.constants import ETC_CHARGES, ETC_ELECTRONS
+from analysis.membrane_replay import COUNTERS as MEMBRANE_ROW_COUNTERS
+from analysis.membrane_replay import replay_membrane_counters, row_increments
 from world.outputs import read_summary
 from world.trace import read_metrics, read_trace
 
-MEMBRANE_COUNTERS = (
-    "h_pumped",
-    "charges_moved",
-    "electrons_to_o2",
-    "o2_consumed",
-    "atp_made",
-    "rotor_steps",
-    "rotor_turns",
-    "leak_h",
-    "uncoupler_h",
-    "atp_exported",
-    "atp_consumed",
-    "nadh_oxidised",
-    "succinate_oxidised",
-    "nadh_supplied",
-    "succinate_supplied",
-    "h_produced",
-    "h_consumed",
-    "heat_J",
-    "atp_spent",
-    "atp_spent_J",
-)
+MEMBRANE_COUNTERS = (*MEMBRANE_ROW_COUNTERS, "rotor_turns")
 """Cumulative membrane counters the trace determines (those `analysis.membrane_replay` rebuilds)."""
 ATTENTION_COUNTERS = ("train_steps", "bits_saved", "tokens_started", "tokens_done", "inference_bits_saved")
 """Cumulative attention counters the trace determines (totals and per ``src``)."""
@@ -166,22 +145,9 @@ def replay(run_dir: Path | str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ metrics
 def _membrane_cumulative(mem: pd.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Times of the membrane rows (seq order) and the cumulative counters after each row."""
-    kind = mem["kind"].astype(str).to_numpy()
-    value = mem["value"].astype(float).fillna(0.0).to_numpy()
-    layer = mem["layer"].astype("Float64").fillna(0).astype(int).to_numpy()
-    redox = kind == "redox"
-    charges = np.array([ETC_CHARGES.get(int(x), 0) for x in layer], dtype=float)
-    energy = mem["energy_J"].astype(float).fillna(0.0).to_numpy()
-    parts = {
-        "h_pumped": np.where(kind == "pump", value, 0.0),
-        "charges_moved": np.where(redox, value * charges, 0.0),
-        "electrons_to_o2": np.where(redox & (layer == 4), value * ETC_ELECTRONS, 0.0),
-        "atp_made": np.where(kind == "atp_made", value, 0.0) - np.where(kind == "atp_hydrolysed", value, 0.0),
-        "rotor_steps": np.where(kind == "rotor_step", value, 0.0),
-        "hops": (kind == "hop").astype(float),
-        "heat_J": energy,
-        "heat_scale": np.abs(energy),
-    }
+    parts = row_increments(mem)
+    parts["hops"] = (mem["kind"].astype(str) == "hop").to_numpy(dtype=float)
+    parts["heat_scale"] = np.abs(parts["heat_J"])
     return mem["t"].astype(float).to_numpy(), {k: np.cumsum(v) for k, v in parts.items()}
 
 
