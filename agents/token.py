@@ -20,7 +20,7 @@ import numpy as np
 from world.errors import SimulationError
 
 if TYPE_CHECKING:
-    from world.attention_world import AttentionWorld
+    from world.attention.stream import AttentionWorld
 
 __all__ = ["Token"]
 

@@ -12,7 +12,7 @@ Two aspects are compared per pair, each with a measure on both sides:
 (Bits saved per token are against the uniform code, log V; relative changes are (after − before)/|before|.)
 
 The attention numbers come twice: from the token stream (finite-sample, with a standard error) and exactly from
-held-out contexts (`world.training.evaluate`: expected cross-entropy with the next token averaged out). The
+held-out contexts (`world.attention.training.evaluate`: expected cross-entropy with the next token averaged out). The
 directions are judged on the held-out numbers, which carry no sampling noise of the stream.
 """
 
@@ -58,7 +58,7 @@ def pair_effects(
     Args:
         m_before, m_after: membrane window averages (`MembraneWorld.window`: ``atp_rate``, ``pmf_mV``, ``ocr``).
         s_before, s_after: stream means (``cross_entropy_nats``, ``next_token_entropy_nats``, ...).
-        ev_before, ev_after: held-out evaluations (`world.training.evaluate`).
+        ev_before, ev_after: held-out evaluations (`world.attention.training.evaluate`).
         vocab: alphabet size V (log V is the uniform code length).
 
     Returns:

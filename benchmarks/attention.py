@@ -26,9 +26,9 @@ import tracemalloc
 
 import numpy as np
 
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model
 from world.clock import Run
-from world.training import Trainer, build_source_and_model
 
 N_TOKENS = 6000
 TRAIN_STEPS = 150

@@ -33,12 +33,12 @@ import math
 from analysis.report_coupled import catch_up_time, report_coupled, stall_gaps
 from scenarios.params import Param
 from scenarios.registry import scenario
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model
 from world.clock import Run
 from world.coupling import ATPBridge
 from world.membrane import MembraneWorld
 from world.membrane_protocol import Protocol
-from world.training import Trainer, build_source_and_model
 
 PHASES = ("baseline", "uncoupler", "washout", "oligomycin")
 

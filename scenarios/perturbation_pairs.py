@@ -18,7 +18,7 @@ Windows: baseline [t_p − window, t_p); perturbed [t_p + settle, t_p + settle +
 sizes with units: membrane — ATP synthesis rate (ATP/s; relative change) and Δp (mV; relative); attention —
 cross-entropy (nats/token; relative), bits saved per token (bits) and the order left at the output,
 log V − H(q) (nats; relative), each from the token stream and exactly from held-out contexts
-(`world.training.evaluate`). Directions are compared by `analysis.report_pairs`.
+(`world.attention.training.evaluate`). Directions are compared by `analysis.report_pairs`.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ import numpy as np
 from analysis.report_pairs import pair_effects, report_pairs
 from scenarios.params import Param
 from scenarios.registry import scenario
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.training import Trainer, build_source_and_model, evaluate
 
 PAIRS = (("uncoupler", "temperature"), ("oligomycin", "head_ablation"), ("rotenone", "untrained"))
 

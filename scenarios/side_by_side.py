@@ -31,10 +31,10 @@ from analysis.relaxation import fit_relaxation, normalised_curve
 from analysis.report_side_by_side import U_GRID, report_side_by_side, side_by_side_numbers
 from scenarios.params import Param
 from scenarios.registry import scenario
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.training import Trainer, build_source_and_model, evaluate
 
 
 def _spatial_order(world: MembraneWorld, block: int) -> tuple[float, float]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from scenarios.params import Param
 from scenarios.registry import scenario
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
-from world.training import Trainer, build_source_and_model, evaluate
 
 
 def _temps(target: str, tau: float) -> dict[str, float]:

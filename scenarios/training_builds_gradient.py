@@ -16,10 +16,10 @@ from __future__ import annotations
 from analysis.attention_graph import attention_flow, rollout_from_graph
 from scenarios.params import Param
 from scenarios.registry import scenario
-from world.attention_model import ModelConfig
-from world.attention_world import AttentionWorld
+from world.attention.model import ModelConfig
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model, check_training_memory, evaluate
 from world.clock import Run
-from world.training import Trainer, build_source_and_model, check_training_memory, evaluate
 
 
 @scenario(

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, resource, sys
 from pathlib import Path
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
 from world.clock import Run
-from world.training import build_source_and_model
+from world.attention.training import build_source_and_model
 
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 run = Run(0, out_dir=out)

@@ -13,10 +13,10 @@ from analysis.attention_graph import (
     previous_token_score,
     rollout_from_graph,
 )
-from world.attention_model import AttentionModel, ModelConfig
-from world.attention_world import AttentionWorld
+from world.attention.markov import MarkovSource
+from world.attention.model import AttentionModel, ModelConfig
+from world.attention.stream import AttentionWorld
 from world.clock import Run
-from world.markov import MarkovSource
 
 
 def _graph_world(L: int = 2, n: int = 11):

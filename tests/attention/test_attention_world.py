@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import simpy
 
-from world.attention_model import AttentionModel, ModelConfig
-from world.attention_world import AttentionWorld
+from world.attention.markov import MarkovSource
+from world.attention.model import AttentionModel, ModelConfig
+from world.attention.stream import AttentionWorld
 from world.clock import Run
-from world.markov import MarkovSource
 
 
 def _world(seed: int = 0, n_ctx: int = 8, L: int = 1, H: int = 2, **kw):

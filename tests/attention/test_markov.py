@@ -6,7 +6,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from world.markov import MarkovSource
+from world.attention.markov import MarkovSource
 
 
 def test_entropy_rate_equals_block_entropy_increment_order1() -> None:

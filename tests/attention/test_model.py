@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from world.attention_backward import cross_entropy, loss_and_grads
-from world.attention_model import AttentionModel, ModelConfig, entropy_nats, softmax
+from world.attention.backward import cross_entropy, loss_and_grads
+from world.attention.model import AttentionModel, ModelConfig, entropy_nats, softmax
 
 CONFIGS = [
     ModelConfig(vocab=5, n_ctx=5, d_model=6, n_layers=1, n_heads=2),

@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from analysis.attention_graph import attention_rollout, layer_matrices
 from analysis.attention_replay import replay_attention_counters
-from world.attention_model import AttentionModel, ModelConfig
-from world.attention_world import AttentionWorld
+from world.attention.markov import MarkovSource
+from world.attention.model import AttentionModel, ModelConfig
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer
 from world.clock import Run
-from world.markov import MarkovSource
-from world.training import Trainer
 
 
 @settings(deadline=None)

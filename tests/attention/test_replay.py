@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from analysis.attention_replay import replay_attention_counters
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model
 from world.clock import Run
 from world.trace import read_trace
-from world.training import Trainer, build_source_and_model
 
 
 def _run(run: Run) -> tuple[Trainer, AttentionWorld, AttentionWorld]:

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
+from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
-from world.training import Trainer, build_source_and_model, evaluate
 
 
 def _trained(seed: int = 0, steps: int = 400):
@@ -98,7 +98,7 @@ def test_bad_trainer_arguments_raise() -> None:
 
 def test_evaluate_in_chunks_equals_one_pass() -> None:
     """Held-out evaluation gives the same numbers whether the sequences go through in one pass or in chunks."""
-    import world.training as training
+    import world.attention.training as training
     from world.clock import Run
 
     run = Run(5)

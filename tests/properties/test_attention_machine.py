@@ -10,10 +10,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from analysis.attention_graph import attention_rollout, layer_matrices
 from analysis.attention_replay import replay_attention_counters
-from world.attention_model import softmax
-from world.attention_world import AttentionWorld
+from world.attention.model import softmax
+from world.attention.stream import AttentionWorld
+from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
-from world.training import Trainer, build_source_and_model, evaluate
 
 
 class AttentionMachine(RuleBasedStateMachine):

@@ -10,13 +10,13 @@ import pytest
 from analysis.membrane_replay import replay_membrane_counters
 from analysis.report_coupled import catch_up_time, stall_gaps
 from scenarios.runner import execute
-from world.attention_world import AttentionWorld
+from world.attention.stream import AttentionWorld
+from world.attention.training import build_source_and_model
 from world.clock import Run
 from world.coupling import ATPBridge
 from world.errors import SimulationError
 from world.membrane import MembraneWorld
 from world.trace import read_trace
-from world.training import build_source_and_model
 
 K = 3
 SCENARIO = {

@@ -1,4 +1,4 @@
-"""Hand-written backward pass of `world.attention_model.AttentionModel` and its cross-entropy loss.
+"""Hand-written backward pass of `world.attention.model.AttentionModel` and its cross-entropy loss.
 
 Key names:
     cross_entropy: weighted mean next-token cross-entropy of logits and its gradient w.r.t. the logits.
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from world.attention_model import AttentionModel, log_softmax
+from world.attention.model import AttentionModel, log_softmax
 
 __all__ = ["backward", "cross_entropy", "grad_norm", "loss_and_grads"]
 

@@ -41,9 +41,9 @@ import numpy as np
 import simpy
 
 from agents.token import Token
-from world.attention_model import AttentionModel
+from world.attention.markov import MarkovSource
+from world.attention.model import AttentionModel
 from world.clock import Run
-from world.markov import MarkovSource
 
 __all__ = ["AttentionWorld"]
 

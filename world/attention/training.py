@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 import simpy
 
-from world.attention_backward import cross_entropy, grad_norm, loss_and_grads
-from world.attention_model import AttentionModel, ModelConfig, entropy_nats, log_softmax
+from world.attention.backward import cross_entropy, grad_norm, loss_and_grads
+from world.attention.markov import MarkovSource
+from world.attention.model import AttentionModel, ModelConfig, entropy_nats, log_softmax
+from world.attention.optim import Adam
 from world.clock import Run
-from world.markov import MarkovSource
-from world.optim import Adam
 
 __all__ = [
     "Trainer",

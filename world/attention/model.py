@@ -18,7 +18,7 @@ Key names:
     softmax, log_softmax, entropy_nats: row-wise helpers.
 Parameter names: ``tok_emb`` (V, d), ``pos_emb`` (n_ctx, d), ``L{li}.wq|wk|wv`` (d, H·d_head),
 ``L{li}.wo`` (H·d_head, d), ``L{li}.w1`` (d, d_mlp), ``L{li}.b1``, ``L{li}.w2`` (d_mlp, d), ``L{li}.b2``,
-``unemb`` (d, V), ``unemb_b`` (V). The backward pass lives in `world.attention_backward`.
+``unemb`` (d, V), ``unemb_b`` (V). The backward pass lives in `world.attention.backward`.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class AttentionModel:
 
         Returns:
             ``(logits (B, T, V), cache)``; ``cache["attn"][l]`` is the (B, H, T, T) attention of layer l and
-            the rest is what `world.attention_backward.backward` needs.
+            the rest is what `world.attention.backward.backward` needs.
         """
         c = self.config
         x = np.asarray(tokens)
