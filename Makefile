@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine: `make demo` and `make test`.
-# Each finds a Python >= 3.12, creates .venv, installs the project (editable, with the dev extra) once per
-# content of setup.cfg + pyproject.toml, then runs.
+# Each finds a Python >= 3.12, creates .venv, installs the exact versions of requirements.lock (every extra:
+# dev, distributed, viz) and then the project itself (editable, no dependency resolution), once per content of
+# setup.cfg + pyproject.toml + requirements.lock, then runs. `make lock` regenerates the lock from setup.cfg.
 
 SHELL := /bin/bash
 # One BLAS thread: the models are small and the machine has 2 cores; two BLAS threads per process make the
@@ -11,25 +12,27 @@ export MKL_NUM_THREADS ?= 1
 VENV := .venv
 VPY := $(VENV)/bin/python
 
-# A Python >= 3.12: $(PYTHON) if given, else the first of python3.13 / python3.12 / python3 that is >= 3.12.
+# A Python >= 3.12: $(PYTHON) if given, else the first of python3.12 / python3.13 / python3 that is >= 3.12
+# (3.12 first: the lock is compiled with it).
 PY_OK := import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
 ifeq ($(origin PYTHON), undefined)
-PYTHON := $(shell for p in python3.13 python3.12 python3; do \
+PYTHON := $(shell for p in python3.12 python3.13 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c '$(PY_OK)' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 endif
-FOUND := $(shell for p in python3.13 python3.12 python3; do \
+FOUND := $(shell for p in python3.12 python3.13 python3; do \
 	v=$$($$p -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) && echo "$$p=$$v"; done)
 
-STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml $(LOCK) | sha256sum | cut -c1-16)
 DEMO_OUT ?= runs/demo
 DEMO_SCENARIO ?= side_by_side
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench clean venv lock
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml $(LOCK)
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "error: need Python >= 3.12; found: $(or $(FOUND),no python3 at all). Install one or pass PYTHON=/path/to/python3.12" >&2; \
 		exit 1; fi
@@ -38,7 +41,8 @@ $(STAMP): setup.cfg pyproject.toml
 	@if [ -x "$(VPY)" ] && ! "$(VPY)" -c '$(PY_OK)' 2>/dev/null; then rm -rf $(VENV); fi
 	@[ -x "$(VPY)" ] || "$(PYTHON)" -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e '.[dev]'
+	$(VPY) -m pip install --quiet -r $(LOCK)
+	$(VPY) -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -48,6 +52,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	CI=$${CI:-} $(VPY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# Regenerate the lock from setup.cfg's ranges (pip-tools); commit setup.cfg and requirements.lock together.
+lock:
+	@[ -x "$(VPY)" ] || "$(PYTHON)" -m venv $(VENV)
+	$(VPY) -m pip install --quiet 'pip-tools>=7.4,<8'
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --extra distributed --extra viz -o $(LOCK) setup.cfg
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
