@@ -28,8 +28,14 @@ U_GRID = np.linspace(0.0, 3.0, 64)
 
 
 def _stats(values: list[float]) -> dict[str, float]:
+    """Mean and sd over the replicates whose fit is determined (NaN marks an undetermined fit); n counts them."""
     arr = np.asarray(values, np.float64)
-    return {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if arr.size > 1 else 0.0}
+    arr = arr[np.isfinite(arr)]
+    return {
+        "mean": float(arr.mean()) if arr.size else float("nan"),
+        "sd": float(arr.std(ddof=1)) if arr.size > 1 else float("nan"),
+        "n": int(arr.size),
+    }
 
 
 def side_by_side_numbers(
@@ -198,6 +204,9 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
     a1.plot(pmf.index, pmf.to_numpy(), ".", ms=3, label="Δp")
     for key, lo, hi in (("membrane_charge", 0.0, t_charge), ("membrane_discharge", t_charge, pmf.index.max())):
         f = fit0[key]
+        if not f.get("determined", True):  # not a measurement: no curve, the reason in the legend
+            a1.plot([], [], " ", label=f"{key.split('_')[1]}: fit not determined")
+            continue
         tt = np.linspace(lo, hi, 200)
         a1.plot(
             tt,
@@ -209,19 +218,24 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
     f = fit0["attention_training"]
     a2.plot(excess.index, excess.to_numpy(), lw=0.6, label="excess loss")
     tt = np.linspace(excess.index.min(), t_charge, 200)
-    a2.plot(
-        tt,
-        stretched_exponential(tt - f["t0"], f["y0"], f["y_inf"], f["tau"], f["beta"]),
-        label=f"training: τ={f['tau']:.3g} s, β={f['beta']:.2f}",
-    )
+    if f.get("determined", True):
+        a2.plot(
+            tt,
+            stretched_exponential(tt - f["t0"], f["y0"], f["y_inf"], f["tau"], f["beta"]),
+            label=f"training: τ={f['tau']:.3g} s, β={f['beta']:.2f}",
+        )
+    else:
+        a2.plot([], [], " ", label="training: fit not determined")
     a2.set(xlabel="t (s)", ylabel="excess loss (nats/token)", title="attention")
     a2.legend(fontsize=8)
     f_fit = save_figure(fig, out_dir, "fits")
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    u = np.linspace(0.0, 3.0, len(res["curves"]["phi_membrane_u"]))
-    ax.plot(u, res["curves"]["phi_membrane_u"], label="membrane charging")
-    ax.plot(u, res["curves"]["phi_attention_u"], label="attention training")
+    if res["curves"]:  # empty when replicate 0's build-up fits are not determined
+        u = np.linspace(0.0, 3.0, len(res["curves"]["phi_membrane_u"]))
+        ax.plot(u, res["curves"]["phi_membrane_u"], label="membrane charging")
+        ax.plot(u, res["curves"]["phi_attention_u"], label="attention training")
+    u = U_GRID
     ax.plot(u, 1 - np.exp(-u), "k:", label="1 − exp(−t/τ)")
     ax.set(xlabel="reduced time t/τ", ylabel="progress of the build-up")
     ax.legend(fontsize=8)
@@ -238,6 +252,11 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
                 "τ sd": rel[f"{name}_tau"]["sd"],
                 "β mean": rel[f"{name}_beta"]["mean"],
                 "β sd": rel[f"{name}_beta"]["sd"],
+                "determined fits": f"{rel[f'{name}_tau']['n']} of {len(res['fits'])}",
+                "not determined because": "; ".join(
+                    sorted({f[name]["reason"] for f in res["fits"] if not f[name].get("determined", True)})
+                )
+                or "—",
             }
             for name in ("membrane_charge", "membrane_discharge", "attention_training", "attention_control")
         ]

@@ -36,6 +36,10 @@ class Scenario:
             every registered scenario (replay, determinism, golden summaries).
         check: optional ``check(params) -> None`` raising ``ValueError`` for parameter combinations no single
             bound can catch (e.g. a memory estimate); run before anything is written.
+        fitted: result paths (dotted, list indices as ``*``, fnmatch patterns, e.g. ``"fits.*.shape_distance"``)
+            of numbers computed from curve fits, which the golden tests compare within a tolerance derived from
+            the fits' own uncertainty instead of exactly (fit records from `analysis.relaxation.Fit.record` are
+            recognised without being declared).
     """
 
     name: str
@@ -47,6 +51,7 @@ class Scenario:
     module: str = field(default="")
     smoke: Mapping[str, Any] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], None] | None = None
+    fitted: tuple[str, ...] = ()
 
 
 def scenario(
@@ -58,6 +63,7 @@ def scenario(
     report: Callable[..., None] | None = None,
     smoke: Mapping[str, Any] | None = None,
     check: Callable[[Mapping[str, Any]], None] | None = None,
+    fitted: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register the decorated function as scenario `name`."""
     if "\n" in description:
@@ -73,7 +79,16 @@ def scenario(
         if unknown:
             raise ValueError(f"smoke overrides of scenario {name!r} name unknown parameters {sorted(unknown)}")
         _REGISTRY[name] = Scenario(
-            name, description, dict(params), func, duration, report, func.__module__, dict(smoke or {}), check
+            name,
+            description,
+            dict(params),
+            func,
+            duration,
+            report,
+            func.__module__,
+            dict(smoke or {}),
+            check,
+            tuple(fitted),
         )
         return func
 

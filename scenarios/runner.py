@@ -1,6 +1,6 @@
 """Run a registered scenario into an output directory, honouring the run-output contract.
 
-Key names: `execute`, `prepare_out_dir`, `make_run_id`, `package_versions`.
+Key names: `execute`, `prepare_out_dir`, `make_run_id`, `package_versions`, `BLAS_THREADS`.
 
 Order of work: resolve and check parameters (nothing is written if they are bad) → refuse a directory that
 holds a complete run unless forced, and clear old outputs → stream trace and metrics while the scenario runs →
@@ -19,10 +19,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from scenarios.params import ParameterError, resolve_params
 from scenarios.registry import get
 from world.clock import Run, make_rng
 from world.outputs import OUTPUT_NAMES, is_complete, jsonable, read_summary, write_summary
+
+BLAS_THREADS = 1
+"""BLAS threads while a scenario runs: fixed, because the thread count changes a matrix product's summation order
+(and so the trace) — a run's numbers must not depend on the caller's OPENBLAS_NUM_THREADS."""
 
 _VERSIONED = ("gradient-engines", "mesa", "simpy", "numpy", "networkx", "pandas", "pyarrow", "scipy")
 
@@ -114,7 +120,8 @@ def execute(
     run_id = make_run_id(name, seed, params)
     run = Run(seed, out_dir=out, run_id=run_id, trace_format=trace_format, flush_every=flush_every, progress=progress)
     try:
-        results = sc.func(run, **params)
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            results = sc.func(run, **params)
     finally:
         run.close()
     summary: dict[str, Any] = {

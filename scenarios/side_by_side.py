@@ -66,6 +66,7 @@ def _spatial_order(world: MembraneWorld, block: int) -> tuple[float, float]:
     duration=lambda p: p["t_charge"] + p["t_discharge"],
     report=report_side_by_side,
     smoke={"t_charge": 0.3, "t_discharge": 0.2, "train_steps": 60, "n_tokens": 30, "replicates": 2},
+    fitted=("relaxation.*", "curves.*", "verdict.beta.*", "verdict_control.beta.*", "fits.*.shape_distance"),
 )
 def run_side_by_side(
     run: Run,
@@ -144,30 +145,36 @@ def run_side_by_side(
         steps_t = train_dt * np.arange(1, train_steps + 1)
         excess = np.asarray(rep["trainer"].losses) - h
         att_up = fit_relaxation(steps_t, excess)
-        phi_m = normalised_curve(t[charge], y[charge], mem_up, U_GRID)
-        phi_a = normalised_curve(steps_t, excess, att_up, U_GRID)
-        test = surrogate_test(phi_m, phi_a, run.rng)
-        betas_m.append(mem_up.beta)
-        betas_a.append(att_up.beta)
-        p_values.append(test.p_value)
         excess_c = np.asarray(rep["control"].losses) - h
         ctl_up = fit_relaxation(steps_t, excess_c)
-        ctl_test = surrogate_test(phi_m, normalised_curve(steps_t, excess_c, ctl_up, U_GRID), run.rng)
-        betas_c.append(ctl_up.beta)
-        p_control.append(ctl_test.p_value)
+        # Only determined fits are measurements (analysis.relaxation): an undetermined build-up drops the
+        # replicate from the comparison it cannot inform, and its numbers are reported as not determined.
+        test = ctl_test = None
+        if mem_up.determined and att_up.determined:
+            phi_m = normalised_curve(t[charge], y[charge], mem_up, U_GRID)
+            phi_a = normalised_curve(steps_t, excess, att_up, U_GRID)
+            test = surrogate_test(phi_m, phi_a, run.rng)
+            betas_m.append(mem_up.beta)
+            betas_a.append(att_up.beta)
+            p_values.append(test.p_value)
+            if r == 0:
+                curves = {"phi_membrane_u": phi_m.tolist(), "phi_attention_u": phi_a.tolist()}
+        if mem_up.determined and ctl_up.determined:
+            phi_m = normalised_curve(t[charge], y[charge], mem_up, U_GRID)
+            ctl_test = surrogate_test(phi_m, normalised_curve(steps_t, excess_c, ctl_up, U_GRID), run.rng)
+            betas_c.append(ctl_up.beta)
+            p_control.append(ctl_test.p_value)
         fits.append(
             {
                 "replicate": r,
-                "membrane_charge": _fit_dict(mem_up),
-                "membrane_discharge": _fit_dict(mem_down),
-                "attention_training": _fit_dict(att_up),
-                "attention_control": _fit_dict(ctl_up),
-                "shape_distance": test.distance,
-                "shape_p_value": test.p_value,
+                "membrane_charge": mem_up.record(),
+                "membrane_discharge": mem_down.record(),
+                "attention_training": att_up.record(),
+                "attention_control": ctl_up.record(),
+                "shape_distance": test.distance if test else float("nan"),
+                "shape_p_value": test.p_value if test else float("nan"),
             }
         )
-        if r == 0:
-            curves = {"phi_membrane_u": phi_m.tolist(), "phi_attention_u": phi_a.tolist()}
     rep0 = reps[0]
     mem0, att0, src0, model0 = rep0["mem"], rep0["att"], rep0["source"], rep0["model"]
     held = src0.sample_batch(run.rng, 512, model0.config.n_ctx + 1)
@@ -217,19 +224,6 @@ def run_side_by_side(
         curves,
         control=pattern_verdict(betas_m, betas_c, p_control),
     )
-
-
-def _fit_dict(fit) -> dict:  # type: ignore[no-untyped-def]
-    return {
-        "tau": fit.tau,
-        "tau_ci": list(fit.tau_ci),
-        "beta": fit.beta,
-        "beta_ci": list(fit.beta_ci),
-        "y0": fit.y0,
-        "y_inf": fit.y_inf,
-        "r2": fit.r2,
-        "t0": fit.t0,
-    }
 
 
 if __name__ == "__main__":

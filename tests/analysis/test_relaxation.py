@@ -45,3 +45,49 @@ def test_bad_input() -> None:
         fit_relaxation(np.array([0, 2, 1, 3, 4.0]), np.arange(5.0))
     with pytest.raises(ValueError, match="model"):
         fit_relaxation(np.arange(10.0), np.arange(10.0), "power")
+
+
+def test_well_sampled_fit_is_determined_and_records_numbers() -> None:
+    """A curve seen over six time constants is determined: its record holds the fitted numbers and their SEs."""
+    rng = np.random.default_rng(1)
+    t = np.linspace(0, 6.0, 120)
+    fit = fit_relaxation(t, stretched_exponential(t, 0.0, 180.0, 1.0, 1.2) + rng.normal(0, 1.0, t.size))
+    rec = fit.record()
+    assert fit.determined and rec["reason"] == ""
+    assert rec["tau"] == fit.tau and rec["se"]["tau"] > 0
+    assert rec["tau_ci"][0] < rec["tau"] < rec["tau_ci"][1]
+
+
+def _short_window() -> tuple[np.ndarray, np.ndarray]:
+    """A 200 mV curve watched for a twentieth of its time constant: barely a bend, as at the start of a discharge."""
+    rng = np.random.default_rng(2)
+    t = np.linspace(0, 0.05, 40)
+    return t, exponential(t, 200.0, 0.0, 1.0) + rng.normal(0, 1.0, t.size)
+
+
+def test_fit_of_a_window_too_short_is_not_determined() -> None:
+    """The end level and time scale of a barely-started relaxation are not determined; its record holds no numbers."""
+    t, y = _short_window()
+    fit = fit_relaxation(t, y)
+    assert not fit.determined and fit.reason
+    rec = fit.record()
+    numbers = [rec[k] for k in ("y0", "y_inf", "tau", "beta", "r2", "rmse")] + rec["tau_ci"] + list(rec["se"].values())
+    assert all(np.isnan(v) for v in numbers)
+    with pytest.raises(ValueError, match="not determined"):
+        normalised_curve(t, y, fit, np.linspace(0, 1, 5))
+
+
+def test_parameter_at_its_search_bound_is_not_determined() -> None:
+    """A step far sharper than any β ≤ 5 allows pins β at its bound: not determined, and the reason says so."""
+    t = np.linspace(0, 2.0, 200)
+    y = np.where(t < 1.0, 0.0, 100.0) + np.random.default_rng(3).normal(0, 0.5, t.size)
+    fit = fit_relaxation(t, y)
+    assert not fit.determined
+    assert "bound" in fit.reason
+
+
+def test_noise_without_a_relaxation_is_not_determined() -> None:
+    """Pure noise has no relaxation in it: the fit is reported as not determined."""
+    t = np.linspace(0, 1.0, 100)
+    fit = fit_relaxation(t, np.random.default_rng(4).normal(0, 1.0, t.size))
+    assert not fit.determined

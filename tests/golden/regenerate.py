@@ -6,9 +6,11 @@ Usage (from the project root)::
     .venv/bin/python tests/golden/regenerate.py c_ring ...   # only these
 
 Each file holds the scenario's ``results`` from ``summary.json`` of a run at seed 0 with the scenario's
-``smoke`` overrides (the overrides are stored too). `tests/golden/test_golden.py` compares a fresh run with
-them (floats to a relative 1e-9, everything else exactly). Regenerate only for an intended change of a
-scenario's numbers, and say why in the commit message.
+``smoke`` overrides, the overrides themselves, the scenario's declared fit-derived result paths (``fitted``) and
+the versions of Python and the packages the numbers were made with. `tests/golden/test_golden.py` compares a
+fresh run with them: simulated numbers to a relative 1e-12, fitted numbers within a tolerance derived from the
+fits' own uncertainty (see its docstring). Regenerate only for an intended change of a scenario's numbers, and
+say why in the commit message.
 """
 
 from __future__ import annotations
@@ -30,15 +32,23 @@ SEED = 0
 def golden_record(name: str) -> dict[str, Any]:
     """Run scenario `name` at seed 0 with its smoke overrides; return what its golden file holds."""
     from scenarios.registry import all_scenarios
-    from scenarios.runner import execute
+    from scenarios.runner import execute, package_versions
     from world.outputs import jsonable, read_summary
 
-    smoke = dict(all_scenarios()[name].smoke)
+    sc = all_scenarios()[name]
+    smoke = dict(sc.smoke)
     with tempfile.TemporaryDirectory() as tmp:
         execute(name, Path(tmp) / name, seed=SEED, overrides=smoke)
         summary = read_summary(Path(tmp) / name)
     assert summary is not None
-    return {"scenario": name, "seed": SEED, "overrides": jsonable(smoke), "results": summary["results"]}
+    return {
+        "scenario": name,
+        "seed": SEED,
+        "overrides": jsonable(smoke),
+        "fitted": list(sc.fitted),
+        "versions": package_versions(),
+        "results": summary["results"],
+    }
 
 
 def write_golden(name: str) -> Path:
