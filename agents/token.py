@@ -87,20 +87,21 @@ class Token:
         self.t_start = env.now
         w.on_token_start(self)
         if w.energy is not None and w.cost_per_token > 0:
-            yield w.energy.get(w.cost_per_token)
+            get = w.energy.get(w.cost_per_token)
+            if not get.triggered:
+                yield get
         h = w.model.embed_one(self.input_symbol, self.window_pos)
-        for layer in range(w.model.config.n_layers):
-            t_req = env.now
-            heads = w.heads[layer]
-            reqs = [res.request() for res in heads]
-            for req in reqs:
+        layer_time = w.layer_time
+        for layer, res in enumerate(w.layers):
+            req = res.request()
+            if not req.triggered:  # a free slot is granted at once: no need to wait for the event
+                t_req = env.now
                 yield req
-            self.wait += env.now - t_req
+                self.wait += env.now - t_req
             h = self.attend(layer, h)
-            if w.layer_time > 0:
-                yield env.timeout(w.layer_time)
-            for res, req in zip(heads, reqs, strict=True):
-                res.release(req)
+            if layer_time > 0:
+                yield env.timeout(layer_time)
+            res.release(req)
         self.finish(h)
 
     def run_sync(self) -> None:

@@ -176,3 +176,54 @@ def test_graph_window_drop_survives_a_foreign_edge() -> None:
     w.process_now(6)
     assert sorted(n for n in w.graph.nodes if n != "outside") == [(0, 8), (1, 8)]
     assert w.graph.number_of_edges() == 1
+
+
+def test_stream_layer_queue_obeys_pollaczek_khinchine() -> None:
+    """Poisson arrivals (mean gap 1) on one layer held 0.7 per token: the stream's mean wait lies in the 99 %
+    batch-means interval of the M/D/1 mean wait ρs/(2(1 − ρ)); the same tokens at regular gaps never wait."""
+    from analysis.queueing import batch_means_ci
+
+    waits = {}
+    for arrival in ("poisson", "regular"):
+        run, w = _world(seed=2, L=1, arrival=arrival, layer_time=0.7, record_graph=False)
+        w.start(4000)
+        run.run_until(6000)
+        tr = run.trace.to_frame()
+        waits[arrival] = np.array([json.loads(a)["wait"] for a in tr[tr.kind == "token_end"]["attrs"]])
+    mean, half = batch_means_ci(waits["poisson"][400:], 20, 0.99)
+    assert abs(mean - 0.7 * 0.7 / (2 * 0.3)) <= half
+    assert waits["regular"].max() == 0.0
+
+
+def test_lazy_graph_equals_a_graph_read_after_every_token() -> None:
+    """Reading `graph` once at the end gives the same nodes, edges and edge data as reading it after every token;
+    `attention_table` holds the same weights as the edges' per-head tuples."""
+    graphs = []
+    for every in (True, False):
+        _, w = _world(seed=6, n_ctx=6, L=2, H=3)
+        for _ in range(14):
+            w.process_now(1)
+            if every:
+                _ = w.graph
+        graphs.append(w.graph)
+    a, b = graphs
+    assert sorted(a.nodes(data=True)) == sorted(b.nodes(data=True))
+    assert sorted(a.edges(data=True)) == sorted(b.edges(data=True))
+    table = w.attention_table()
+    for pos, layer, head, src, weight in zip(
+        *(table[k] for k in ("pos", "layer", "head", "src", "weight")), strict=True
+    ):
+        assert b.edges[(int(layer), int(src)), (int(layer) + 1, int(pos))]["heads"][int(head)] == weight
+
+
+def test_keep_attention_keeps_every_token() -> None:
+    """With keep_attention every token's rows stay (rows of each head sum to 1) after their window is dropped."""
+    run, w = _world(seed=1, n_ctx=4, L=2, H=2, keep_attention=True)
+    w.start(10)
+    run.run_until(30)
+    rows = w.attention_rows()
+    assert [(p, layer) for p, layer, _ in rows] == [(p, layer) for p in range(10) for layer in range(2)]
+    for pos, _, A in rows:
+        assert A.shape == (2, pos % 4 + 1)
+        np.testing.assert_allclose(A.sum(axis=1), 1.0, atol=1e-12)
+    assert len(w.attention_table()["weight"]) == sum(A.size for _, _, A in rows)

@@ -1,19 +1,30 @@
 """The attention world's inference side: a token stream through the model on the run's SimPy clock.
 
 Time unit ("model time"): one token slot = 1 unit. Tokens arrive one per ``token_interval`` (default 1 slot;
-``arrival="poisson"`` draws exponential gaps from the run's generator); each layer holds its head slots for
-``layer_time`` (default 0.5/L, so a lone token finishes within half a slot). Heads are ``simpy.Resource``\\ s,
-one per (layer, head), with ``head_capacity`` slots each: when tokens come faster than the heads serve them
-they queue, and the waits show in the trace (``attend`` is stamped when the slots are granted).
+``arrival="poisson"`` draws exponential gaps from the run's generator); each layer is held for ``layer_time``
+(default 0.5/L, so a lone token finishes within half a slot). Each layer is one ``simpy.Resource`` with
+``head_capacity`` slots (``layers``): a token always takes all H heads of a layer together, in the same order as
+every other token, so one resource per layer grants at exactly the times H per-head resources would, with one
+request instead of H. When tokens come faster than a layer serves them they queue, and the waits show in the
+trace (``attend`` is stamped when the slot is granted; ``wait`` in ``token_end``). A slot that is free is taken
+without a pass through the event queue. Where the queues matter: only for *when* things happen (latency,
+order of ATP draws against the membrane's steps). What a token computes never depends on them: the forward is
+causal and the KV cache enforces position order, so queueing, congestion and the plain loop (`process_now`)
+give bit-identical per-token results. With regular arrivals every ``token_interval`` ≥ L·``layer_time`` (the
+defaults, and the scenarios that use this stream) no token ever waits; the queueing model where compute binds
+is `world.attention.serving`.
 
-Context window and graph: the stream is cut into windows of ``n_ctx`` tokens (the model's context). A token
-at window position 0 clears the KV cache layer by layer as it passes, so attention never crosses a window
-boundary. The networkx ``DiGraph`` ``graph`` grows by one token's edges at each ``attend``: nodes are
-``(layer, pos)`` with ``layer`` 0 = the input embedding and ``layer`` l+1 = the residual after attention layer
-l, ``pos`` = stream position; an edge ``(l, j) → (l+1, i)`` carries ``weight`` = head-mean attention of i on
-j and ``heads`` = the per-head weights (a tuple). Input nodes carry ``token`` (the symbol the model saw). When
-the first token of a new window completes, every node of the previous window leaves the graph, so the graph
-holds at most two windows and, between tokens, exactly the current one. It is never rebuilt.
+Context window, attention and graph: the stream is cut into windows of ``n_ctx`` tokens (the model's context).
+A token at window position 0 clears the KV cache layer by layer as it passes, so attention never crosses a
+window boundary. As tokens pass, their attention rows are kept in arrays (per window: (pos, layer, A) with A
+the (H, n) head weights; `attention_rows`, `attention_table`); the networkx ``DiGraph`` `graph` is brought up
+to date from them when it is read, incrementally (only rows computed since the last read are added), never per
+token from scratch. Nodes are ``(layer, pos)`` with ``layer`` 0 = the input embedding and ``layer`` l+1 = the
+residual after attention layer l, ``pos`` = stream position; an edge ``(l, j) → (l+1, i)`` carries ``weight``
+= head-mean attention of i on j and ``heads`` = the per-head weights (a tuple). Input nodes carry ``token``
+(the symbol the model saw). When the first token of a new window completes, the previous window's rows and
+nodes are dropped, so at most two windows are held and, between tokens, exactly the current one.
+``keep_attention=True`` also keeps every token's rows for the whole run (for writing them out).
 
 Trace (world ``"attention"``, ``src`` = the world's ``name``, ``entity_id`` = ``pos`` = stream position):
 ``token_start`` (value = the input symbol), ``attend`` per (layer, head) (value = the row's attention entropy
@@ -27,7 +38,8 @@ softmax), `ablate_heads` / `restore_heads`, `corrupt_context` (a fraction p of i
 uniform random symbols; the true next symbol is still scored), `set_model` (e.g. untrained or frozen weights).
 Coupling: an optional ``energy`` container from which every token must ``get(cost_per_token)`` first.
 
-Key names: `AttentionWorld` (``start``, ``counters``, ``summary``, ``records``, ``graph``).
+Key names: `AttentionWorld` (``start``, ``process_now``, ``counters``, ``summary``, ``records``, ``graph``,
+``attention_rows``, ``attention_table``, ``layers``).
 """
 
 from __future__ import annotations
@@ -51,6 +63,18 @@ WORLD = "attention"
 LN2 = math.log(2.0)
 
 
+def _edge_data(A: np.ndarray) -> list[dict[str, object]]:
+    """Edge attributes of one token's row at one layer: ``weight`` = head mean (the same floats as
+    ``(A.sum(axis=0) / H).tolist()``), ``heads`` = the per-head weights (a tuple)."""
+    rows = A.tolist()
+    if len(rows) == 2:  # one addition per entry: Python's a + b is numpy's axis-0 sum of two rows
+        return [{"weight": (a + b) * 0.5, "heads": (a, b)} for a, b in zip(*rows, strict=True)]
+    if len(rows) == 1:
+        return [{"weight": a, "heads": (a,)} for a in rows[0]]
+    mean = (np.add.reduce(A, axis=0) * (1.0 / len(rows))).tolist()
+    return [{"weight": w, "heads": hw} for w, hw in zip(mean, zip(*rows, strict=True), strict=True)]
+
+
 class AttentionWorld:
     """Token stream, head resources, KV cache and attention graph of one model on one source.
 
@@ -67,7 +91,9 @@ class AttentionWorld:
         out_temperature: output softmax temperature (> 0).
         energy: optional container; every token must ``get(cost_per_token)`` before it is processed.
         cost_per_token: amount taken from ``energy`` per token (≥ 0).
-        record_graph: keep the networkx graph (False skips it, e.g. for throughput comparisons).
+        record_graph: keep the current window's attention so that `graph` can be read (False keeps none).
+        keep_attention: keep every token's attention rows for the whole run (`attention_rows`,
+            `attention_table`), not only the current window's.
         metrics_every: metrics sample every this many completed tokens (≥ 1).
     """
 
@@ -87,6 +113,7 @@ class AttentionWorld:
         energy: simpy.Container | None = None,
         cost_per_token: float = 0.0,
         record_graph: bool = True,
+        keep_attention: bool = False,
         metrics_every: int = 1,
     ) -> None:
         if model.config.vocab != source.V:
@@ -116,19 +143,26 @@ class AttentionWorld:
         self.energy = energy
         self.cost_per_token = float(cost_per_token)
         self.record_graph = record_graph
+        self.keep_attention = keep_attention
         self.metrics_every = metrics_every
         self.model = model
         self.cache = model.new_cache()
         L, H = model.config.n_layers, model.config.n_heads
-        self.heads = [[simpy.Resource(self.env, capacity=head_capacity) for _ in range(H)] for _ in range(L)]
+        self.layers = [simpy.Resource(self.env, capacity=head_capacity) for _ in range(L)]
+        """One resource per layer: a token takes all H heads of a layer together (see the module docstring)."""
         self.temperature = 1.0
         self.out_temperature = 1.0
         self.set_temperature(temperature, out_temperature)
         self.head_mask = np.ones((L, H))
         self.corrupt_p = 0.0
-        self.graph: nx.DiGraph = nx.DiGraph()
+        self._graph: nx.DiGraph = nx.DiGraph()
+        self._win_tokens: dict[int, list[tuple[int, int]]] = {}
+        """Window start → (pos, input symbol) of its started tokens (the current and at most one old window)."""
+        self._win_rows: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+        """Window start → (pos, layer, A (H, n)) of its attention rows, in the order they were computed."""
+        self._built: dict[int, tuple[int, int]] = {}
         self._window_nodes: dict[int, list[tuple[int, int]]] = {}
-        self._src_nodes: list[list[tuple[int, int]]] = [[] for _ in range(L)]  # (l, pos) of the window
+        self._kept: list[tuple[int, int, np.ndarray]] = []
         self._history: np.ndarray | None = None  # last `order` symbols, the last one not yet emitted
         self._next_pos = 0
         self.tokens_started = 0
@@ -281,14 +315,13 @@ class AttentionWorld:
         if self.energy is not None and self.cost_per_token > 0:
             self.energy_used += self.cost_per_token
         if self.record_graph:
-            node = (0, tok.id)
-            self.graph.add_node(node, token=tok.input_symbol)
             start = tok.id - tok.window_pos
-            nodes = self._window_nodes.get(start)
-            if nodes is None:
-                self._window_nodes[start] = [node]
+            toks = self._win_tokens.get(start)
+            if toks is None:
+                self._win_tokens[start] = [(tok.id, tok.input_symbol)]
+                self._win_rows[start] = []
             else:
-                nodes.append(node)
+                toks.append((tok.id, tok.input_symbol))
 
     def on_attend(self, tok: Token, layer: int, A: np.ndarray) -> None:
         """Trace one (layer, head) attention row per head and add the token's edges at this layer."""
@@ -303,24 +336,10 @@ class AttentionWorld:
             values = [None] * A.shape[0]
         for head, value in enumerate(values):
             emit(t, WORLD, "attend", entity_id=pos, src=name, layer=layer, head=head, pos=pos, value=value)
-        if not self.record_graph:
-            return
-        dst = (layer + 1, pos)
-        if tok.window_pos == 0:
-            self._src_nodes[layer] = []
-        srcs = self._src_nodes[layer]
-        srcs.append((layer, pos))
-        rows = A.tolist()
-        # Edge data: weight = head mean, the same floats as (A.sum(axis=0) / H).tolist(); heads = the column.
-        if len(rows) == 2:  # one addition per entry: Python's a + b is numpy's axis-0 sum of two rows
-            data = [{"weight": (a + b) * 0.5, "heads": (a, b)} for a, b in zip(*rows, strict=True)]
-        elif len(rows) == 1:
-            data = [{"weight": a, "heads": (a,)} for a in rows[0]]
-        else:
-            mean = (np.add.reduce(A, axis=0) * (1.0 / len(rows))).tolist()
-            data = [{"weight": w, "heads": hw} for w, hw in zip(mean, zip(*rows, strict=True), strict=True)]
-        self.graph.add_edges_from(zip(srcs, repeat(dst), data))
-        self._window_nodes[pos - tok.window_pos].append(dst)
+        if self.record_graph:
+            self._win_rows[pos - tok.window_pos].append((pos, layer, A))
+        if self.keep_attention:
+            self._kept.append((pos, layer, A))
 
     def on_token_end(self, tok: Token, entropy: float, surprisal: float) -> None:
         """Count, trace and sample metrics for a completed token; retire the previous window's graph nodes."""
@@ -361,9 +380,63 @@ class AttentionWorld:
             )
             self._since = [0.0, 0.0, 0]
         if self.record_graph and tok.window_pos == 0:
-            old = self._window_nodes.pop(tok.id - self.model.config.n_ctx, None)
-            if old:
-                self.graph.remove_nodes_from(old)
+            old = tok.id - self.model.config.n_ctx
+            self._win_tokens.pop(old, None)
+            self._win_rows.pop(old, None)
+            self._built.pop(old, None)
+            nodes = self._window_nodes.pop(old, None)
+            if nodes:
+                self._graph.remove_nodes_from(nodes)
+
+    # ------------------------------------------------------------------ attention, read on demand
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The attention graph of the retained windows, brought up to date now (see the module docstring).
+
+        Built incrementally: each read adds only the tokens and rows computed since the last read; reading it
+        after every token gives the same graph as reading it once at the end.
+        """
+        g = self._graph
+        for start in sorted(self._win_tokens):
+            nt, nr = self._built.get(start, (0, 0))
+            toks, rows = self._win_tokens[start], self._win_rows[start]
+            if nt == len(toks) and nr == len(rows):
+                continue
+            nodes = self._window_nodes.setdefault(start, [])
+            for pos, symbol in toks[nt:]:
+                g.add_node((0, pos), token=symbol)
+                nodes.append((0, pos))
+            for pos, layer, A in rows[nr:]:
+                dst = (layer + 1, pos)
+                srcs = [(layer, p) for p in range(start, pos + 1)]
+                g.add_edges_from(zip(srcs, repeat(dst), _edge_data(A)))
+                nodes.append(dst)
+            self._built[start] = (len(toks), len(rows))
+        return g
+
+    def attention_rows(self) -> list[tuple[int, int, np.ndarray]]:
+        """Per token and layer, in the order computed: ``(pos, layer, A)`` with ``A`` (H, n) the heads' attention
+        over window positions ``pos − n + 1 … pos`` (the token itself last). Every token of the run with
+        ``keep_attention``, else the retained windows' (empty without ``record_graph``)."""
+        if self.keep_attention:
+            return list(self._kept)
+        return [row for start in sorted(self._win_rows) for row in self._win_rows[start]]
+
+    def attention_table(self) -> dict[str, np.ndarray]:
+        """`attention_rows` in long columnar form, one row per (pos, layer, head, src): ``pos``, ``layer``,
+        ``head``, ``src`` (stream position attended to) as int64 and ``weight`` as float64 arrays."""
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pos", "layer", "head", "src", "weight")}
+        for pos, layer, A in self.attention_rows():
+            H, n = A.shape
+            parts["pos"].append(np.full(H * n, pos, dtype=np.int64))
+            parts["layer"].append(np.full(H * n, layer, dtype=np.int64))
+            parts["head"].append(np.repeat(np.arange(H, dtype=np.int64), n))
+            parts["src"].append(np.tile(np.arange(pos - n + 1, pos + 1, dtype=np.int64), H))
+            parts["weight"].append(A.reshape(-1))
+        return {
+            k: np.concatenate(v) if v else np.zeros(0, dtype=np.float64 if k == "weight" else np.int64)
+            for k, v in parts.items()
+        }
 
     # ------------------------------------------------------------------ results
     def counters(self) -> dict[str, float]:
