@@ -30,7 +30,7 @@ def _theory_curve(res: dict[str, Any], burst: int) -> tuple[np.ndarray, np.ndarr
     return rho, wait + s.sum()
 
 
-def _queue_figure(out_dir: Path, res: dict[str, Any], burst: int, capacity: int) -> str:
+def _queue_figure(out_dir: Path, res: dict[str, Any], burst: int, exact: bool) -> str:
     rows = res["queue_levels"]
     rho = [r["rho"] for r in rows]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -45,7 +45,7 @@ def _queue_figure(out_dir: Path, res: dict[str, Any], burst: int, capacity: int)
         label="mean latency (simulated, 99 % CI where stationary)",
     )
     ax1.plot(rho, [r["latency_p99"] * ms for r in rows], "s", color="C1", label="p99 latency (simulated)")
-    if capacity == 1:
+    if exact:
         x, y = _theory_curve(res, burst)
         ax1.plot(x, y * ms, "-", color="C0", lw=1, label="mean latency, M/D/1 theory (P–K)")
     ax1.set_yscale("log")
@@ -101,7 +101,8 @@ def report_serving(out_dir: Path, summary: dict[str, Any]) -> Path:
     out_dir = Path(out_dir)
     res, params = summary["results"], summary["params"]
     k = int(params["k_atp"])
-    qfig = _queue_figure(out_dir, res, int(params["burst"]), int(params["capacity"]))
+    exact = int(params["capacity"]) == 1 and int(params.get("batch_max", 1)) == 1
+    qfig = _queue_figure(out_dir, res, int(params["burst"]), exact)
     mfig = _membrane_figure(out_dir, res, k)
     q = pd.DataFrame(
         [

@@ -6,7 +6,7 @@ Queueing side (unlimited ATP): one `ServingModel` per offered load ρ in ``loads
 capacity), all on the same clock from t = 0 to the end, each with its own layer resources. Per level:
 throughput, latency mean / p50 / p99, mean queue wait with its 99 % batch-means confidence interval, time-average
 queue length and utilisation per layer, and the theory (M^X/D/1 by Pollaczek–Khinchine and Friedman's tandem
-reduction; ``capacity = 1`` only). Measured over arrivals in [10 %, 90 %] of the run.
+reduction; one slot per layer and no batching only). Measured over arrivals in [10 %, 90 %] of the run.
 
 Membrane side: two identical membrane worlds with a small cytosolic pool (``atp_cytosol``) respire on NADH
 side by side on the clock, with the same timetable (warm-up, then one level every ``hold`` s):
@@ -53,7 +53,7 @@ def _queue_level(s: ServingModel, t0: float, t1: float) -> dict[str, Any]:
         row["queue_wait_mean"], row["queue_wait_ci99"] = batch_means_ci(waits, 20, 0.99)
     else:
         row["queue_wait_ci99"] = None
-    theory = mean_wait_theory(s.rate, float(s.service.max()), s.burst) if s.capacity == 1 else None
+    theory = mean_wait_theory(s.rate, float(s.service.max()), s.burst) if (s.capacity, s.batch_max) == (1, 1) else None
     row["theory_wait"] = None if theory is None or math.isinf(theory) else theory
     row["theory_latency"] = None if row["theory_wait"] is None else theory + float(s.service.sum())
     return row
@@ -83,6 +83,8 @@ def _membrane_row(m: dict[str, float], pools: dict[str, float]) -> dict[str, Any
         "compute_rate": Param(1e7, float, bounds=(1e3, 1e15), help="FLOP/s of one layer slot"),
         "capacity": Param(1, int, bounds=(1, 64), help="slots per layer"),
         "burst": Param(1, int, bounds=(1, 64), help="tokens per Poisson arrival"),
+        "batch_max": Param(1, int, bounds=(1, 256), help="largest batch a layer serves at once (1 = none)"),
+        "batch_shared": Param(0.0, float, bounds=(0.0, 1.0), help="fraction of a token's service a batch shares"),
         "demand_max": Param(5000.0, float, bounds=(1.0, 1e6), help="saturating ATP demand (ATP/s)"),
         "atp_cytosol": Param(400, int, bounds=(0, 1_000_000), help="initial cytosolic ATP (molecules)"),
         "atp_timeout": Param(0.5, float, bounds=(1e-3, 1e3), help="drop a token waiting this long for ATP (s)"),
@@ -111,6 +113,8 @@ def run_inference_load(
     compute_rate: float,
     capacity: int,
     burst: int,
+    batch_max: int,
+    batch_shared: float,
     demand_max: float,
     atp_cytosol: int,
     atp_timeout: float,
@@ -125,18 +129,17 @@ def run_inference_load(
         raise ValueError(f"window(={window}) must be shorter than hold(={hold})")
     config = ModelConfig()
     t_end = warmup + (len(token_rates) + 1) * hold
-    probe = ServingModel(run, config, rate=1.0, compute_rate=compute_rate, capacity=capacity, burst=burst)
+    serve = {
+        "compute_rate": compute_rate,
+        "capacity": capacity,
+        "burst": burst,
+        "batch_max": batch_max,
+        "batch_shared": batch_shared,
+    }
+    probe = ServingModel(run, config, rate=1.0, **serve)
     queues = []
     for rho in loads:
-        s = ServingModel(
-            run,
-            config,
-            rate=rho * probe.max_throughput,
-            compute_rate=compute_rate,
-            capacity=capacity,
-            burst=burst,
-            name=f"load_{rho:g}",
-        )
+        s = ServingModel(run, config, rate=rho * probe.max_throughput, name=f"load_{rho:g}", **serve)
         s.start(t_end)
         queues.append(s)
 
@@ -162,13 +165,11 @@ def run_inference_load(
                 run,
                 config,
                 rate=token_rates[i],
-                compute_rate=compute_rate,
-                capacity=capacity,
-                burst=burst,
                 energy=bridge.energy,
                 atp_per_token=k_atp,
                 atp_timeout=atp_timeout,
                 name=f"rate_{token_rates[i]:g}",
+                **serve,
             )
             s.start(t + hold, at=t)
             coupled.append((s, a, t + hold))

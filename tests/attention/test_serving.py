@@ -195,3 +195,23 @@ def test_bad_arguments_are_rejected() -> None:
     ]:
         with pytest.raises(ValueError, match=msg):
             ServingModel(run, CFG, **kw)
+
+
+def test_batching_raises_capacity_only_when_service_is_shared() -> None:
+    """Overloaded (ρ = 2 of the unbatched capacity), batches of up to 4 with a shared half of the service serve
+    c·B / (s·(w + (1 − w)·B)) = 1.6× the unbatched capacity; with nothing shared (w = 0) batching leaves the
+    capacity at c / s; at ρ = 0.005 (this seed) no token finds another waiting, every batch is a single token and
+    latency equals the unbatched answer."""
+    for w, factor in ((0.5, 1.6), (0.0, 1.0)):
+        s = _serve(0, 2.0, n=6000, batch_max=4, batch_shared=w)
+        end = np.sort(s.records()["end"])
+        mid = end[len(end) // 10 : -len(end) // 10]
+        rate = (len(mid) - 1) / (mid[-1] - mid[0])
+        assert s.max_throughput == pytest.approx(factor / float(s.service.max()))
+        assert rate == pytest.approx(s.max_throughput, rel=0.01)
+        assert max(b for _, _, b in s.batches[0]) == 4
+    low = _serve(0, 0.005, n=2000, batch_max=4, batch_shared=0.5)
+    plain = _serve(0, 0.005, n=2000)
+    assert {b for _, _, b in low.batches[0]} == {1}
+    lat = [np.mean(x.records()["end"] - x.records()["arrive"]) for x in (low, plain)]
+    assert lat[0] == pytest.approx(lat[1], rel=1e-9)

@@ -17,6 +17,11 @@ superposition of many independent request streams). Each token then
    ``capacity=None`` removes the resources (infinite servers: no token ever waits);
 3. ends (``token_served`` trace row, value = latency in s).
 
+Batching (``batch_max`` B > 1): each layer is instead served by ``capacity`` server processes that take up to B
+waiting tokens at once, in arrival order, and serve them together in ``s_l·(w + (1 − w)·b)`` for a batch of b,
+with ``w = batch_shared`` the fraction of a lone token's service that a batch shares (reading the weights once);
+``w = 0`` makes batching pointless, ``w > 0`` raises the capacity to ``c·B / (s_max·(w + (1 − w)·B))``.
+
 Service times are deterministic: every token attends over a full KV window of ``context`` positions
 (sliding-window serving in steady state). FLOPs per token and layer (multiply-add = 2 FLOPs): Q, K, V and
 output projections ``8·d_model·H·d_head``, scores and weighted sum ``4·H·d_head·context``, MLP
@@ -98,6 +103,8 @@ class ServingModel:
         atp_per_token: whole ATP molecules per token (integer ≥ 0).
         atp_timeout: drop a token that waited this long for ATP (s, > 0); None waits for ever.
         name: ``src`` of this model's trace rows.
+        batch_max: largest batch a layer serves at once (integer ≥ 1; 1 = no batching).
+        batch_shared: fraction of a lone token's service time shared by a batch (in [0, 1]).
     """
 
     def __init__(
@@ -114,6 +121,8 @@ class ServingModel:
         atp_per_token: int = 0,
         atp_timeout: float | None = None,
         name: str = "serving",
+        batch_max: int = 1,
+        batch_shared: float = 0.0,
     ) -> None:
         if not (math.isfinite(rate) and rate > 0):
             raise ValueError(f"rate(={rate}) must be a finite number > 0 (tokens/s)")
@@ -127,6 +136,12 @@ class ServingModel:
             raise ValueError(f"atp_per_token(={atp_per_token!r}) must be an integer ≥ 0 (whole ATP molecules)")
         if atp_timeout is not None and not (math.isfinite(atp_timeout) and atp_timeout > 0):
             raise ValueError(f"atp_timeout(={atp_timeout}) must be a finite number > 0 (s) or None")
+        if isinstance(batch_max, bool) or not isinstance(batch_max, int) or batch_max < 1:
+            raise ValueError(f"batch_max(={batch_max!r}) must be an integer ≥ 1")
+        if not 0.0 <= batch_shared <= 1.0:
+            raise ValueError(f"batch_shared(={batch_shared}) must lie in [0, 1]")
+        if batch_max > 1 and capacity is None:
+            raise ValueError("batch_max > 1 needs a finite capacity (batches form only where tokens wait)")
         self.run, self.env = run, run.env
         self.config = config
         self.rate = float(rate)
@@ -140,9 +155,23 @@ class ServingModel:
         self.atp_per_token = atp_per_token
         self.atp_timeout = atp_timeout
         self.name = name
+        self.batch_max = batch_max
+        self.batch_shared = float(batch_shared)
+        L = len(self.flops)
         self.layers = (
-            None if capacity is None else [simpy.Resource(self.env, capacity=capacity) for _ in range(len(self.flops))]
+            None
+            if capacity is None or batch_max > 1
+            else [simpy.Resource(self.env, capacity=capacity) for _ in range(L)]
         )
+        self.queues: list[list[simpy.Event]] = [[] for _ in range(L)]
+        """Batching only: tokens waiting at each layer (an event each, succeeded when its batch is served)."""
+        self._wake = [simpy.Event(self.env) for _ in range(L)]
+        self.batches: list[list[tuple[float, float, int]]] = [[] for _ in range(L)]
+        """Batching only: (start, end, size) of every batch served, per layer."""
+        if batch_max > 1:
+            for layer in range(L):
+                for _ in range(capacity or 1):
+                    self.env.process(self._server(layer))
         self.started = 0
         self.admitted = 0
         self.done = 0
@@ -156,8 +185,31 @@ class ServingModel:
 
     @property
     def max_throughput(self) -> float:
-        """Compute capacity (tokens/s): capacity / slowest layer's service time; inf without resources."""
-        return math.inf if self.capacity is None else self.capacity / float(self.service.max())
+        """Compute capacity (tokens/s): c·B / (s_max·(w + (1 − w)·B)); c / s_max without batching; inf without
+        resources."""
+        if self.capacity is None:
+            return math.inf
+        b = self.batch_max
+        return self.capacity * b / (float(self.service.max()) * (self.batch_shared + (1 - self.batch_shared) * b))
+
+    def _server(self, layer: int):  # type: ignore[no-untyped-def]
+        """One server of a batching layer: take up to ``batch_max`` waiting tokens, serve them together."""
+        env, queue, s = self.env, self.queues[layer], float(self.service[layer])
+        w = self.batch_shared
+        while True:
+            while not queue:
+                if self._wake[layer].triggered:
+                    self._wake[layer] = simpy.Event(env)
+                yield self._wake[layer]
+            batch = queue[: self.batch_max]
+            del queue[: self.batch_max]
+            t0 = env.now
+            for ev in batch:
+                ev.succeed(t0)
+            yield env.timeout(s * (w + (1 - w) * len(batch)))
+            self.batches[layer].append((t0, env.now, len(batch)))
+            for ev in batch:
+                ev.value_done.succeed()  # type: ignore[attr-defined]
 
     @property
     def rho(self) -> float:
@@ -204,7 +256,17 @@ class ServingModel:
         self.admitted += 1
         t_adm = env.now
         req_t, grant_t = [], []
-        if self.layers is None:
+        if self.batch_max > 1:
+            for layer in range(len(self.flops)):
+                req_t.append(env.now)
+                start, done = env.event(), env.event()
+                start.value_done = done  # type: ignore[attr-defined]
+                self.queues[layer].append(start)
+                if not self._wake[layer].triggered:
+                    self._wake[layer].succeed()
+                grant_t.append((yield start))
+                yield done
+        elif self.layers is None:
             for s in self.service.tolist():
                 req_t.append(env.now)
                 grant_t.append(env.now)
@@ -267,7 +329,18 @@ class ServingModel:
             return np.clip(np.minimum(b, t1) - np.maximum(a, t0), 0.0, None).sum(axis=0)
 
         queue_len = overlap(r["request"], r["grant"]) / span
-        busy = overlap(r["grant"], r["grant"] + self.service) / span
+        if self.batch_max > 1:
+            busy = (
+                np.array(
+                    [
+                        overlap(np.array([b[0] for b in bs]), np.array([b[1] for b in bs])) if bs else 0.0
+                        for bs in self.batches
+                    ]
+                )
+                / span
+            )
+        else:
+            busy = overlap(r["grant"], r["grant"] + self.service) / span
         cap = self.capacity if self.capacity is not None else math.inf
         return {
             "tokens": int(sel.sum()),
