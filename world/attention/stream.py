@@ -46,13 +46,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from itertools import repeat
 
 import networkx as nx
 import numpy as np
 import simpy
 
 from agents.token import Token
+from world.attention.attention_rows import AttentionRows
 from world.attention.markov import MarkovSource
 from world.attention.model import AttentionModel
 from world.clock import Run
@@ -61,18 +61,6 @@ __all__ = ["AttentionWorld"]
 
 WORLD = "attention"
 LN2 = math.log(2.0)
-
-
-def _edge_data(A: np.ndarray) -> list[dict[str, object]]:
-    """Edge attributes of one token's row at one layer: ``weight`` = head mean (the same floats as
-    ``(A.sum(axis=0) / H).tolist()``), ``heads`` = the per-head weights (a tuple)."""
-    rows = A.tolist()
-    if len(rows) == 2:  # one addition per entry: Python's a + b is numpy's axis-0 sum of two rows
-        return [{"weight": (a + b) * 0.5, "heads": (a, b)} for a, b in zip(*rows, strict=True)]
-    if len(rows) == 1:
-        return [{"weight": a, "heads": (a,)} for a in rows[0]]
-    mean = (np.add.reduce(A, axis=0) * (1.0 / len(rows))).tolist()
-    return [{"weight": w, "heads": hw} for w, hw in zip(mean, zip(*rows, strict=True), strict=True)]
 
 
 class AttentionWorld:
@@ -93,7 +81,7 @@ class AttentionWorld:
         cost_per_token: amount taken from ``energy`` per token (≥ 0).
         record_graph: keep the current window's attention so that `graph` can be read (False keeps none).
         keep_attention: keep every token's attention rows for the whole run (`attention_rows`,
-            `attention_table`), not only the current window's.
+            `attention_table`), not only the current window's; implies ``record_graph``.
         metrics_every: metrics sample every this many completed tokens (≥ 1).
     """
 
@@ -142,7 +130,7 @@ class AttentionWorld:
         self.arrival = arrival
         self.energy = energy
         self.cost_per_token = float(cost_per_token)
-        self.record_graph = record_graph
+        self.record_graph = record_graph or keep_attention
         self.keep_attention = keep_attention
         self.metrics_every = metrics_every
         self.model = model
@@ -155,14 +143,8 @@ class AttentionWorld:
         self.set_temperature(temperature, out_temperature)
         self.head_mask = np.ones((L, H))
         self.corrupt_p = 0.0
-        self._graph: nx.DiGraph = nx.DiGraph()
-        self._win_tokens: dict[int, list[tuple[int, int]]] = {}
-        """Window start → (pos, input symbol) of its started tokens (the current and at most one old window)."""
-        self._win_rows: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-        """Window start → (pos, layer, A (H, n)) of its attention rows, in the order they were computed."""
-        self._built: dict[int, tuple[int, int]] = {}
-        self._window_nodes: dict[int, list[tuple[int, int]]] = {}
-        self._kept: list[tuple[int, int, np.ndarray]] = []
+        self.attention = AttentionRows(keep_all=keep_attention)
+        """The kept attention rows (`world.attention.attention_rows`)."""
         self._history: np.ndarray | None = None  # last `order` symbols, the last one not yet emitted
         self._next_pos = 0
         self.tokens_started = 0
@@ -315,13 +297,7 @@ class AttentionWorld:
         if self.energy is not None and self.cost_per_token > 0:
             self.energy_used += self.cost_per_token
         if self.record_graph:
-            start = tok.id - tok.window_pos
-            toks = self._win_tokens.get(start)
-            if toks is None:
-                self._win_tokens[start] = [(tok.id, tok.input_symbol)]
-                self._win_rows[start] = []
-            else:
-                toks.append((tok.id, tok.input_symbol))
+            self.attention.add_token(tok.id - tok.window_pos, tok.id, tok.input_symbol)
 
     def on_attend(self, tok: Token, layer: int, A: np.ndarray) -> None:
         """Trace one (layer, head) attention row per head and add the token's edges at this layer."""
@@ -337,9 +313,7 @@ class AttentionWorld:
         for head, value in enumerate(values):
             emit(t, WORLD, "attend", entity_id=pos, src=name, layer=layer, head=head, pos=pos, value=value)
         if self.record_graph:
-            self._win_rows[pos - tok.window_pos].append((pos, layer, A))
-        if self.keep_attention:
-            self._kept.append((pos, layer, A))
+            self.attention.add_row(pos - tok.window_pos, pos, layer, A)
 
     def on_token_end(self, tok: Token, entropy: float, surprisal: float) -> None:
         """Count, trace and sample metrics for a completed token; retire the previous window's graph nodes."""
@@ -380,63 +354,25 @@ class AttentionWorld:
             )
             self._since = [0.0, 0.0, 0]
         if self.record_graph and tok.window_pos == 0:
-            old = tok.id - self.model.config.n_ctx
-            self._win_tokens.pop(old, None)
-            self._win_rows.pop(old, None)
-            self._built.pop(old, None)
-            nodes = self._window_nodes.pop(old, None)
-            if nodes:
-                self._graph.remove_nodes_from(nodes)
+            self.attention.retire(tok.id - self.model.config.n_ctx)
 
     # ------------------------------------------------------------------ attention, read on demand
     @property
     def graph(self) -> nx.DiGraph:
-        """The attention graph of the retained windows, brought up to date now (see the module docstring).
-
-        Built incrementally: each read adds only the tokens and rows computed since the last read; reading it
-        after every token gives the same graph as reading it once at the end.
-        """
-        g = self._graph
-        for start in sorted(self._win_tokens):
-            nt, nr = self._built.get(start, (0, 0))
-            toks, rows = self._win_tokens[start], self._win_rows[start]
-            if nt == len(toks) and nr == len(rows):
-                continue
-            nodes = self._window_nodes.setdefault(start, [])
-            for pos, symbol in toks[nt:]:
-                g.add_node((0, pos), token=symbol)
-                nodes.append((0, pos))
-            for pos, layer, A in rows[nr:]:
-                dst = (layer + 1, pos)
-                srcs = [(layer, p) for p in range(start, pos + 1)]
-                g.add_edges_from(zip(srcs, repeat(dst), _edge_data(A)))
-                nodes.append(dst)
-            self._built[start] = (len(toks), len(rows))
-        return g
+        """The attention graph of the retained windows, brought up to date from the kept rows now (incremental;
+        see the module docstring)."""
+        return self.attention.graph
 
     def attention_rows(self) -> list[tuple[int, int, np.ndarray]]:
         """Per token and layer, in the order computed: ``(pos, layer, A)`` with ``A`` (H, n) the heads' attention
-        over window positions ``pos − n + 1 … pos`` (the token itself last). Every token of the run with
+        over stream positions ``pos − n + 1 … pos`` (the token itself last). Every token of the run with
         ``keep_attention``, else the retained windows' (empty without ``record_graph``)."""
-        if self.keep_attention:
-            return list(self._kept)
-        return [row for start in sorted(self._win_rows) for row in self._win_rows[start]]
+        return self.attention.rows()
 
     def attention_table(self) -> dict[str, np.ndarray]:
-        """`attention_rows` in long columnar form, one row per (pos, layer, head, src): ``pos``, ``layer``,
-        ``head``, ``src`` (stream position attended to) as int64 and ``weight`` as float64 arrays."""
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pos", "layer", "head", "src", "weight")}
-        for pos, layer, A in self.attention_rows():
-            H, n = A.shape
-            parts["pos"].append(np.full(H * n, pos, dtype=np.int64))
-            parts["layer"].append(np.full(H * n, layer, dtype=np.int64))
-            parts["head"].append(np.repeat(np.arange(H, dtype=np.int64), n))
-            parts["src"].append(np.tile(np.arange(pos - n + 1, pos + 1, dtype=np.int64), H))
-            parts["weight"].append(A.reshape(-1))
-        return {
-            k: np.concatenate(v) if v else np.zeros(0, dtype=np.float64 if k == "weight" else np.int64)
-            for k, v in parts.items()
-        }
+        """`attention_rows` in long columnar form (`AttentionRows.table`): int64 ``pos``, ``layer``, ``head``,
+        ``src`` and float64 ``weight``, one entry per (token, layer, head, attended position)."""
+        return self.attention.table()
 
     # ------------------------------------------------------------------ results
     def counters(self) -> dict[str, float]:
