@@ -50,8 +50,10 @@ demo: $(STAMP)
 	$(VENV)/bin/gradient run $(DEMO_SCENARIO) --out $(DEMO_OUT) --force
 	@echo "demo outputs: $(DEMO_OUT)/ -- report.md (read this first), figures/, summary.json, trace.parquet, metrics.parquet"
 
+# --dist loadgroup: tests marked xdist_group("dask") start Dask workers and share one cluster on one pytest
+# worker, so the 2 cores are not oversubscribed.
 test: $(STAMP)
-	CI=$${CI:-} $(VPY) -m pytest -n 2 $(PYTEST_ARGS)
+	CI=$${CI:-} $(VPY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Regenerate the lock from setup.cfg's ranges (pip-tools); commit setup.cfg and requirements.lock together.
 lock:

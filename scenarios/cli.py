@@ -4,7 +4,8 @@ Key names: `app`, `main`, `main_for`.
 
 Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
 [--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
-``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient --version``.
+``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient sweep SCENARIO ...`` (`scenarios.sweep`),
+``gradient --version``.
 
 Exit codes: 0 success; 1 the simulation failed; 2 bad input (unknown scenario, unknown or invalid parameter,
 unreadable config, occupied output directory, command-line usage). Bad input is reported as one line on
@@ -219,6 +220,15 @@ def report(run_dir: Path = typer.Argument(..., help="A run's output directory.")
 
 def _with_report() -> str:
     return ", ".join(n for n, s in all_scenarios().items() if s.report is not None) or "(none)"
+
+
+def _register_sweep() -> None:
+    from scenarios.sweep import sweep_command  # dask is imported only when a sweep uses a cluster
+
+    app.command("sweep")(sweep_command)
+
+
+_register_sweep()
 
 
 class IncompleteRunError(SimulationError):

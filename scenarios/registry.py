@@ -17,7 +17,9 @@ from typing import Any
 
 from scenarios.params import Param, ParameterError
 
-INFRASTRUCTURE = frozenset({"cli", "registry", "runner", "params", "guard", "__main__"})
+INFRASTRUCTURE = frozenset(
+    {"cli", "registry", "runner", "params", "guard", "__main__", "sweep", "sweep_engine", "sweep_table"}
+)
 _REGISTRY: dict[str, Scenario] = {}
 
 
