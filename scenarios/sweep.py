@@ -36,7 +36,7 @@ from scenarios.params import ParameterError, parse_set, resolve_params
 from scenarios.registry import get
 from world.clock import make_rng
 from world.errors import SimulationError
-from world.outputs import OUTPUT_NAMES, is_complete, jsonable, read_summary
+from world.outputs import is_complete, jsonable, read_summary
 
 MAX_RUNS = 100_000
 SWEEP_FILES = ("sweep.json", "sweep.parquet", "report.md", "figures", ".sweep.lock", ".partial")
@@ -209,7 +209,7 @@ def _check_out(scenario: str, out: Path, runs: Sequence[RunSpec]) -> list[str]:
             ):
                 raise ParameterError(f"--out {out}: {r.name} holds a run with other parameters; use a new --out")
             done.append(r.name)
-        elif path.exists() and (not path.is_dir() or any(p.name not in OUTPUT_NAMES for p in path.iterdir())):
+        elif path.exists() and not path.is_dir():
             raise ParameterError(f"--out {out}: {r.name} exists and is not a run directory")
     return done
 

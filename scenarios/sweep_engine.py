@@ -31,7 +31,8 @@ from world.errors import SimulationError
 from world.outputs import is_complete, read_summary
 
 PARTIAL = ".partial"
-"""Sub-directory of a sweep holding runs still being written (removed at the start and end of a call)."""
+"""Sub-directory of a sweep holding runs still being written and incomplete runs set aside (removed at the start and
+end of a call)."""
 
 WORKER_CONFIG: dict[str, Any] = {
     # the 10 ms sampling profiler and glibc's aggressive malloc trimming slow numpy-heavy runs by ~25%
@@ -68,7 +69,8 @@ def _publish(tmp: Path, final: Path) -> None:
             if is_complete(final):  # a duplicate of this task (its worker was declared dead) finished first
                 shutil.rmtree(tmp, ignore_errors=True)
                 return
-            shutil.rmtree(final, ignore_errors=True)  # an incomplete run of ours (its summary was removed)
+            with contextlib.suppress(OSError):  # an incomplete run under this name (summary removed): set it aside
+                os.rename(final, tmp.with_name(f"{tmp.name}.stale"))
     raise OSError(f"cannot rename {tmp} to {final}")
 
 

@@ -107,7 +107,7 @@ def test_publish_keeps_the_first_complete_copy(tmp_path: Path) -> None:
 
 
 def test_publish_replaces_an_incomplete_run(tmp_path: Path) -> None:
-    """A run directory whose summary was removed is replaced by the complete rerun."""
+    """A run directory whose summary was removed is set aside (next to the temporary one) for the complete rerun."""
     final, tmp = tmp_path / "final", tmp_path / "tmp"
     final.mkdir()
     (final / "trace.parquet").write_text("old")
@@ -115,6 +115,7 @@ def test_publish_replaces_an_incomplete_run(tmp_path: Path) -> None:
     (tmp / "summary.json").write_text(json.dumps({"complete": True}))
     _publish(tmp, final)
     assert is_complete(final) and not (final / "trace.parquet").exists() and not tmp.exists()
+    assert (tmp_path / "tmp.stale" / "trace.parquet").read_text() == "old"
 
 
 def test_serial_sweep_writes_table_report_and_runs(tmp_path: Path) -> None:
