@@ -28,7 +28,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -38,9 +38,10 @@ from world.clock import make_rng
 from world.errors import SimulationError
 from world.outputs import is_complete, jsonable, read_summary
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 MAX_RUNS = 100_000
-SWEEP_FILES = ("sweep.json", "sweep.parquet", "report.md", "figures", ".sweep.lock", ".partial")
-"""Files and folders of the sweep itself, next to its run directories."""
 _SAFE = re.compile(r"[^A-Za-z0-9.+-]")
 
 
@@ -234,7 +235,7 @@ def run_sweep(
     preload: Sequence[str] = (),
     report: bool = True,
     progress: bool = True,
-) -> Any:
+) -> pd.DataFrame:
     """Run `scenario` for every seed × grid point into `out` and return the ``sweep.parquet`` table.
 
     Args:
