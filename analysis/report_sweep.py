@@ -60,7 +60,8 @@ def mean_ci(values: Sequence[float], level: float = LEVEL) -> tuple[float, float
 
 
 def choose_results(table: pd.DataFrame, results: Sequence[str] | None = None) -> list[str]:
-    """The result columns to report: `results` (names without ``result.``), or up to 4 numeric ones that vary.
+    """The result columns to report: `results` (names without ``result.``), or up to 4 numeric ones that vary
+    (leaving out results that only repeat a parameter of the same name).
 
     Raises:
         ValueError: a requested name is not a numeric scalar result of the sweep.
@@ -75,7 +76,8 @@ def choose_results(table: pd.DataFrame, results: Sequence[str] | None = None) ->
                 f"--results {unknown[0]!r} is not a numeric result of this sweep; allowed: {', '.join(numeric)}"
             )
         return list(results)
-    varying = [c for c in numeric if ok[f"result.{c}"].nunique(dropna=True) > 1]
+    echoes = [c for c in numeric if c in table.columns and table[c].equals(table[f"result.{c}"])]
+    varying = [c for c in numeric if ok[f"result.{c}"].nunique(dropna=True) > 1 and c not in echoes]
     return varying[:MAX_DEFAULT_RESULTS]
 
 
@@ -88,10 +90,9 @@ def summarise(table: pd.DataFrame, result: str, by: Sequence[str]) -> pd.DataFra
         key = key if isinstance(key, tuple) else (key,)
         mean, lo, hi, n = mean_ci(g[f"result.{result}"].astype(float).tolist())
         failed = int(((table["status"] == "failed") & _match(table, by, key)).sum())
-        rows.append(
-            {**dict(zip(by, key, strict=True)), "seeds": n, "mean": mean, "ci_low": lo, "ci_high": hi, "failed": failed}
-        )
-    return pd.DataFrame(rows, columns=[*by, "seeds", "mean", "ci_low", "ci_high", "failed"])
+        cells = {"seeds": n, "no_value": len(g) - n, "mean": mean, "ci_low": lo, "ci_high": hi, "failed": failed}
+        rows.append({**dict(zip(by, key, strict=True)), **cells})
+    return pd.DataFrame(rows, columns=[*by, "seeds", "no_value", "mean", "ci_low", "ci_high", "failed"])
 
 
 def _match(table: pd.DataFrame, by: Sequence[str], key: tuple) -> pd.Series:
@@ -123,6 +124,9 @@ def _figure(table: pd.DataFrame, result: str, x: str, others: list[str], helps: 
         ax.set_xscale("log")
     if not numeric:
         ax.set_xticks(range(len(values)), [str(v) for v in values])
+    elif len(values) <= 8:  # every grid value marked, also those where no seed gave a value
+        ax.set_xticks(values, [str(v) for v in values])
+        ax.minorticks_off()
     ax.set_xlabel(f"{x} ({unit_of(x, helps.get(x, ''))})")
     ax.set_ylabel(f"{result} ({unit_of(result)})")
     ax.set_title(f"{result}: mean over seeds, {LEVEL:.0%} band (dots: single seeds)", fontsize=9)
@@ -156,6 +160,8 @@ def report_sweep(
     for result in chosen:
         lines += [f"## `{result}` ({unit_of(result)})", ""]
         lines += [markdown_table(summarise(table, result, list(swept))), ""]
+        lines += ["`seeds`: runs with a value; `no_value`: complete runs that report none for it (e.g. a fit that"
+                  " was not determined); `failed`: runs that did not complete.", ""]  # fmt: skip
         for x in xs:
             others = [k for k in swept if k != x]
             fig = _figure(table, result, x, others, helps) if swept else _seed_figure(table, result)
@@ -183,6 +189,8 @@ def _seed_figure(table: pd.DataFrame, result: str) -> plt.Figure:
     ax.axhline(mean, color="C1", label="mean")
     if math.isfinite(lo):
         ax.axhspan(lo, hi, color="C1", alpha=0.2, lw=0, label=f"{LEVEL:.0%} band of the mean")
+    if len(ok) <= 20:
+        ax.set_xticks(ok["seed"].tolist())
     ax.set_xlabel("seed (1)")
     ax.set_ylabel(f"{result} ({unit_of(result)})")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)

@@ -31,18 +31,22 @@ def test_band_covers_the_true_mean_95_percent_of_the_time() -> None:
 
 
 def test_one_seed_has_no_band_and_failed_runs_are_left_out() -> None:
-    """A single value gives a mean without a band; failed runs count as failed, not as values."""
-    table = pd.DataFrame({"status": ["ok", "failed", "ok", "ok"], "x": [1, 1, 2, 2], "result.y": [5.0, None, 1.0, 3.0]})
+    """A single value gives a mean without a band; failed runs and runs without a value are counted apart."""
+    table = pd.DataFrame(
+        {"status": ["ok", "failed", "ok", "ok", "ok"], "x": [1, 1, 2, 2, 2], "result.y": [5.0, None, 1.0, 3.0, None]}
+    )
     s = summarise(table, "y", ["x"]).set_index("x")
     assert s.loc[1, "mean"] == 5.0 and math.isnan(s.loc[1, "ci_low"]) and s.loc[1, "failed"] == 1
     assert s.loc[2, "seeds"] == 2 and s.loc[2, "mean"] == 2.0 and s.loc[2, "ci_low"] < 1.0
+    assert s.loc[2, "no_value"] == 1 and s.loc[2, "failed"] == 0 and s.loc[1, "no_value"] == 0
 
 
 def test_default_results_are_numeric_and_vary() -> None:
-    """Constant and text results are not plotted by default."""
+    """Constant and text results, and results repeating a parameter, are not plotted by default."""
     table = pd.DataFrame(
-        {"status": ["ok", "ok"], "result.a": [1.0, 2.0], "result.b": [3.0, 3.0], "result.c": ["u", "v"]}
-    )
+        {"status": ["ok", "ok"], "n": [1, 2], "result.n": [1, 2], "result.a": [1.0, 2.0], "result.b": [3.0, 3.0],
+         "result.c": ["u", "v"]}
+    )  # fmt: skip
     assert choose_results(table) == ["a"]
 
 
