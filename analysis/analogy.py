@@ -107,7 +107,8 @@ def world_status(values: Sequence[float], pred: RowPrediction, confidence: float
     if pred.around_one:
         x = np.abs(x - 1.0)
     if x.size == 0:
-        return {"mean": float("nan"), "ci": [float("nan"), float("nan")], "n": 0, "status": "not measured"}
+        nan = float("nan")
+        return {"mean": nan, "ci": [nan, nan], "n": 0, "status": "not measured", "values": []}
     mean = float(x.mean())
     if x.size > 1 and x.std(ddof=1) > 0:
         half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
@@ -115,11 +116,8 @@ def world_status(values: Sequence[float], pred: RowPrediction, confidence: float
         half = 0.0
     lo, hi = mean - half, mean + half
     below, above = hi < pred.threshold, lo >= pred.threshold
-    if below or above:
-        status = "yes" if below == pred.yes_below else "no"
-    else:
-        status = "partly"
-    return {"mean": mean, "ci": [lo, hi], "n": int(x.size), "status": status}
+    status = ("yes" if below == pred.yes_below else "no") if below or above else "partly"
+    return {"mean": mean, "ci": [lo, hi], "n": int(x.size), "status": status, "values": x.tolist()}
 
 
 def decide_row(pred: RowPrediction, membrane: Sequence[float], attention: Sequence[float]) -> dict[str, object]:
@@ -168,3 +166,33 @@ def decide_rows(effects: Mapping[str, Mapping[str, Sequence[float]]]) -> list[di
         decide_row(p, effects.get(p.role, empty)["membrane"], effects.get(p.role, empty)["attention"])
         for p in ROW_PREDICTIONS
     ]
+
+
+# ------------------------------------------------------------------------------------- effects from series
+def late_over_peak(rate: np.ndarray, smooth: int = 5, late_fraction: float = 0.25) -> float:
+    """Mean of `rate` over its last `late_fraction` ÷ the peak of its running mean over `smooth` points.
+
+    The effect of row 1 (the builder slows as its gradient rises). NaN when the series is too short.
+    """
+    x = np.asarray(rate, np.float64)
+    if x.size < max(smooth, 4):
+        return float("nan")
+    peak = float(np.max(np.convolve(x, np.ones(smooth) / smooth, mode="valid")))
+    late = float(np.mean(x[-max(1, round(late_fraction * x.size)) :]))
+    return late / peak if peak > 0 else float("nan")
+
+
+def last_over_first(values: np.ndarray, fraction: float = 0.25) -> float:
+    """Mean of the last `fraction` of `values` ÷ mean of the first `fraction` (row 3; NaN if the first is 0)."""
+    x = np.asarray(values, np.float64)
+    k = max(1, round(fraction * x.size))
+    if x.size < 2 * k:
+        return float("nan")
+    first = float(np.mean(x[:k]))
+    return float(np.mean(x[-k:])) / first if first != 0 else float("nan")
+
+
+def rate_series(t: np.ndarray, cumulative: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finite-difference rate of a cumulative counter sampled at times `t`: (mid-times, rate per unit time)."""
+    t, c = np.asarray(t, np.float64), np.asarray(cumulative, np.float64)
+    return 0.5 * (t[1:] + t[:-1]), np.diff(c) / np.diff(t)
