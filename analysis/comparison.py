@@ -129,30 +129,3 @@ def analogy_table(measured: Mapping[str, Mapping[str, tuple[str, float, str]]]) 
             }
         )
     return pd.DataFrame(rows)
-
-
-R2_MIN = 0.9
-"""A relaxation fit explaining less of the variance than this is not determined."""
-
-
-def undetermined_reason(fit: Mapping[str, float | list[float]], span: float) -> str | None:
-    """Why a stretched-exponential fit does not determine its parameters, or None when it does.
-
-    Rule (declared here, applied to every fit of the scenario): β at a bound of the fit (0.05 or 5, within
-    1 %), τ beyond the time window fitted (`span`), an interval of τ or β wider than the value itself, or
-    r² < `R2_MIN`. An undetermined fit's τ and β are reported as NaN with this reason and never drawn.
-    """
-    beta, tau = float(fit["beta"]), float(fit["tau"])  # type: ignore[arg-type]
-    tau_lo, tau_hi = fit["tau_ci"]  # type: ignore[misc]
-    beta_lo, beta_hi = fit["beta_ci"]  # type: ignore[misc]
-    if beta <= 0.05 * 1.01 or beta >= 5.0 * 0.99:
-        return "β at a bound of the fit"
-    if tau > span:
-        return "τ beyond the window fitted"
-    if not (np.isfinite(tau_hi - tau_lo) and (tau_hi - tau_lo) / 2 <= tau):
-        return "τ interval wider than τ"
-    if not (np.isfinite(beta_hi - beta_lo) and (beta_hi - beta_lo) / 2 <= beta):
-        return "β interval wider than β"
-    if float(fit["r2"]) < R2_MIN:  # type: ignore[arg-type]
-        return f"r² < {R2_MIN}"
-    return None

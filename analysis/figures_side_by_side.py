@@ -8,6 +8,7 @@ undetermined fits are named in the panel and not drawn as curves.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +117,8 @@ def _fit_curve(ax: plt.Axes, f: dict[str, Any], lo: float, hi: float, label: str
         ax.plot(tt, stretched_exponential(tt - f["t0"], f["y0"], f["y_inf"], f["tau"], f["beta"]), color=color,
                 label=f"{label}: τ={f['tau']:.3g} s, β={f['beta']:.2f}")  # fmt: skip
     else:
-        r2 = "" if f["r2"] is None else f", r² = {f['r2']:.3f}"
-        ax.text(0.98, y_text, f"{label} fit not determined: {f['reason']}{r2}", transform=ax.transAxes, ha="right",
+        text = textwrap.fill(f"{label} fit not determined: {f['reason']}", 48)
+        ax.text(0.98, y_text, text, transform=ax.transAxes, ha="right",
                 fontsize=7, color=color)  # fmt: skip
 
 

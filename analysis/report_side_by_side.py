@@ -24,7 +24,6 @@ from analysis.comparison import (
     BETA_MARGIN,
     MIN_SEEDS,
     PILOT_BETA_SD,
-    R2_MIN,
     analogy_table,
     pattern_verdict,
     power_statement,
@@ -32,6 +31,7 @@ from analysis.comparison import (
 from analysis.efficiency import atp_free_energy_J, attention_flops, bits_per_flop, landauer_J
 from analysis.figures_side_by_side import draw_all
 from analysis.order import phi_membrane
+from analysis.relaxation import R2_MIN
 from analysis.report import Section, write_report
 
 FIT_NAMES = ("membrane_charge", "membrane_discharge", "attention_training", "attention_control")
@@ -362,10 +362,11 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
         Section(
             "Relaxation fits",
             [
-                "Stretched exponentials y∞ + (y₀ − y∞)·exp(−((t − t₀)/τ)^β). A fit counts as determined only if β is "
-                "not "
-                f"at a bound, τ lies within the window, the 95 % intervals of τ and β are narrower than the values and "
-                f"r² ≥ {R2_MIN}; an undetermined fit's τ and β are NaN (—) with the reason, and it is not drawn.",
+                "Stretched exponentials y∞ + (y₀ − y∞)·exp(−((t − t₀)/τ)^β). A fit counts as determined only if its "
+                "covariance is finite, no parameter sits at a search bound, the 95 % intervals of τ and β are "
+                "narrower than the values, y∞ lies within the data's range widened by their span, and "
+                f"r² ≥ {R2_MIN} (`analysis/relaxation.py`); an undetermined fit's numbers are NaN (—) with the reason, "
+                "it is left out of the tests and not drawn.",
             ],
             [fits_table],
             [figs["fits"], figs["shape"]],

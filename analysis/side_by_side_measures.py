@@ -1,9 +1,9 @@
 """Per-replicate measurements of the `side_by_side` scenario, from plain arrays recorded in the run.
 
-Key names: `U_GRID`, `MEMBRANE_COLUMNS`, `fit_dict`, `replicate_measures`.
+Key names: `U_GRID`, `MEMBRANE_COLUMNS`, `replicate_measures`.
 
 For one replicate (one seed of both worlds) this fits the build-up and discharge, decides whether each fit
-determines its parameters (`analysis.comparison.undetermined_reason`), builds the progress curves φ(t/τ),
+determines its parameters (the rules of `analysis.relaxation`), builds the progress curves φ(t/τ),
 runs the rival-family shape test, measures the effect of every analogy row (`analysis.analogy`) and the
 entropy rates of both worlds in nats (`analysis.entropy`). Every returned value is a plain float, list or dict.
 """
@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from analysis.analogy import last_over_first, late_over_peak, rate_series
-from analysis.comparison import undetermined_reason
 from analysis.entropy import heat_nats, slope_with_ci
 from analysis.equivalence import family_null_test
 from analysis.relaxation import Fit, fit_relaxation, normalised_curve
@@ -33,30 +32,21 @@ TOKENS_PER_WINDOW = 40
 LN2 = math.log(2.0)
 
 
-def fit_dict(fit: Fit | None, span: float, error: str = "") -> dict[str, Any]:
-    """A fit as plain numbers plus its determinacy: τ and β are NaN with a reason when not determined."""
-    if fit is None:
-        nan = float("nan")
-        return {"tau": nan, "tau_ci": [nan, nan], "beta": nan, "beta_ci": [nan, nan], "y0": nan, "y_inf": nan,
-                "r2": nan, "t0": nan, "determined": False, "reason": error or "no fit"}  # fmt: skip
-    d = {"tau": fit.tau, "tau_ci": list(fit.tau_ci), "beta": fit.beta, "beta_ci": list(fit.beta_ci), "y0": fit.y0,
-         "y_inf": fit.y_inf, "r2": fit.r2, "t0": fit.t0}  # fmt: skip
-    reason = undetermined_reason(d, span)
-    d["determined"], d["reason"] = reason is None, reason or ""
-    if reason is not None:
-        d["fitted_tau"], d["fitted_beta"] = d["tau"], d["beta"]
-        d["tau"] = d["beta"] = float("nan")
-    return d
+def _failed(reason: str) -> dict[str, Any]:
+    """A fit record (the keys of `Fit.record`) for a fit that did not converge at all."""
+    nan = float("nan")
+    return {"model": "stretched", "determined": False, "reason": reason, "t0": nan, "y0": nan, "y_inf": nan,
+            "tau": nan, "beta": nan, "tau_ci": [nan, nan], "beta_ci": [nan, nan],
+            "se": dict.fromkeys(("y0", "y_inf", "tau", "beta"), nan), "r2": nan, "rmse": nan}  # fmt: skip
 
 
 def _fit(t: np.ndarray, y: np.ndarray) -> tuple[Fit | None, dict[str, Any]]:
-    span = float(t[-1] - t[0]) if t.size else 0.0
+    """The fit (None unless determined) and its record; NaN numbers and a reason when not determined."""
     try:
         fit = fit_relaxation(t, y)
     except ValueError as exc:
-        return None, fit_dict(None, span, f"fit failed: {exc}")
-    d = fit_dict(fit, span)
-    return (fit if d["determined"] else None), d
+        return None, _failed(f"the fit failed: {exc}")
+    return (fit if fit.determined else None), fit.record()
 
 
 def _phi(t: np.ndarray, y: np.ndarray, fit: Fit | None) -> np.ndarray:

@@ -39,6 +39,7 @@ AXES = ("atp_demand", "lr", "warmup", "d_model", "c_ring")
     },
     duration=lambda p: float(1 + sum(len(p[k]) for k in p["axes"])),
     report=report_robustness,
+    fitted=("points.*.beta_diff",),
     smoke={
         "atp_demand": (1200.0,),
         "axes": ("atp_demand",),

@@ -102,6 +102,17 @@ def _membrane(rr: Run, run: Run, dt: float, t_end: float, sample_dt: float, bloc
     },
     duration=lambda p: p["t_charge"] + p["t_discharge"],
     report=report_side_by_side,
+    fitted=(
+        "relaxation.*",
+        "curves.*",
+        "entropy.*",
+        "verdict.beta.*",
+        "verdict_control.beta.*",
+        "verdict.shape_p.*",
+        "verdict_control.shape_p.*",
+        "verdict.max_shape_p",
+        "verdict_control.max_shape_p",
+    ),
     smoke={"t_charge": 0.3, "t_discharge": 0.2, "train_steps": 60, "n_tokens": 30, "replicates": 2, "n_blocked": 1},
 )
 def run_side_by_side(
