@@ -167,6 +167,8 @@ def _rows(out: Path, res: dict[str, Any]) -> str:
                 ax.errorbar(
                     [x], [s["mean"]], yerr=[[s["mean"] - lo], [hi - s["mean"]]], fmt="o", color=color, capsize=4
                 )
+                vals = _a(s["values"])
+                ax.plot(x + 0.25 + np.linspace(-0.05, 0.05, vals.size), vals, ".", color=color, ms=4, alpha=0.6)
         ax.axhline(pred.threshold, color="grey", ls="--", lw=1)
         ax.set_xticks([0, 1], ["membrane", "attention"], fontsize=8)
         ax.set_xlim(-0.6, 1.6)
