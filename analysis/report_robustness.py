@@ -72,7 +72,7 @@ def report_robustness(out_dir: Path, summary: dict[str, Any]) -> Path:
     fig_path = save_figure(fig, out_dir, "robustness")
     table = pd.DataFrame(
         [{"grid point": _label(p), **{n: p["rows"][r] for n, r in zip(names, roles, strict=True)},
-          "β test": p["beta_status"] if p["beta_diff"] is None else f"{p['beta_status']} (Δβ {p['beta_diff']:+.2f})"}
+          "β test": p["beta_status"]}
          for p in points]
     )  # fmt: skip
     par = summary["params"]
@@ -83,7 +83,7 @@ def report_robustness(out_dir: Path, summary: dict[str, Any]) -> Path:
                 "Each grid point is a complete `side_by_side` run with one parameter changed from its default "
                 f"(one at a time), {par['replicates']} seeds, charge {par['t_charge']} s and discharge "
                 f"{par['t_discharge']} s; each row is decided as in `side_by_side` (docs/analogy.md). With fewer than "
-                "10 seeds the β test cannot call the pattern shared; its Δβ is listed for orientation. The grid "
+                "10 seeds the β test cannot call the pattern shared; its status is listed for orientation. The grid "
                 "runs serially.",
             ],
             [pd.DataFrame(res["tables"]["robustness"]), table],

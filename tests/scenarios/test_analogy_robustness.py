@@ -14,7 +14,7 @@ def test_fractions_count_holding_points() -> None:
     """A row that holds at 1 of 4 points holds on 25 % of the grid; 'partly' counts only in the looser fraction."""
     roles = [p.role for p in ROW_PREDICTIONS]
     verdicts = ["holds", "partly", "breaks", "breaks"]
-    points = [{"axis": "x", "value": i, "rows": dict.fromkeys(roles, v), "beta_diff": 0.0, "beta_status": "-"}
+    points = [{"axis": "x", "value": i, "rows": dict.fromkeys(roles, v), "beta_status": "-"}
               for i, v in enumerate(verdicts)]  # fmt: skip
     frac = robustness_numbers(points)["fraction_holding"][roles[0]]
     assert frac == {"holds": 0.25, "holds_or_partly": 0.5}
