@@ -1,7 +1,12 @@
 """Entropy accounting for both worlds, in nats unless a name says bits.
 
 Key names: `shannon_entropy`, `kl_divergence`, `spatial_entropy`, `entropy_production_membrane`,
-`entropy_production_attention`.
+`entropy_production_attention`, `heat_nats`, `slope_with_ci`.
+
+One unit for both worlds: `heat_nats` expresses the membrane's entropy production Q/T in units of k_B (nats),
+the unit in which the proton field's Shannon entropy, the cross-entropy and the next-token entropy are already
+given, so the two worlds' entropy changes can be set on one axis; `slope_with_ci` measures the sign and size of
+a rate dS/dt or dH/dt with its interval.
 
 Membrane: the spatial entropy of the coarse-grained proton distribution and its distance from equilibrium
 (the uniform spread over the accessible cells), and entropy production heat/T in J/K. Attention: the entropy
@@ -12,6 +17,9 @@ information-theoretic analogue — the units differ, and every function says whi
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
+
+from world.constants import K_B
 
 _TOL = 1e-9
 
@@ -85,3 +93,22 @@ def entropy_production_membrane(heat_J: np.ndarray, t: np.ndarray, T: float) -> 
 def entropy_production_attention(excess_loss_nats: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Rate at which training removes excess cross-entropy, −d(excess)/dt, in nats/token per unit time."""
     return -np.gradient(np.asarray(excess_loss_nats, np.float64), np.asarray(t, np.float64))
+
+
+def heat_nats(heat_J: np.ndarray | float, T: float) -> np.ndarray | float:
+    """Entropy produced by dissipating `heat_J` at temperature T, in units of k_B (nats): Q / (k_B·T)."""
+    if T <= 0:
+        raise ValueError(f"T(={T}) must be > 0")
+    return np.asarray(heat_J, np.float64) / (K_B * T) if np.ndim(heat_J) else float(heat_J) / (K_B * T)
+
+
+def slope_with_ci(t: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
+    """Least-squares slope dy/dt with its t-interval (`scipy.stats.linregress`); NaN with fewer than 3 points."""
+    t, y = np.asarray(t, np.float64), np.asarray(y, np.float64)
+    ok = np.isfinite(t) & np.isfinite(y)
+    t, y = t[ok], y[ok]
+    if t.size < 3 or np.ptp(t) == 0:
+        return {"slope": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+    fit = stats.linregress(t, y)
+    half = float(stats.t.ppf(0.5 + confidence / 2, t.size - 2) * fit.stderr)
+    return {"slope": float(fit.slope), "ci_low": float(fit.slope - half), "ci_high": float(fit.slope + half)}

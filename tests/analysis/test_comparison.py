@@ -1,59 +1,61 @@
-"""The declared same-pattern test: surrogates, β agreement, the verdict and the analogy table."""
+"""The declared same-pattern test (TOST on β + rival-family shape null), its power statement, the analogy table."""
 
 import numpy as np
 
 from analysis.comparison import (
     ANALOGY_ROWS,
+    BETA_MARGIN,
+    MIN_SEEDS,
     analogy_table,
-    beta_agreement,
+    combine_shape_p,
     pattern_verdict,
-    phase_randomised,
-    surrogate_test,
+    power_statement,
 )
 
-U = np.linspace(0, 5, 100)
+GOOD_P = {"exponential": 0.01, "logistic": 0.02}
 
 
-def test_surrogate_keeps_power_spectrum() -> None:
-    """A phase-randomised surrogate has the same mean and Fourier amplitudes as the original."""
-    x = 1 - np.exp(-U)
-    s = phase_randomised(x, np.random.default_rng(1))
-    assert np.isclose(s.mean(), x.mean())
-    np.testing.assert_allclose(np.abs(np.fft.rfft(s - s.mean())), np.abs(np.fft.rfft(x - x.mean())), atol=1e-9)
+def test_verdict_shared_with_enough_equivalent_seeds() -> None:
+    """Ten seeds with β equal within 0.01 and shapes beating every family: shared."""
+    rng = np.random.default_rng(1)
+    betas = 1.5 + rng.normal(0, 0.01, MIN_SEEDS)
+    verdict = pattern_verdict(betas, betas[::-1], [GOOD_P] * MIN_SEEDS)
+    assert verdict["shared"] and verdict["beta_status"] == "equivalent"
 
 
-def test_same_shape_is_accepted() -> None:
-    """Two noisy copies of one relaxation shape beat the surrogates (p < 0.05)."""
+def test_too_few_seeds_never_share() -> None:
+    """Nine identical seeds are not enough, and the statement says so."""
+    betas = [1.5] * (MIN_SEEDS - 1)
+    verdict = pattern_verdict(betas, betas, [GOOD_P] * (MIN_SEEDS - 1))
+    assert not verdict["shared"] and f"only {MIN_SEEDS - 1} seeds" in verdict["statement"]
+
+
+def test_noisy_agreement_is_not_shown_and_a_shift_differs() -> None:
+    """Noisy β with equal means: 'not shown equivalent'; a shift of 4× the margin: 'differs'."""
     rng = np.random.default_rng(2)
-    a = 1 - np.exp(-U) + rng.normal(0, 0.02, U.size)
-    b = 1 - np.exp(-U) + rng.normal(0, 0.02, U.size)
-    result = surrogate_test(a, b, rng)
-    assert result.same_shape and result.p_value <= 0.01
+    noisy = pattern_verdict(1.5 + rng.normal(0, 0.4, 10), 1.5 + rng.normal(0, 0.4, 10), [GOOD_P] * 10)
+    assert not noisy["shared"] and noisy["beta_status"] == "is not shown equivalent"
+    shifted = pattern_verdict(1.5 + rng.normal(0, 0.05, 10), 0.9 + rng.normal(0, 0.05, 10), [GOOD_P] * 10)
+    assert shifted["beta_status"] == "differs" and f"±{BETA_MARGIN}" in shifted["statement"]
 
 
-def test_unrelated_shapes_are_rejected() -> None:
-    """A relaxation against an oscillation is not closer than surrogates (p ≥ 0.05)."""
-    rng = np.random.default_rng(3)
-    a = 1 - np.exp(-U)
-    b = 0.5 + 0.5 * np.sin(3 * U)
-    assert not surrogate_test(a, b, rng).same_shape
+def test_one_rival_family_as_close_spoils_the_shape() -> None:
+    """If the logistic family matches as well (p ≈ 0.5 at every seed), the shape is not shared."""
+    betas = [1.5] * 10
+    verdict = pattern_verdict(betas, betas, [{"exponential": 0.01, "logistic": 0.5}] * 10)
+    assert not verdict["shared"] and "logistic" in verdict["statement"]
 
 
-def test_beta_agreement() -> None:
-    """Equal β across seeds agree; β = 1 against β = 0.5 does not."""
-    rng = np.random.default_rng(4)
-    same = beta_agreement(1 + rng.normal(0, 0.03, 6), 1 + rng.normal(0, 0.03, 6))
-    differ = beta_agreement(1 + rng.normal(0, 0.03, 6), 0.5 + rng.normal(0, 0.03, 6))
-    assert same["agree"] and not differ["agree"]
+def test_fisher_combination() -> None:
+    """Ten seeds at p = 0.2 combine to a small p; one seed at 0.2 stays 0.2."""
+    assert abs(combine_shape_p([{"f": 0.2}])["f"] - 0.2) < 1e-12
+    assert combine_shape_p([{"f": 0.2}] * 10)["f"] < 0.05
 
 
-def test_verdict_needs_enough_seeds_and_both_features() -> None:
-    """Four seeds are never enough; five agreeing seeds with small p are; one large p spoils it."""
-    betas = [1.0, 1.01, 0.99, 1.02, 0.98]
-    assert pattern_verdict(betas, betas, [0.01] * 5)["shared"]
-    assert not pattern_verdict(betas[:4], betas[:4], [0.01] * 4)["shared"]
-    verdict = pattern_verdict(betas, betas, [0.01, 0.01, 0.3, 0.01, 0.01])
-    assert not verdict["shared"] and "not shared" in verdict["statement"]
+def test_power_statement() -> None:
+    """With the pilot spreads, 10 seeds have less than 80 % power and the stated n reaches it."""
+    ps = power_statement(10, 0.051, 0.21)
+    assert ps["power"] < 0.8 <= power_statement(ps["seeds_for_80_percent"], 0.051, 0.21)["power"]
 
 
 def test_analogy_table_has_every_row() -> None:
