@@ -193,10 +193,12 @@ def previous_token_score(A: np.ndarray) -> np.ndarray:
 
 
 def induction_score(A: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """Per head, mean attention on induction targets: positions j ≤ i whose previous token equals token i.
+    """Per head, mean attention on induction targets: positions j < i whose previous token equals token i.
 
     An induction head at position i attends to the token that followed an earlier occurrence of token i.
-    Rows with no earlier occurrence are skipped; NaN if no row qualifies.
+    The target must lie strictly before i (the usual definition): with j = i allowed, a head attending to
+    itself would count as an induction head wherever a symbol repeats at once. Rows with no target are
+    skipped; NaN if no row qualifies.
 
     Args:
         A: causal attention (H, T, T).
@@ -209,7 +211,7 @@ def induction_score(A: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     T = tokens.size
     scores, rows = np.zeros(A.shape[0]), 0
     for i in range(1, T):
-        targets = [j for j in range(1, i + 1) if tokens[j - 1] == tokens[i]]
+        targets = [j for j in range(1, i) if tokens[j - 1] == tokens[i]]
         if targets:
             scores += A[:, i, targets].sum(axis=1)
             rows += 1

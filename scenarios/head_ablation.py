@@ -6,7 +6,16 @@ MLP (a 1-layer attention-only model cannot represent an order-2 chain). After tr
 runs while 0, 1, ..., L·H heads are ablated in turn (layer-major order: (0,0), (0,1), ...), each count for
 ``windows_per_count`` context windows. Per count: stream cross-entropy and next-token entropy, the exact
 held-out expected cross-entropy and KL, against two exact references: the entropy rate (everything used)
-and H(X_{t+1} | X_t) (only the current symbol used).
+and H(X_{t+1} | X_t) (only the current symbol used): with every head off the model sees only the current
+symbol and its position, so H(X_{t+1} | X_t) is the limit of a fully ablated model (not the unigram entropy).
+
+The stream ablates by zeroing (the oligomycin analogue). On the held-out windows the run also measures, with
+`analysis.interp`, a per-head table (previous-token, induction and entropy scores; CE change under zero, mean
+and resample ablation), ablation curves for the three kinds in index order and in importance order (largest
+single-head mean-ablation effect first), activation patching (clean windows against copies whose symbol
+one step back is changed: which head at which position restores the clean last prediction), the logit lens,
+direct logit attribution and the QK/OV circuits.
+The run keeps its model, source and stream attention (`world.attention.keep`); the report draws from them.
 
 Timetable (model time): (0, steps] training; steps + 1 + k·N token slots: k heads ablated from here.
 """
@@ -15,11 +24,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.interp import (
+    ABLATIONS,
+    ablation_curve,
+    circuit_table,
+    direct_logit_attribution,
+    head_table,
+    importance_order,
+    logit_lens,
+    patching_effects,
+)
+from analysis.report_interp import report_head_ablation
 from scenarios.params import Param
 from scenarios.registry import scenario
+from world.attention.keep import keep_run
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
+
+PATCH_SEQS = 64
+"""Held-out windows used for activation patching (the corrupted copy changes the symbol one step back)."""
+
+
+def corrupted(x: np.ndarray, V: int) -> np.ndarray:
+    """Copy of windows ``x`` with the second-to-last symbol replaced by the next symbol of the alphabet."""
+    out = x.copy()
+    out[:, -2] = (out[:, -2] + 1) % V
+    return out
 
 
 @scenario(
@@ -36,10 +67,11 @@ from world.clock import Run
         "n_layers": Param(1, int, bounds=(1, 4), help="layers"),
         "mlp": Param(True, bool, help="MLP block per layer"),
         "steps": Param(600, int, bounds=(0, 100_000), help="optimiser steps before the stream"),
-        "heldout_seqs": Param(512, int, bounds=(1, 100_000), help="held-out sequences per count"),
+        "heldout_seqs": Param(512, int, bounds=(2, 100_000), help="held-out sequences per count"),
     },
     duration=lambda p: p["steps"] + 2 + (p["n_layers"] * p["n_heads"] + 1) * p["windows_per_count"] * p["n_ctx"],
     smoke={"steps": 20, "n_heads": 2, "windows_per_count": 1, "n_ctx": 8, "heldout_seqs": 16},
+    report=report_head_ablation,
 )
 def run_head_ablation(
     run: Run,
@@ -63,7 +95,7 @@ def run_head_ablation(
     Trainer(run, model, source, steps=steps).start()
     run.run_until(steps + 0.5)
     heldout = source.sample_batch(run.rng, heldout_seqs, n_ctx + 1)
-    world = AttentionWorld(run, model, source, name="head_ablation")
+    world = AttentionWorld(run, model, source, name="head_ablation", keep_attention=True)
     order_of_heads = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
     counts = list(range(len(order_of_heads) + 1))
     per_count = windows_per_count * n_ctx
@@ -78,6 +110,7 @@ def run_head_ablation(
     run.env.process(timetable(run.env))
     world.start(len(counts) * per_count, at=t0)
     run.run_until(t0 + len(counts) * per_count + 1)
+    keep_run(run, model, source, world)
 
     rows = []
     for k in counts:
@@ -96,7 +129,18 @@ def run_head_ablation(
                 "heldout_kl_nats": ev["kl_nats"],
             }
         )
+    x = heldout[:, :-1]
+    table = head_table(model, source, x)
+    orders = {"index": order_of_heads, "importance": importance_order(table, "mean")}
+    curves = {kind: {w: ablation_curve(model, source, x, o, kind) for w, o in orders.items()} for kind in ABLATIONS}
     return {
+        "head_table": table.to_dict(orient="records"),
+        "ablation_orders": {w: [list(h) for h in o] for w, o in orders.items()},
+        "curves": curves,
+        "logit_lens_nats": logit_lens(model, source, x),
+        "patching": patching_effects(model, source, x[:PATCH_SEQS], corrupted(x[:PATCH_SEQS], V)).tolist(),
+        "direct_logit_attribution": direct_logit_attribution(model, x, heldout[:, 1:]),
+        "circuits": circuit_table(model, source).to_dict(orient="records"),
         "entropy_rate_nats": source.entropy_rate_nats,
         "current_symbol_only_floor_nats": source.conditional_entropy_nats(1),
         "unigram_entropy_nats": source.unigram_entropy_nats,

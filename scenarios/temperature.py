@@ -4,15 +4,24 @@ A model is trained to the floor, then one token stream runs while the temperatur
 on a timetable (each level holds for ``windows_per_level`` context windows; a token keeps the temperature it
 arrived with). ``target`` says which softmax is heated: the output (``"output"``), the attention
 (``"attention"``) or both. Per level: stream cross-entropy and next-token entropy, and the exact held-out
-expected cross-entropy and KL to the source at that temperature.
+expected cross-entropy and KL to the source at that temperature. ``heldout_min_temperature`` is the level
+with the lowest held-out expected cross-entropy and ``v_shape`` says whether that cross-entropy falls strictly
+to it and rises strictly after it with levels on both sides (a model trained at τ = 1 should give a V with
+its minimum at τ = 1 when the levels are sorted; an unsorted timetable is reported as it is).
 
 Timetable (model time): (0, steps] training; steps + 1 + k·N token slots: level k begins (N = tokens per level).
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+import numpy as np
+
+from analysis.report_interp import report_temperature
 from scenarios.params import Param
 from scenarios.registry import scenario
+from world.attention.keep import keep_run
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model, evaluate
 from world.clock import Run
@@ -46,6 +55,7 @@ def _temps(target: str, tau: float) -> dict[str, float]:
     },
     duration=lambda p: p["steps"] + 2 + len(p["levels"]) * p["windows_per_level"] * p["n_ctx"],
     smoke={"steps": 20, "levels": (0.5, 1.0, 2.0), "windows_per_level": 1, "n_ctx": 8, "heldout_seqs": 16},
+    report=report_temperature,
 )
 def run_temperature(
     run: Run,
@@ -70,7 +80,7 @@ def run_temperature(
     Trainer(run, model, source, steps=steps).start()
     run.run_until(steps + 0.5)
     heldout = source.sample_batch(run.rng, heldout_seqs, n_ctx + 1)
-    world = AttentionWorld(run, model, source, name="temperature")
+    world = AttentionWorld(run, model, source, name="temperature", keep_attention=True)
     per_level = windows_per_level * n_ctx
     t0 = steps + 1.0
 
@@ -82,6 +92,7 @@ def run_temperature(
     run.env.process(timetable(run.env))
     world.start(len(levels) * per_level, at=t0)
     run.run_until(t0 + len(levels) * per_level + 1)
+    keep_run(run, model, source, world)
 
     rows = []
     for k, tau in enumerate(levels):
@@ -97,7 +108,12 @@ def run_temperature(
                 "heldout_next_token_entropy_nats": ev["next_token_entropy_nats"],
             }
         )
+    ce = [r["heldout_expected_cross_entropy_nats"] for r in rows]
+    best = int(np.argmin(ce))
+    v_shape = all(a > b for a, b in pairwise(ce[: best + 1])) and all(a < b for a, b in pairwise(ce[best:]))
     return {
+        "heldout_min_temperature": levels[best],
+        "v_shape": bool(v_shape and 0 < best < len(ce) - 1),
         "target": target,
         "entropy_rate_nats": source.entropy_rate_nats,
         "uniform_entropy_nats": source.uniform_entropy_nats,

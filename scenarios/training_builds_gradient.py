@@ -16,6 +16,7 @@ from __future__ import annotations
 from analysis.attention_graph import attention_flow, rollout_from_graph
 from scenarios.params import Param
 from scenarios.registry import scenario
+from world.attention.keep import keep_run
 from world.attention.model import ModelConfig
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model, check_training_memory, evaluate
@@ -83,12 +84,13 @@ def run_training_builds_gradient(
     ev_trained = evaluate(model, source, heldout)
     ev_untrained = evaluate(untrained, source, heldout)
 
-    trained_world = AttentionWorld(run, model, source, name="trained")
+    trained_world = AttentionWorld(run, model, source, name="trained", keep_attention=True)
     untrained_world = AttentionWorld(run, untrained, source, name="untrained")
     trained_world.start(n_tokens, at=steps + 1)
     untrained_world.start(n_tokens, at=steps + n_tokens + 2)
     run.run_until(steps + 2 * n_tokens + 3)
     s_tr, s_un = trained_world.summary(), untrained_world.summary()
+    keep_run(run, model, source, trained_world)
 
     top = (n_layers, trained_world.tokens_done - 1)
     rollout = rollout_from_graph(trained_world.graph, top)

@@ -46,7 +46,7 @@ def test_readme_commands_config_and_pandas_example(tmp_path: Path, monkeypatch: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("doc", ["membrane.md", "attention.md"])
+@pytest.mark.parametrize("doc", ["membrane.md", "attention.md", "interp.md"])
 def test_world_doc_examples_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Python examples of the worlds' documentation run as written."""
     monkeypatch.chdir(tmp_path)

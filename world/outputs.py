@@ -26,6 +26,11 @@ OUTPUT_NAMES = (
     "report.md",
     "figures",
     "trace.json",
+    "model.npz",
+    "source.json",
+    "attention.parquet",
+    "attention_graph.graphml",
+    "attribution.parquet",
 )
 """Everything a run (or its exports) may write into its directory; removed before a forced re-run."""
 

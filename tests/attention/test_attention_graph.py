@@ -87,3 +87,11 @@ def test_induction_score_of_an_induction_head() -> None:
     ind[3, 1] = 1.0
     self_head = np.eye(4)
     assert induction_score(np.stack([ind, self_head]), tokens) == pytest.approx([1.0, 0.0])
+
+
+def test_induction_targets_lie_strictly_before_the_row() -> None:
+    """On 'a a a', the last row's only target is j = 1 (after the first 'a'), never the row itself."""
+    tokens = np.array([0, 0, 0])
+    self_head = np.eye(3)
+    target_head = np.array([[1.0, 0, 0], [0.5, 0.5, 0], [0.0, 1.0, 0.0]])
+    assert induction_score(np.stack([self_head, target_head]), tokens) == pytest.approx([0.0, 1.0])

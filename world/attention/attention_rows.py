@@ -53,10 +53,13 @@ class AttentionRows:
         self._built: dict[int, tuple[int, int]] = {}
         self._nodes: dict[int, list[tuple[int, int]]] = {}
         self._all: list[Row] = []
+        self._all_symbols: dict[int, int] = {}
         self._graph = nx.DiGraph()
 
     def add_token(self, start: int, pos: int, symbol: int) -> None:
         """A token at stream position ``pos`` of the window starting at ``start`` saw ``symbol``."""
+        if self.keep_all:
+            self._all_symbols[pos] = symbol
         toks = self._tokens.get(start)
         if toks is None:
             self._tokens[start] = [(pos, symbol)]
@@ -105,6 +108,13 @@ class AttentionRows:
         if self.keep_all:
             return list(self._all)
         return [row for start in sorted(self._rows) for row in self._rows[start]]
+
+    def symbols(self) -> dict[int, int]:
+        """Stream position → the symbol the model saw, for every token of the run with ``keep_all``, else for
+        the retained windows' tokens."""
+        if self.keep_all:
+            return dict(self._all_symbols)
+        return {pos: sym for start in sorted(self._tokens) for pos, sym in self._tokens[start]}
 
     def table(self) -> dict[str, np.ndarray]:
         """`rows` in long columnar form, one entry per (pos, layer, head, src): ``pos``, ``layer``, ``head``,
