@@ -161,15 +161,26 @@ def _fmt(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def console_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The tables ``gradient run`` prints after the scalars: ``results["tables"]``, then the scenario's
+    ``tables(results)`` (its main numbers derived from the results)."""
+    results = summary["results"]
+    out = dict(results.get("tables") or {})
+    sc = all_scenarios().get(summary["scenario"])
+    if sc is not None and sc.tables is not None:
+        out.update(sc.tables(results))
+    return out
+
+
 def _print_results(summary: dict[str, Any]) -> None:
-    """Print the scalar results, then every table a scenario returns under ``results["tables"]``."""
+    """Print the scalar results, then every table of `console_tables`."""
     results = summary["results"]
     table = Table("result", "value", box=None, title=f"{summary['scenario']} (seed {summary['seed']})")
     for key, value in results.items():
         if isinstance(value, int | float | str | bool) or value is None:
             table.add_row(key, _fmt(value))
     out_console.print(table)
-    for name, rows in (results.get("tables") or {}).items():
+    for name, rows in console_tables(summary).items():
         if rows:
             t = Table(*rows[0].keys(), title=name)
             for row in rows:

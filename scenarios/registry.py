@@ -40,6 +40,10 @@ class Scenario:
             of numbers computed from curve fits, which the golden tests compare within a tolerance derived from
             the fits' own uncertainty instead of exactly (fit records from `analysis.relaxation.Fit.record` are
             recognised without being declared).
+        tables: optional ``tables(results) -> {title: [row dict, ...]}``: the scenario's main numbers as
+            tables, derived from its results; ``gradient run`` prints them after the scalar results (as it
+            prints ``results["tables"]``), and reports can show the same rows. Derived at print time, so
+            ``summary.json`` does not store them twice.
     """
 
     name: str
@@ -52,6 +56,7 @@ class Scenario:
     smoke: Mapping[str, Any] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], None] | None = None
     fitted: tuple[str, ...] = ()
+    tables: Callable[[Mapping[str, Any]], dict[str, list[dict[str, Any]]]] | None = None
 
 
 def scenario(
@@ -64,6 +69,7 @@ def scenario(
     smoke: Mapping[str, Any] | None = None,
     check: Callable[[Mapping[str, Any]], None] | None = None,
     fitted: tuple[str, ...] = (),
+    tables: Callable[[Mapping[str, Any]], dict[str, list[dict[str, Any]]]] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register the decorated function as scenario `name`."""
     if "\n" in description:
@@ -89,6 +95,7 @@ def scenario(
             dict(smoke or {}),
             check,
             tuple(fitted),
+            tables,
         )
         return func
 
