@@ -123,7 +123,8 @@ def _cumulative(out_dir: Path, trace: pd.DataFrame, res: dict[str, Any]) -> str:
     idx = np.searchsorted(t_spent, grid, side="right")
     paid_at = np.where(idx > 0, paid[np.maximum(idx - 1, 0)], 0.0) if t_spent.size else np.zeros_like(grid)
     done_at = np.searchsorted(ends, grid, side="right")
-    axes[1].step(grid, paid_at - done_at, where="post", color="C2", label="in service: paid for\n(ATP spent / k), not\nyet completed")
+    label = "in service: paid for\n(ATP spent / k), not\nyet completed"
+    axes[1].step(grid, paid_at - done_at, where="post", color="C2", label=label)
     axes[1].set_ylabel("tokens")
     axes[1].set_xlabel("t (s)")
     for a in axes:
