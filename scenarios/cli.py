@@ -35,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Two gradient engines, a mitochondrion and a language model, simulated on one clock.",
 )
-out_console = Console()
+out_console = Console(width=None if sys.stdout.isatty() else 160)  # piped: whole tables, not 80 columns
 err_console = Console(stderr=True)
 
 
