@@ -26,7 +26,7 @@ from typer.exceptions import TyperException
 
 from scenarios.guard import check_packages
 from scenarios.params import ParameterError, load_config, parse_set
-from scenarios.registry import all_scenarios, get
+from scenarios.registry import _REGISTRY, all_scenarios, get
 from world.errors import SimulationError
 
 app = typer.Typer(
@@ -57,8 +57,10 @@ def _root(
 @app.command("list")
 def list_scenarios() -> None:
     """List the registered scenarios with a one-line description."""
+    from scenarios.catalog import catalog
+
     table = Table("scenario", "description", box=None)
-    for name, sc in all_scenarios().items():
+    for name, sc in catalog().items():
         table.add_row(name, sc.description)
     out_console.print(table)
 
@@ -69,7 +71,9 @@ def show(
     markdown: bool = typer.Option(False, "--markdown", help="Print the parameters as a Markdown table (README)."),
 ) -> None:
     """Show a scenario's parameters: type, default and what is allowed."""
-    sc = get(name)
+    from scenarios.catalog import catalog
+
+    sc = catalog().get(name) or get(name)  # a file or module path, or a misspelled name (get explains)
     if markdown:
         typer.echo(_markdown_params(sc))
         return
@@ -111,6 +115,7 @@ def run(
     from scenarios.runner import execute
 
     sc = get(name)
+    name = sc.name  # NAME may be a file or module path that defines the scenario
     overrides = parse_set(set_)
     cfg: dict[str, Any] = load_config(config) if config is not None else {}
     if cfg.get("scenario", name) != name:
@@ -166,7 +171,7 @@ def console_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     ``tables(results)`` (its main numbers derived from the results)."""
     results = summary["results"]
     out = dict(results.get("tables") or {})
-    sc = all_scenarios().get(summary["scenario"])
+    sc = _REGISTRY.get(summary["scenario"])
     if sc is not None and sc.tables is not None:
         out.update(sc.tables(results))
     return out
@@ -175,7 +180,8 @@ def console_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def _print_results(summary: dict[str, Any]) -> None:
     """Print the scalar results, then every table of `console_tables`."""
     results = summary["results"]
-    table = Table("result", "value", box=None, title=f"{summary['scenario']} (seed {summary['seed']})")
+    out_console.print(f"[bold]{summary['scenario']} (seed {summary['seed']})[/bold]")
+    table = Table("result", "value", box=None)
     for key, value in results.items():
         if isinstance(value, int | float | str | bool) or value is None:
             table.add_row(key, _fmt(value))
