@@ -39,7 +39,7 @@ class ScenarioInfo:
     module: str
 
 
-class _NotLiteral(ValueError):
+class _NotLiteralError(ValueError):
     """A decorator argument that is not a literal the catalog may evaluate."""
 
 
@@ -60,7 +60,7 @@ def _eval(node: ast.AST) -> Any:
             return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Param":
         return Param(*(_eval(a) for a in node.args), **{k.arg: _eval(k.value) for k in node.keywords if k.arg})
-    raise _NotLiteral(ast.dump(node)[:80])
+    raise _NotLiteralError(ast.dump(node)[:80])
 
 
 def _is_scenario_call(node: ast.AST) -> bool:
@@ -87,14 +87,12 @@ def read_declarations(path: Path, module: str) -> list[ScenarioInfo] | None:
             kwargs = {k.arg: k.value for k in deco.keywords if k.arg in _FIELDS}
             try:
                 values = {k: _eval(v) for k, v in kwargs.items()}
-            except (_NotLiteral, TypeError, ValueError):
+            except (_NotLiteralError, TypeError, ValueError):
                 return None
             if not {"name", "description", "params"} <= values.keys():
                 return None
             out.append(
-                ScenarioInfo(
-                    values["name"], values["description"], values["params"], values.get("smoke") or {}, module
-                )
+                ScenarioInfo(values["name"], values["description"], values["params"], values.get("smoke") or {}, module)
             )
     return out
 

@@ -225,6 +225,12 @@ def load_source(source: str) -> list[str]:
     return names
 
 
+def _only(source: str, names: list[str]) -> Scenario:
+    if len(names) > 1:
+        raise ParameterError(f"{source} registers several scenarios ({', '.join(names)}); choose one: {source}:NAME")
+    return _REGISTRY[names[0]]
+
+
 def _looks_like_source(name: str) -> bool:
     return name.endswith(".py") or "/" in name or "\\" in name or ("." in name and name.isascii())
 
@@ -245,7 +251,9 @@ def get(name: str) -> Scenario:
                 raise ParameterError(f"{source} registers no scenario {chosen!r}; it registers: {', '.join(names)}")
             return _REGISTRY[chosen]
         if len(names) > 1:
-            raise ParameterError(f"{source} registers several scenarios ({', '.join(names)}); choose one: {source}:NAME")
+            raise ParameterError(
+                f"{source} registers several scenarios ({', '.join(names)}); choose one: {source}:NAME"
+            )
         return _REGISTRY[names[0]]
     from scenarios.catalog import catalog
 
@@ -255,10 +263,7 @@ def get(name: str) -> Scenario:
         if name in _REGISTRY:
             return _REGISTRY[name]
     if name.isidentifier() and importlib.util.find_spec(name) is not None:  # a top-level module of the user's
-        names = load_source(name)
-        if len(names) > 1:
-            raise ParameterError(f"{name} registers several scenarios ({', '.join(names)}); choose one: {name}:NAME")
-        return _REGISTRY[names[0]]
+        return _only(name, load_source(name))
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     raise ParameterError(f"unknown scenario {name!r}; {hint}available: {', '.join(known)}")
