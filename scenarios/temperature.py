@@ -11,6 +11,7 @@ Timetable (model time): (0, steps] training; steps + 1 + k·N token slots: level
 
 from __future__ import annotations
 
+from analysis.console_tables import tables_temperature
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.attention.stream import AttentionWorld
@@ -45,6 +46,7 @@ def _temps(target: str, tau: float) -> dict[str, float]:
         "heldout_seqs": Param(512, int, bounds=(1, 100_000), help="held-out sequences per level"),
     },
     duration=lambda p: p["steps"] + 2 + len(p["levels"]) * p["windows_per_level"] * p["n_ctx"],
+    tables=tables_temperature,
     smoke={"steps": 20, "levels": (0.5, 1.0, 2.0), "windows_per_level": 1, "n_ctx": 8, "heldout_seqs": 16},
 )
 def run_temperature(

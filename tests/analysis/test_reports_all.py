@@ -31,7 +31,18 @@ REPORTED = {
     "side_by_side",
     "training_builds_gradient",
 }
-TABLED = {"c_ring", "demand_titration", "inhibitors", "mito_stress_test", "respiratory_control"}
+TABLED = {
+    "c_ring",
+    "coupled_budget",
+    "demand_titration",
+    "head_ablation",
+    "inhibitors",
+    "mito_stress_test",
+    "perturbation_pairs",
+    "respiratory_control",
+    "temperature",
+    "training_builds_gradient",
+}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIN_PNG_BYTES = 8000  # an empty 6x4 in. axes at the reports' dpi is ~6 kB; every report figure draws data
 
