@@ -33,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # help texts hold literal brackets ([default: ...], [params]), not rich markup
     help="Two gradient engines, a mitochondrion and a language model, simulated on one clock.",
 )
 out_console = Console(width=None if sys.stdout.isatty() else 160)  # piped: whole tables, not 80 columns
@@ -272,7 +273,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def main_for(name: str) -> None:
     """`python -m scenarios.NAME [--out DIR] [--seed N] [--set k=v ...]`: the same as `gradient run NAME`."""
-    sys.exit(main(["run", name, *sys.argv[1:]]))
+    argv = sys.argv[1:]
+    if "--help" in argv:
+        sys.exit(_module_help(name))
+    sys.exit(main(["run", name, *argv]))
+
+
+def _module_help(name: str) -> int:
+    """The help of `gradient run` for ``python -m scenarios.NAME``: its options, without the NAME argument."""
+    import copy
+
+    run_command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
+    command = copy.copy(run_command)
+    command.params = [p for p in run_command.params if p.name != "name"]
+    command.help = f"Run scenario {name} and write trace, metrics, summary (and report) into --out."
+    return int(command.main(["--help"], prog_name=f"python -m scenarios.{name}", standalone_mode=False) or 0)
 
 
 if __name__ == "__main__":
