@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -100,7 +101,21 @@ def _markdown_params(sc: Any) -> str:
     return "\n".join(lines)
 
 
-@app.command("run")
+class _RunCommand(typer.core.TyperCommand):
+    """`gradient run` that explains ``--set key value`` (a space instead of ``=``) instead of reporting an
+    "unexpected extra argument"."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for i, arg in enumerate(args[:-2]):
+            key, value = args[i + 1], args[i + 2]
+            if arg == "--set" and "=" not in key and not value.startswith("-"):
+                raise ParameterError(
+                    f"--set takes key=value as one word: write --set {key}={value}, not --set {key} {value}"
+                )
+        return super().parse_args(ctx, args)
+
+
+@app.command("run", cls=_RunCommand)
 def run(
     name: str = typer.Argument(..., help="Scenario name (see `gradient list`)."),
     out: Path | None = typer.Option(None, "--out", help="Output directory [default: runs/SCENARIO]."),
