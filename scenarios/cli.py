@@ -128,6 +128,8 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or result table."),
 ) -> None:
     """Run a scenario and write trace, metrics, summary (and report) into --out."""
+    import time
+
     from scenarios.runner import execute
 
     sc = get(name)
@@ -159,6 +161,7 @@ def run(
             progress.start_task(task)
         progress.update(task, completed=now, total=total if total is not None else max(target, now))
 
+    started = time.perf_counter()
     try:
         summary = execute(
             name,
@@ -175,7 +178,8 @@ def run(
         progress.stop()
     if not quiet:
         _print_results(summary)
-    out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events)")
+    wall = time.perf_counter() - started  # printed, never stored: summary.json stays byte-identical per seed
+    out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events; wall time {wall:.3g} s)")
 
 
 def _fmt(value: Any) -> str:

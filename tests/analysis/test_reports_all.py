@@ -90,6 +90,7 @@ def test_report_figures_written_and_console_tables_printed(
     if name in TABLED:
         assert sc.tables is not None and tables, f"{name} must print its main numbers as tables"
     assert f"{name} (seed 0)" in stdout
+    assert re.search(r"wall time [0-9.e+-]+ s\)", stdout), "the CLI prints the run's wall time (README: Determinism)"
     for title, rows in tables.items():
         assert rows, f"{name}: table {title!r} is empty"
         assert title[:20] in stdout.replace("\n", " ") or title.split()[0] in stdout
