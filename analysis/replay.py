@@ -3,7 +3,7 @@
 Key names: `replay`, `replay_frame`, `check_run`, `check_metrics`, `check_summary`, `ReplayCheck`,
 `COUNTER_METRICS`, `MEMBRANE_COUNTERS`, `ATTENTION_COUNTERS`, `PIPE_COUNTERS`.
 
-The trace loses nothing (DESIGN.md): `replay(run_dir)` rebuilds from ``trace.parquet`` (or ``trace.jsonl``)
+The trace loses nothing (README, "Laws we test"): `replay(run_dir)` rebuilds from ``trace.parquet`` (or ``trace.jsonl``)
 alone, with pandas,
 
 * ``membrane`` — every counter of `analysis.membrane_replay` summed over the run's membrane worlds (one

@@ -1,9 +1,15 @@
 """Write a run's ``report.md``: sections of prose, tables and figures, from recorded data only.
 
-Key names: `Section`, `markdown_table`, `write_report`, `save_figure`.
+Key names: `Section`, `markdown_table`, `write_report`, `save_figure`, `legend_outside`, `mark_times`,
+`shade_windows`, `note_box`, `rows_table`.
 
 Figures are rendered headless (matplotlib's Agg backend) into ``figures/`` and linked relatively, so the
-report reads on GitHub, in an editor preview, or converted with pandoc.
+report reads on GitHub, in an editor preview, or converted with pandoc. The figure conventions every report
+follows: units on every axis (one unit per axis: two quantities with different units get two panels, never a
+second y-axis), legends outside the data (`legend_outside`), perturbations as labelled vertical lines
+(`mark_times`), measurement windows shaded (`shade_windows`), derived numbers in a box beside the axes
+(`note_box`). `rows_table` turns the console tables of a scenario (``{title: [row dict, ...]}``) into
+DataFrames for ``report.md``, so the console and the report show the same numbers.
 """
 
 from __future__ import annotations
@@ -55,6 +61,54 @@ def save_figure(fig: plt.Figure, out_dir: Path, name: str) -> str:
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return f"figures/{name}.png"
+
+
+def legend_outside(ax: plt.Axes, **kwargs: Any) -> None:
+    """Place `ax`'s legend to the right of the axes, clear of the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, frameon=False, **kwargs)
+
+
+def mark_times(ax: plt.Axes, marks: Sequence[tuple[float, str]], *, label_axis: bool = True) -> None:
+    """Draw each ``(t, label)`` as a dashed vertical line; labels go above the axes (on top of the panel)."""
+    for t, label in marks:
+        ax.axvline(t, color="0.25", lw=0.9, ls="--", zorder=1)
+        if label_axis and label:
+            ax.annotate(
+                label,
+                (t, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, 3),
+                textcoords="offset points",
+                fontsize=8,
+                rotation=30,
+                ha="left",
+                va="bottom",
+            )
+
+
+def shade_windows(ax: plt.Axes, windows: Sequence[tuple[float, float]], color: str = "0.9") -> None:
+    """Shade the measurement windows ``(t0, t1)`` behind the data."""
+    for t0, t1 in windows:
+        ax.axvspan(t0, t1, color=color, lw=0, zorder=0)
+
+
+def note_box(fig: plt.Figure, lines: Sequence[str], x: float = 1.0, y: float = 0.5) -> None:
+    """Write `lines` in a box at figure coordinates (`x`, `y`), by default right of the axes."""
+    fig.text(
+        x,
+        y,
+        "\n".join(lines),
+        fontsize=8.5,
+        va="center",
+        ha="left",
+        family="DejaVu Sans",
+        bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6"},
+    )
+
+
+def rows_table(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """A DataFrame of one console table (a list of row dicts with the same keys)."""
+    return pd.DataFrame(list(rows))
 
 
 def write_report(out_dir: Path, title: str, summary: dict[str, Any], sections: Sequence[Section]) -> Path:

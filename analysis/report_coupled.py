@@ -5,8 +5,10 @@ Key names: `stall_gaps`, `catch_up_time`, `report_coupled`.
 `stall_gaps` and `catch_up_time` are pure functions over token times (the scenario calls them on the attention
 world's records; the report could equally call them on the trace's ``token_start``/``token_end`` rows).
 `report_coupled(out_dir, summary)` reads ``metrics.parquet``, ``trace.parquet`` and the summary and writes
-``report.md`` with two figures: the timeline (Δψ and Δp; cytosolic ATP and ATP synthesis; tokens completed per
-second and tokens waiting for ATP) and the cumulative arrivals against completions.
+``report.md`` with two figures: the timeline (Δψ and Δp; cytosolic ATP; ATP synthesis; tokens completed per
+second; tokens waiting for ATP — one unit per panel) and the cumulative arrivals against completions, with the
+tokens paid for (ATP spent / k) but not yet completed below them (the two curves would otherwise lie on top of
+each other: a token pays before it is processed).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.report import Section, save_figure, write_report
+from analysis.report import Section, legend_outside, save_figure, write_report
 from world.trace import read_metrics, read_trace
 
 PHASE_COLOURS = {"baseline": "#ffffff", "uncoupler": "#fde0c5", "washout": "#d9f0d3", "oligomycin": "#dadaeb"}
@@ -66,48 +68,68 @@ def _shade(ax: plt.Axes, phases: dict[str, dict[str, float]]) -> None:
 
 
 def _timeline(out_dir: Path, m: pd.DataFrame, trace: pd.DataFrame, res: dict[str, Any]) -> str:
+    """Five panels, one unit each: Δψ and Δp; cytosolic ATP; ATP synthesis; token completions; tokens waiting."""
     mem = m[m["world"] == "membrane"].pivot_table(index="t", columns="metric", values="value")
     ends = trace.loc[(trace["world"] == "attention") & (trace["kind"] == "token_end"), "t"].to_numpy(float)
     t_max = float(mem.index.max()) if len(mem) else 1.0
     bins = np.arange(0.0, t_max + 0.1, 0.1)
     rate, _ = np.histogram(ends, bins=bins)
-    fig, axes = plt.subplots(3, 1, figsize=(7.5, 7), sharex=True)
+    fig, axes = plt.subplots(5, 1, figsize=(8.0, 9.5), sharex=True)
     for ax in axes:
         _shade(ax, res["phases"])
     axes[0].plot(mem.index, mem["delta_psi_mV"], label="Δψ")
     axes[0].plot(mem.index, mem["pmf_mV"], label="Δp")
-    axes[0].set_ylabel("mV")
-    axes[0].legend(loc="lower left", fontsize=8)
-    axes[1].plot(mem.index, mem["atp_cytosol"], color="C2", label="cytosolic ATP (molecules)")
-    ax2 = axes[1].twinx()
-    ax2.plot(mem.index, mem["atp_rate"], color="C3", lw=0.8, label="ATP synthesis (ATP/s)")
+    axes[0].set_ylabel("Δψ, Δp (mV)")
+    axes[1].plot(mem.index, mem["atp_cytosol"], color="C2", label="cytosolic ATP")
     axes[1].set_ylabel("ATP (molecules)")
-    ax2.set_ylabel("ATP/s")
-    axes[1].legend(loc="upper left", fontsize=8)
-    ax2.legend(loc="upper right", fontsize=8)
-    axes[2].step(bins[:-1], rate / 0.1, where="post", label="tokens completed / s")
-    axes[2].plot(mem.index, mem["tokens_waiting_atp"], color="C1", label="tokens waiting for ATP")
-    axes[2].set_ylabel("tokens/s, tokens")
-    axes[2].set_xlabel("t (s)  (membrane seconds; one token slot = {:.4g} s)".format(res["slot_s"]))
-    axes[2].legend(loc="upper left", fontsize=8)
+    axes[2].plot(mem.index, mem["atp_rate"], color="C3", lw=0.9, label="ATP synthesis")
+    axes[2].axhline(0.0, color="k", lw=0.6)
+    axes[2].set_ylabel("synthesis (ATP/s)")
+    axes[3].step(bins[:-1], rate / 0.1, where="post", color="C0", label="tokens completed")
+    arrivals = [ph["arrivals_per_s"] for ph in res["phases"].values()]
+    if arrivals:
+        axes[3].axhline(float(np.mean(arrivals)), color="0.4", ls=":", lw=1.0, label="arrival rate")
+    axes[3].set_ylabel("completions (tokens/s)")
+    axes[4].plot(mem.index, mem["tokens_waiting_atp"], color="C1", label="waiting for ATP")
+    axes[4].set_ylabel("waiting (tokens)")
+    axes[4].set_xlabel("t (s)  (membrane seconds; one token slot = {:.4g} s)".format(res["slot_s"]))
+    for ax in axes:
+        legend_outside(ax)
     for name, ph in res["phases"].items():
-        axes[0].text(ph["t_from_s"], axes[0].get_ylim()[1], name, fontsize=7, va="top")
+        axes[0].annotate(
+            name, (ph["t_from_s"], 1.0), xycoords=("data", "axes fraction"), xytext=(2, 3),
+            textcoords="offset points", fontsize=8, va="bottom",
+        )  # fmt: skip
+    fig.align_ylabels(axes)
     return save_figure(fig, out_dir, "coupled_timeline")
 
 
 def _cumulative(out_dir: Path, trace: pd.DataFrame, res: dict[str, Any]) -> str:
+    """Arrivals and completions; below, the tokens paid for (ATP spent / k) but not yet completed."""
     att = trace[trace["world"] == "attention"]
     starts = np.sort(att.loc[att["kind"] == "token_start", "t"].to_numpy(float))
     ends = np.sort(att.loc[att["kind"] == "token_end", "t"].to_numpy(float))
     spent = trace[(trace["world"] == "membrane") & (trace["kind"] == "atp_spent")]
-    fig, ax = plt.subplots(figsize=(7.5, 3.5))
-    _shade(ax, res["phases"])
+    t_spent = spent["t"].to_numpy(float)
+    paid = spent["value"].to_numpy(float).cumsum() / res["k_atp"]
+    fig, axes = plt.subplots(2, 1, figsize=(8.0, 5.0), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
+    for ax in axes:
+        _shade(ax, res["phases"])
+    ax = axes[0]
     ax.step(starts, np.arange(1, starts.size + 1), where="post", label="tokens arrived")
     ax.step(ends, np.arange(1, ends.size + 1), where="post", label="tokens completed")
-    ax.step(spent["t"], spent["value"].cumsum() / res["k_atp"], where="post", ls="--", label="ATP spent / k")
-    ax.set_xlabel("t (s)")
-    ax.set_ylabel("tokens")
-    ax.legend(fontsize=8)
+    ax.set_ylabel("tokens (cumulative)")
+    grid = np.union1d(t_spent, ends)
+    idx = np.searchsorted(t_spent, grid, side="right")
+    paid_at = np.where(idx > 0, paid[np.maximum(idx - 1, 0)], 0.0) if t_spent.size else np.zeros_like(grid)
+    done_at = np.searchsorted(ends, grid, side="right")
+    label = "in service: paid for\n(ATP spent / k), not\nyet completed"
+    axes[1].step(grid, paid_at - done_at, where="post", color="C2", label=label)
+    axes[1].set_ylabel("tokens")
+    axes[1].set_xlabel("t (s)")
+    for a in axes:
+        legend_outside(a)
+    fig.align_ylabels(axes)
     return save_figure(fig, out_dir, "coupled_cumulative")
 
 

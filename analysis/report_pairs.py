@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.report import Section, save_figure, write_report
+from analysis.report import Section, legend_outside, mark_times, save_figure, write_report
 from world.trace import read_metrics, read_trace
 
 LN2 = math.log(2.0)
@@ -126,6 +126,7 @@ def pair_effects(
 
 
 def _pair_figure(out_dir: Path, name: str, pair: dict[str, Any], m: pd.DataFrame, trace: pd.DataFrame) -> str:
+    """Three panels in their own units: Δp (mV), ATP synthesis (ATP/s), the attention stream (nats/token)."""
     t_p = pair["t_perturbation_s"]
     a, b = pair["t_segment_s"]
     mem = m[(m["world"] == "membrane") & (m["t"] > a) & (m["t"] <= b)].pivot_table(
@@ -135,28 +136,32 @@ def _pair_figure(out_dir: Path, name: str, pair: dict[str, Any], m: pd.DataFrame
     t_att = att["t"].to_numpy(float) - t_p
     surprisal = att["value"].to_numpy(float)
     entropy = np.array([json.loads(s)["entropy_nats"] for s in att["attrs"]]) if len(att) else np.array([])
-    fig, axes = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+    fig, axes = plt.subplots(3, 1, figsize=(7.5, 7.0), sharex=True)
     tm = mem.index.to_numpy(float) - t_p
-    base = (tm < 0) & (tm >= t_att.min() if t_att.size else tm < 0)
-    for col, label in (("pmf_mV", "Δp"), ("atp_rate", "ATP synthesis rate")):
-        if col in mem and base.any():
-            ref = float(np.abs(mem[col].to_numpy()[base]).mean()) or 1.0
-            axes[0].plot(tm, mem[col].to_numpy() / ref, label=f"{label} / baseline")
-    axes[0].set_ylabel("membrane (× baseline)")
-    axes[0].set_title(f"{pair['membrane']} (membrane)  ↔  {pair['attention']} (attention)")
+    if "pmf_mV" in mem:
+        axes[0].plot(tm, mem["pmf_mV"].to_numpy(), color="C4", label="Δp")
+    axes[0].set_ylabel("Δp (mV)")
+    if "atp_rate" in mem:
+        rate = mem["atp_rate"]
+        k = max(1, min(10, len(rate) // 20))
+        axes[1].plot(tm, rate.to_numpy(), color="0.7", lw=0.7, drawstyle="steps-post", label="per sample")
+        smooth = rate.rolling(k, center=True, min_periods=1).mean().to_numpy()
+        axes[1].plot(tm, smooth, color="C2", lw=1.6, label=f"mean of {k} samples")
+    axes[1].axhline(0.0, color="k", lw=0.6)
+    axes[1].set_ylabel("ATP synthesis (ATP/s)")
     k = max(5, min(100, len(att) // 20))
     if len(att) > k:
         kernel = np.ones(k) / k
-        b_att = t_att < 0
-        for y, label in ((surprisal, "cross-entropy"), (entropy, "next-token entropy H(q)")):
-            ref = float(y[b_att].mean()) if b_att.any() else 1.0
-            axes[1].plot(t_att[k - 1 :], np.convolve(y, kernel, mode="valid") / ref, label=f"{label} / baseline")
-    axes[1].set_ylabel(f"attention (× baseline; mean of {k} tokens)")
-    axes[1].set_xlabel("t − t_perturbation (s)")
+        for y, label, colour in ((surprisal, "cross-entropy", "C0"), (entropy, "next-token entropy H(q)", "C1")):
+            axes[2].plot(t_att[k - 1 :], np.convolve(y, kernel, mode="valid"), color=colour, label=label)
+    axes[2].set_ylabel("nats/token")
+    axes[2].set_xlabel("t − t_perturbation (s)")
+    axes[2].set_title(f"attention stream, mean of the last {k} tokens", fontsize=8, loc="left")
+    axes[0].set_title(f"{pair['membrane']} (membrane)  ↔  {pair['attention']} (attention), applied at t = 0")
     for ax in axes:
-        ax.axvline(0.0, color="k", lw=0.8)
-        ax.axhline(1.0, color="grey", lw=0.5, ls=":")
-        ax.legend(fontsize=8)
+        mark_times(ax, [(0.0, "")], label_axis=False)
+        legend_outside(ax)
+    fig.align_ylabels(axes)
     return save_figure(fig, out_dir, f"pair_{name}")
 
 

@@ -9,6 +9,7 @@ protons — and oxygen — per ATP.
 
 from __future__ import annotations
 
+from analysis.report_membrane_steady import report_c_ring, tables_c_ring
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -28,6 +29,8 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + p["window"],
+    report=report_c_ring,
+    tables=tables_c_ring,
     smoke={"warmup": 0.2, "window": 0.1},
 )
 def run_c_ring(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -27,16 +28,17 @@ from typer.exceptions import TyperException
 
 from scenarios.guard import check_packages
 from scenarios.params import ParameterError, load_config, parse_set
-from scenarios.registry import all_scenarios, get
+from scenarios.registry import _REGISTRY, all_scenarios, get
 from world.errors import SimulationError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # help texts hold literal brackets ([default: ...], [params]), not rich markup
     help="Two gradient engines, a mitochondrion and a language model, simulated on one clock.",
 )
-out_console = Console()
+out_console = Console(width=None if sys.stdout.isatty() else 160)  # piped: whole tables, not 80 columns
 err_console = Console(stderr=True)
 
 
@@ -58,8 +60,10 @@ def _root(
 @app.command("list")
 def list_scenarios() -> None:
     """List the registered scenarios with a one-line description."""
+    from scenarios.catalog import catalog
+
     table = Table("scenario", "description", box=None)
-    for name, sc in all_scenarios().items():
+    for name, sc in catalog().items():
         table.add_row(name, sc.description)
     out_console.print(table)
 
@@ -70,7 +74,9 @@ def show(
     markdown: bool = typer.Option(False, "--markdown", help="Print the parameters as a Markdown table (README)."),
 ) -> None:
     """Show a scenario's parameters: type, default and what is allowed."""
-    sc = get(name)
+    from scenarios.catalog import catalog
+
+    sc = catalog().get(name) or get(name)  # a file or module path, or a misspelled name (get explains)
     if markdown:
         typer.echo(_markdown_params(sc))
         return
@@ -96,7 +102,21 @@ def _markdown_params(sc: Any) -> str:
     return "\n".join(lines)
 
 
-@app.command("run")
+class _RunCommand(typer.core.TyperCommand):
+    """`gradient run` that explains ``--set key value`` (a space instead of ``=``) instead of reporting an
+    "unexpected extra argument"."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for i, arg in enumerate(args[:-2]):
+            key, value = args[i + 1], args[i + 2]
+            if arg == "--set" and "=" not in key and not value.startswith("-"):
+                raise ParameterError(
+                    f"--set takes key=value as one word: write --set {key}={value}, not --set {key} {value}"
+                )
+        return super().parse_args(ctx, args)
+
+
+@app.command("run", cls=_RunCommand)
 def run(
     name: str = typer.Argument(..., help="Scenario name (see `gradient list`)."),
     out: Path | None = typer.Option(None, "--out", help="Output directory [default: runs/SCENARIO]."),
@@ -109,9 +129,12 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or result table."),
 ) -> None:
     """Run a scenario and write trace, metrics, summary (and report) into --out."""
+    import time
+
     from scenarios.runner import execute
 
     sc = get(name)
+    name = sc.name  # NAME may be a file or module path that defines the scenario
     overrides = parse_set(set_)
     cfg: dict[str, Any] = load_config(config) if config is not None else {}
     if cfg.get("scenario", name) != name:
@@ -139,6 +162,7 @@ def run(
             progress.start_task(task)
         progress.update(task, completed=now, total=total if total is not None else max(target, now))
 
+    started = time.perf_counter()
     try:
         summary = execute(
             name,
@@ -155,22 +179,35 @@ def run(
         progress.stop()
     if not quiet:
         _print_results(summary)
-    out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events)")
+    wall = time.perf_counter() - started  # printed, never stored: summary.json stays byte-identical per seed
+    out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events; wall time {wall:.3g} s)")
 
 
 def _fmt(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _print_results(summary: dict[str, Any]) -> None:
-    """Print the scalar results, then every table a scenario returns under ``results["tables"]``."""
+def console_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The tables ``gradient run`` prints after the scalars: ``results["tables"]``, then the scenario's
+    ``tables(results)`` (its main numbers derived from the results)."""
     results = summary["results"]
-    table = Table("result", "value", box=None, title=f"{summary['scenario']} (seed {summary['seed']})")
+    out = dict(results.get("tables") or {})
+    sc = _REGISTRY.get(summary["scenario"])
+    if sc is not None and sc.tables is not None:
+        out.update(sc.tables(results))
+    return out
+
+
+def _print_results(summary: dict[str, Any]) -> None:
+    """Print the scalar results, then every table of `console_tables`."""
+    results = summary["results"]
+    out_console.print(f"[bold]{summary['scenario']} (seed {summary['seed']})[/bold]")
+    table = Table("result", "value", box=None)
     for key, value in results.items():
         if isinstance(value, int | float | str | bool) or value is None:
             table.add_row(key, _fmt(value))
     out_console.print(table)
-    for name, rows in (results.get("tables") or {}).items():
+    for name, rows in console_tables(summary).items():
         if rows:
             t = Table(*rows[0].keys(), title=name)
             for row in rows:
@@ -265,7 +302,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def main_for(name: str) -> None:
     """`python -m scenarios.NAME [--out DIR] [--seed N] [--set k=v ...]`: the same as `gradient run NAME`."""
-    sys.exit(main(["run", name, *sys.argv[1:]]))
+    argv = sys.argv[1:]
+    if "--help" in argv:
+        sys.exit(_module_help(name))
+    sys.exit(main(["run", name, *argv]))
+
+
+def _module_help(name: str) -> int:
+    """The help of `gradient run` for ``python -m scenarios.NAME``: its options, without the NAME argument."""
+    import copy
+
+    run_command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
+    command = copy.copy(run_command)
+    command.params = [p for p in run_command.params if p.name != "name"]
+    command.help = f"Run scenario {name} and write trace, metrics, summary (and report) into --out."
+    return int(command.main(["--help"], prog_name=f"python -m scenarios.{name}", standalone_mode=False) or 0)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 
+from analysis.console_tables import tables_coupled_budget
 from analysis.report_coupled import catch_up_time, report_coupled, stall_gaps
 from scenarios.params import Param
 from scenarios.registry import scenario
@@ -66,6 +67,7 @@ PHASES = ("baseline", "uncoupler", "washout", "oligomycin")
     },
     duration=lambda p: p["t_end"],
     report=report_coupled,
+    tables=tables_coupled_budget,
     smoke={
         "atp_cytosol": 60,
         "t_warm": 0.3,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from analysis.report_membrane_steady import report_demand_titration, tables_demand_titration
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -29,6 +30,8 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + len(p["levels"]) * p["hold"],
+    report=report_demand_titration,
+    tables=tables_demand_titration,
     smoke={"levels": (0.0, 300.0, 600.0), "warmup": 0.2, "hold": 0.2, "window": 0.1},
 )
 def run_demand_titration(

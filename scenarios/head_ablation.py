@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.console_tables import tables_head_ablation
 from analysis.interp import (
     ABLATIONS,
     ablation_curve,
@@ -70,6 +71,7 @@ def corrupted(x: np.ndarray, V: int) -> np.ndarray:
         "heldout_seqs": Param(512, int, bounds=(2, 100_000), help="held-out sequences per count"),
     },
     duration=lambda p: p["steps"] + 2 + (p["n_layers"] * p["n_heads"] + 1) * p["windows_per_count"] * p["n_ctx"],
+    tables=tables_head_ablation,
     smoke={"steps": 20, "n_heads": 2, "windows_per_count": 1, "n_ctx": 8, "heldout_seqs": 16},
     report=report_head_ablation,
 )

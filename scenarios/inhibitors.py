@@ -9,6 +9,7 @@ while Δψ rises.
 
 from __future__ import annotations
 
+from analysis.report_membrane_steady import report_inhibitors, tables_inhibitors
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -29,6 +30,8 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + p["after"],
+    report=report_inhibitors,
+    tables=tables_inhibitors,
     smoke={"warmup": 0.2, "after": 0.1, "window": 0.05},
 )
 def run_inhibitors(

@@ -10,6 +10,7 @@ non-mitochondrial OCR is what the inhibited chain still does (≈ 0).
 
 from __future__ import annotations
 
+from analysis.report_membrane import report_mito_stress_test, tables_mito_stress_test
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -30,6 +31,8 @@ from world.membrane_protocol import Protocol
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + 3 * p["phase"],
+    report=report_mito_stress_test,
+    tables=tables_mito_stress_test,
     smoke={"warmup": 0.5, "phase": 0.3, "window": 0.1},
 )
 def run_mito_stress_test(

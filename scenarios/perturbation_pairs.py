@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.console_tables import tables_perturbation_pairs
 from analysis.report_pairs import pair_effects, report_pairs
 from scenarios.params import Param
 from scenarios.registry import scenario
@@ -86,6 +87,7 @@ def _stream(world: AttentionWorld, t_start: float, slot: float, a: float, b: flo
     },
     duration=lambda p: 3 * (p["warmup"] + p["settle"] + p["window"]),
     report=report_pairs,
+    tables=tables_perturbation_pairs,
     smoke={"warmup": 0.4, "settle": 0.1, "window": 0.15, "train_steps": 30, "heldout_seqs": 32, "token_rate": 400.0},
 )
 def run_perturbation_pairs(

@@ -10,6 +10,7 @@ maximum 10/(n/3 + 1) (NADH) or 6/(n/3 + 1) (succinate).
 
 from __future__ import annotations
 
+from analysis.report_membrane import report_respiratory_control, tables_respiratory_control
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -36,6 +37,8 @@ def _state(m: dict[str, float]) -> dict[str, float]:
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["t_end"],
+    report=report_respiratory_control,
+    tables=tables_respiratory_control,
     smoke={"t_pulse": 0.5, "window": 0.1, "t_end": 1.0},
 )
 def run_respiratory_control(

@@ -18,6 +18,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from analysis.console_tables import tables_temperature
 from analysis.report_interp import report_temperature
 from scenarios.params import Param
 from scenarios.registry import scenario
@@ -54,6 +55,7 @@ def _temps(target: str, tau: float) -> dict[str, float]:
         "heldout_seqs": Param(512, int, bounds=(1, 100_000), help="held-out sequences per level"),
     },
     duration=lambda p: p["steps"] + 2 + len(p["levels"]) * p["windows_per_level"] * p["n_ctx"],
+    tables=tables_temperature,
     smoke={"steps": 20, "levels": (0.5, 1.0, 2.0), "windows_per_level": 1, "n_ctx": 8, "heldout_seqs": 16},
     report=report_temperature,
 )

@@ -14,6 +14,7 @@ attention rollout / flow of the newest trained token onto itself and its predece
 from __future__ import annotations
 
 from analysis.attention_graph import attention_flow, rollout_from_graph
+from analysis.report_training import report_training_builds_gradient, tables_training_builds_gradient
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.attention.keep import keep_run
@@ -42,6 +43,8 @@ from world.clock import Run
         "n_tokens": Param(512, int, bounds=(1, 1_000_000), help="tokens per inference stream"),
     },
     duration=lambda p: p["steps"] + 2 * p["n_tokens"] + 3,
+    report=report_training_builds_gradient,
+    tables=tables_training_builds_gradient,
     smoke={"steps": 30, "n_tokens": 40, "heldout_seqs": 16, "batch_size": 8},
     check=lambda p: check_training_memory(
         ModelConfig(

@@ -106,7 +106,7 @@ class Param:
             if isinstance(v, float) and not v.is_integer():
                 raise ValueError(v)
             if isinstance(v, str):
-                return int(v.replace("_", ""))
+                return _int_from_text(v)
             if isinstance(v, int | float):
                 return int(v)
             raise TypeError(v)
@@ -117,6 +117,17 @@ class Param:
         if not isinstance(v, str):
             raise TypeError(v)
         return v
+
+
+def _int_from_text(text: str) -> int:
+    """An integer written as ``1000``, ``1_000``, ``1e3`` or ``1.5e3``; ValueError unless the value is integral."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text.replace("_", ""))
+        if not value.is_integer():
+            raise ValueError(text) from None
+        return int(value)
 
 
 def _show(raw: Any) -> str:

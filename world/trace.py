@@ -306,12 +306,42 @@ def read_trace(out_dir: Path | str) -> pd.DataFrame:
     return _to_frame(read_parquet_prefix(path, TRACE_SCHEMA))
 
 
-def read_metrics(out_dir: Path | str) -> pd.DataFrame:
-    """Read a run's ``metrics.parquet`` (file, or part directory of an unfinished run) as a DataFrame."""
+def read_metrics(out_dir: Path | str, wide: bool = False, world: str | None = None) -> pd.DataFrame:
+    """Read a run's ``metrics.parquet`` (file, or part directory of an unfinished or killed run).
+
+    Args:
+        out_dir: the run directory.
+        wide: return one row per sample time (index ``t``) and one column per metric, instead of the long
+            table ``run_id, world, t, metric, value, unit``.
+        world: keep only this world's samples (``"membrane"``, ``"attention"``, ``"coupled"``).
+
+    Returns:
+        The long table, or the wide one (empty, with index ``t``, when no sample was flushed yet — a run
+        killed before its first metrics flush).
+
+    Raises:
+        FileNotFoundError: the directory holds no ``metrics.parquet``.
+        ValueError: `wide` and one metric sampled twice at one time (several worlds of one kind on one
+            clock, as `c_ring` runs): read the long table and split it by recording order instead.
+    """
     path = Path(out_dir) / "metrics.parquet"
     if not path.exists():
         raise FileNotFoundError(f"no metrics.parquet in {out_dir}")
-    return _to_frame(read_parquet_prefix(path, METRICS_SCHEMA))
+    frame = _to_frame(read_parquet_prefix(path, METRICS_SCHEMA))
+    if world is not None:
+        frame = frame[frame["world"] == world].reset_index(drop=True)
+    if not wide:
+        return frame
+    keys = frame[["t", "metric"]].astype({"metric": str})
+    if keys.duplicated().any():
+        t, metric = keys[keys.duplicated()].iloc[0]
+        raise ValueError(
+            f"metric {metric!r} has several samples at t={t} (several worlds on one clock); "
+            "use read_metrics(out_dir) (long format) and split the rows by recording order"
+        )
+    out = frame.astype({"metric": str}).pivot(index="t", columns="metric", values="value")
+    out.columns.name = None
+    return out
 
 
 class NullTraceRecorder(TraceRecorder):

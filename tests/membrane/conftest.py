@@ -15,7 +15,7 @@ SMALL = SMALL_WORLD
 
 
 def assert_ledger(world: Any) -> None:
-    """Every conservation law of DESIGN.md holds for `world` now (exactly where the model is exact)."""
+    """Every conservation law (docs/membrane.md) holds for `world` now (exactly where the model is exact)."""
     g = world.ledger()
     assert g["h_total"] == g["h_expected"], "H+: free N + free P + bound = initial + produced - consumed"
     assert g["h_bound"] == g["h_bound_expected"], "bound H+ = 2 per QH2 + those in complex IV"

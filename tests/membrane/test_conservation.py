@@ -1,4 +1,4 @@
-"""Conservation laws of DESIGN.md, checked after every step of the real world over drawn parameters."""
+"""Conservation laws (docs/membrane.md), checked after every step of the real world over drawn parameters."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Stateful property test of the membrane world: any sequence of running and perturbations keeps every
-conservation law of DESIGN.md, the second law's fluctuation bound, the clock, and the trace's replay.
+conservation law of docs/membrane.md, the second law's fluctuation bound, the clock, and the trace's replay.
 
 Laws checked after every rule (`MembraneWorld.ledger` gives both sides of each):
     1. H⁺: free N + free P + bound = initial + produced − consumed; and bound = 2·QH₂ + complex IV's.

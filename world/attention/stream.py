@@ -310,8 +310,11 @@ class AttentionWorld:
             values = (np.add.reduce(A * np.log(np.maximum(A, 1e-300)), axis=1) * self._neg_inv_log_n[n - 1]).tolist()
         else:
             values = [None] * A.shape[0]
+        first = pos - tok.window_pos  # column j of A is stream position first + j
+        tops = (A.argmax(axis=1) + first).tolist()
         for head, value in enumerate(values):
-            emit(t, WORLD, "attend", entity_id=pos, src=name, layer=layer, head=head, pos=pos, value=value)
+            emit(t, WORLD, "attend", entity_id=pos, src=name, dst=str(tops[head]), layer=layer, head=head, pos=pos,
+                 value=value)  # fmt: skip
         if self.record_graph:
             self.attention.add_row(pos - tok.window_pos, pos, layer, A)
 

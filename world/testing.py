@@ -1,0 +1,103 @@
+"""Small worlds and law checkers for your own tests (property tests with hypothesis, scenario checks).
+
+Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `small_membrane_world`, `small_attention_world`,
+`membrane_law_violations`, `assert_membrane_laws`.
+
+The project's own membrane property tests use the same small patch (`SMALL_WORLD`, a few ms per 100 steps)
+and the same laws (docs/membrane.md, "Conservation laws")::
+
+    from hypothesis import given, strategies as st
+    from world.testing import assert_membrane_laws, small_membrane_world
+
+    @given(seed=st.integers(0, 2**32 - 1), adp=st.integers(0, 500))
+    def test_my_perturbation_keeps_the_laws(seed, adp):
+        run, world = small_membrane_world(seed)
+        world.add_adp(adp)
+        for _ in range(50):
+            world.step()
+            assert_membrane_laws(world)
+
+Every world is built on a fresh `world.clock.Run` with in-memory recorders unless you pass one, so the trace
+(``run.trace.to_frame()``) and metrics are there to inspect.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from world.clock import Run
+from world.membrane_params import SMALL_WORLD
+
+__all__ = [
+    "SMALL_ATTENTION",
+    "SMALL_WORLD",
+    "assert_membrane_laws",
+    "membrane_law_violations",
+    "small_attention_world",
+    "small_membrane_world",
+]
+
+SMALL_ATTENTION: dict[str, int] = {"vocab": 5, "n_ctx": 8, "d_model": 8, "n_layers": 1, "n_heads": 2}
+"""A model small enough for property tests: `world.attention.model.ModelConfig(**SMALL_ATTENTION)`."""
+
+
+def small_membrane_world(seed: int = 0, run: Run | None = None, **overrides: Any) -> tuple[Run, Any]:
+    """A `MembraneWorld` of `SMALL_WORLD`'s size (overridden by `overrides`) on `run` or a fresh ``Run(seed)``."""
+    from world.membrane import MembraneWorld
+
+    run = run if run is not None else Run(seed)
+    return run, MembraneWorld(run, **{**SMALL_WORLD, **overrides})
+
+
+def small_attention_world(seed: int = 0, run: Run | None = None, **overrides: Any) -> tuple[Run, Any]:
+    """An untrained `AttentionWorld` on a random order-1 Markov source, of `SMALL_ATTENTION`'s size."""
+    from world.attention.markov import MarkovSource
+    from world.attention.model import AttentionModel, ModelConfig
+    from world.attention.stream import AttentionWorld
+
+    run = run if run is not None else Run(seed)
+    config = ModelConfig(**{**SMALL_ATTENTION, **overrides})
+    source = MarkovSource.random(run.rng, V=config.vocab, order=1, alpha=0.5)
+    return run, AttentionWorld(run, AttentionModel.init(config, run.rng), source)
+
+
+def membrane_law_violations(world: Any) -> list[str]:
+    """The conservation laws (docs/membrane.md) that `world` breaks now; empty when all hold.
+
+    Exact where the model is exact (counts of protons, electrons, nucleotides, charge; 3 ATP per n protons
+    through each rotor), to 1e-9 relative for the energy ledger and Δψ·C_m/e against the charge.
+    """
+    g = world.ledger()
+    out = []
+    if g["h_total"] != g["h_expected"]:
+        out.append("H+: free N + free P + bound = initial + produced − consumed")
+    if g["h_bound"] != g["h_bound_expected"]:
+        out.append("bound H+ = 2 per QH2 + those in complex IV")
+    if g["electrons_donated"] + g["electrons_initial"] != g["electrons_on_carriers"] + 4 * g["o2_reduced"]:
+        out.append("electrons donated + initial = on carriers + 4 × O2 reduced")
+    if g["atp_plus_adp"] != g["atp_plus_adp_expected"]:
+        out.append("ATP + ADP constant (plus ADP added)")
+    if g["atp_plus_pi"] != g["atp_plus_pi_expected"]:
+        out.append("ATP + Pi constant")
+    if g["charge_e"] != g["charge_initial_e"] + g["charges_moved"] + g["other_charge_e"]:
+        out.append("charge = initial + charges moved by the complexes − charges returned")
+    if not math.isclose(g["psi_times_C_over_e"], g["charge_e"], rel_tol=1e-12, abs_tol=1e-9):
+        out.append("Δψ·C_m/e = charge")
+    for syn in world.groups_by_name()["ATPSynthase"]:
+        if syn.atp != (3 * syn.steps) // world.params.c_ring:
+            out.append(f"synthase {syn.unique_id}: 3 ATP per n protons through the rotor")
+    scale = max(abs(g["redox_released_J"]), abs(g["heat_J"]), 1e-25)
+    lhs = g["redox_released_J"] + g["external_J"]
+    rhs = g["stored_pmf_J"] + g["stored_atp_J"] + g["heat_J"]
+    if not math.isclose(lhs, rhs, rel_tol=1e-9, abs_tol=1e-12 * scale):
+        out.append("redox released + external = stored in Δp + stored in ATP + heat")
+    if not math.isclose(g["stored_pmf_J"], g["stored_pmf_state_J"], rel_tol=1e-9, abs_tol=1e-12 * scale):
+        out.append("energy stored in Δp equals the state function")
+    return out
+
+
+def assert_membrane_laws(world: Any) -> None:
+    """Raise AssertionError naming every conservation law `world` breaks now."""
+    broken = membrane_law_violations(world)
+    assert not broken, "conservation laws broken: " + "; ".join(broken)
