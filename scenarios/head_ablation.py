@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenarios.params import Param
+from scenarios.params import Param, check_source
 from scenarios.registry import scenario
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model, evaluate
@@ -40,6 +40,7 @@ from world.clock import Run
     },
     duration=lambda p: p["steps"] + 2 + (p["n_layers"] * p["n_heads"] + 1) * p["windows_per_count"] * p["n_ctx"],
     smoke={"steps": 20, "n_heads": 2, "windows_per_count": 1, "n_ctx": 8, "heldout_seqs": 16},
+    check=lambda p: check_source(p["V"], p["order"], p["n_ctx"]),
 )
 def run_head_ablation(
     run: Run,

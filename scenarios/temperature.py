@@ -11,7 +11,7 @@ Timetable (model time): (0, steps] training; steps + 1 + k·N token slots: level
 
 from __future__ import annotations
 
-from scenarios.params import Param
+from scenarios.params import Param, check_source
 from scenarios.registry import scenario
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model, evaluate
@@ -46,6 +46,7 @@ def _temps(target: str, tau: float) -> dict[str, float]:
     },
     duration=lambda p: p["steps"] + 2 + len(p["levels"]) * p["windows_per_level"] * p["n_ctx"],
     smoke={"steps": 20, "levels": (0.5, 1.0, 2.0), "windows_per_level": 1, "n_ctx": 8, "heldout_seqs": 16},
+    check=lambda p: check_source(p["V"], p["order"], p["n_ctx"]),
 )
 def run_temperature(
     run: Run,

@@ -14,7 +14,7 @@ attention rollout / flow of the newest trained token onto itself and its predece
 from __future__ import annotations
 
 from analysis.attention_graph import attention_flow, rollout_from_graph
-from scenarios.params import Param
+from scenarios.params import Param, check_source
 from scenarios.registry import scenario
 from world.attention.model import ModelConfig
 from world.attention.stream import AttentionWorld
@@ -42,16 +42,19 @@ from world.clock import Run
     },
     duration=lambda p: p["steps"] + 2 * p["n_tokens"] + 3,
     smoke={"steps": 30, "n_tokens": 40, "heldout_seqs": 16, "batch_size": 8},
-    check=lambda p: check_training_memory(
-        ModelConfig(
-            vocab=p["V"],
-            n_ctx=p["n_ctx"],
-            d_model=p["d_model"],
-            n_layers=p["n_layers"],
-            n_heads=p["n_heads"],
-            mlp=p["mlp"],
-        ),
-        p["batch_size"],
+    check=lambda p: (
+        check_source(p["V"], p["order"], p["n_ctx"])
+        or check_training_memory(
+            ModelConfig(
+                vocab=p["V"],
+                n_ctx=p["n_ctx"],
+                d_model=p["d_model"],
+                n_layers=p["n_layers"],
+                n_heads=p["n_heads"],
+                mlp=p["mlp"],
+            ),
+            p["batch_size"],
+        )
     ),
 )
 def run_training_builds_gradient(
