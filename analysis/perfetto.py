@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from world.rundir import claim
 from world.trace import read_metrics, read_trace
 
 WORLD_PIDS = {"membrane": 1, "attention": 2, "coupled": 3}
@@ -241,13 +242,17 @@ def counter_events(metrics: pd.DataFrame) -> Iterator[dict[str, Any]]:
 def _write(events: Iterable[dict[str, Any]], path: Path) -> int:
     n = 0
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write('{"displayTimeUnit":"ms","traceEvents":[\n')
-        for ev in events:
-            fh.write(("," if n else "") + json.dumps(ev, separators=(",", ":"), allow_nan=False) + "\n")
-            n += 1
-        fh.write("]}\n")
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write('{"displayTimeUnit":"ms","traceEvents":[\n')
+            for ev in events:
+                fh.write(("," if n else "") + json.dumps(ev, separators=(",", ":"), allow_nan=False) + "\n")
+                n += 1
+            fh.write("]}\n")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written trace.json.tmp is left behind
+        raise
     return n
 
 
@@ -258,12 +263,16 @@ def export_perfetto(run_dir: Path | str, out: Path | str | None = None) -> tuple
         FileNotFoundError: the directory holds no trace.
     """
     run_dir = Path(run_dir)
-    path = Path(out) if out is not None else run_dir / "trace.json"
     trace = read_trace(run_dir)
     try:
         metrics = read_metrics(run_dir)
     except FileNotFoundError:
         metrics = pd.DataFrame(columns=["world", "t", "metric", "value", "unit"])
+    if out is None:  # inside the run directory: recorded in its manifest, never written through a link
+        claim(run_dir, "trace.json.tmp")
+        path = claim(run_dir, "trace.json")
+    else:
+        path = Path(out)
 
     def events() -> Iterator[dict[str, Any]]:
         yield from chrome_events(trace)

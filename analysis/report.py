@@ -26,6 +26,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from world.rundir import claim
+
 
 @dataclass
 class Section:
@@ -56,7 +58,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def save_figure(fig: plt.Figure, out_dir: Path, name: str) -> str:
     """Save `fig` as ``figures/NAME.png`` under `out_dir`, close it, and return the relative path."""
-    path = Path(out_dir) / "figures" / f"{name}.png"
+    path = claim(out_dir, f"figures/{name}.png")  # recorded in the run's manifest; never through a link
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -129,8 +131,11 @@ def write_report(out_dir: Path, title: str, summary: dict[str, Any], sections: S
             lines += [f"![{Path(fig).stem}]({fig})", ""]
     params = pd.DataFrame({"parameter": list(summary["params"]), "value": [str(v) for v in summary["params"].values()]})
     lines += ["## Parameters", "", markdown_table(params), ""]
-    path = Path(out_dir) / "report.md"
-    tmp = path.with_name("report.md.tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    tmp.replace(path)
+    tmp, path = claim(out_dir, "report.md.tmp"), claim(out_dir, "report.md")
+    try:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path

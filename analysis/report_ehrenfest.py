@@ -109,7 +109,10 @@ def report_ehrenfest(out_dir: Path, summary: dict[str, Any]) -> Path:
                 res["fitted_relaxation_rate_per_s"] or nan,
                 fit["rate_se_per_s"] if fit else nan,
                 res["exact_relaxation_rate_per_s"],
-                res["final_mixing_entropy_nats"] / res["max_mixing_entropy_nats"],
+                # one ball has a single arrangement per split: its maximum entropy is 0 and the ratio undefined
+                res["final_mixing_entropy_nats"] / res["max_mixing_entropy_nats"]
+                if res["max_mixing_entropy_nats"] > 0
+                else float("nan"),
             ],
             "unit": ["1/s", "1/s", "1/s", "1"],
         }

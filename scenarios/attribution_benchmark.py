@@ -30,6 +30,7 @@ from world.attention.markov import MarkovSource
 from world.attention.model import AttentionModel, ModelConfig
 from world.attention.training import Trainer
 from world.clock import Run
+from world.rundir import claim
 
 SHAPE = re.compile(r"^([1-4])x([1-8])(\+mlp)?$")
 
@@ -104,7 +105,7 @@ def run_attribution_benchmark(
                         )
     records = pd.DataFrame(rows)
     if run.out_dir is not None:
-        records.to_parquet(Path(run.out_dir) / "attribution.parquet", index=False)
+        records.to_parquet(claim(Path(run.out_dir), "attribution.parquet"), index=False)
     trained = records[records["shape"] != "hand-built"]
     board = leaderboard(trained)
     by_order = trained.groupby(["method", "order"], sort=False)["parent_mass"].mean().unstack("order")

@@ -14,8 +14,13 @@ stderr, ``error: ...``, with no traceback, and before anything is written.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,7 @@ import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from typer.exceptions import TyperException
 
 from scenarios.guard import check_packages
@@ -38,8 +44,14 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # help texts hold literal brackets ([default: ...], [params]), not rich markup
     help="Two gradient engines, a mitochondrion and a language model, simulated on one clock.",
 )
-out_console = Console(width=None if sys.stdout.isatty() else 160)  # piped: whole tables, not 80 columns
-err_console = Console(stderr=True)
+# User text (paths, values) is never parsed as markup; piped output gets whole tables, not 80 columns.
+out_console = Console(width=None if sys.stdout.isatty() else 160, markup=False, highlight=False)
+err_console = Console(stderr=True, markup=False, highlight=False)
+
+
+def _say(text: str) -> None:
+    """Print `text` to stdout as it is (no markup, no highlighting, no wrapping)."""
+    out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -80,7 +92,7 @@ def show(
     if markdown:
         typer.echo(_markdown_params(sc))
         return
-    out_console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
+    out_console.print(Text.assemble((sc.name, "bold"), f": {sc.description}"))
     table = Table("parameter", "default", "allowed", "meaning", box=None)
     for key, p in sc.params.items():
         default = ",".join(map(str, p.default)) if p.many else str(p.default)
@@ -119,7 +131,7 @@ class _RunCommand(typer.core.TyperCommand):
 @app.command("run", cls=_RunCommand)
 def run(
     name: str = typer.Argument(..., help="Scenario name (see `gradient list`)."),
-    out: Path | None = typer.Option(None, "--out", help="Output directory [default: runs/SCENARIO]."),
+    out: str | None = typer.Option(None, "--out", help="Output directory [default: runs/SCENARIO]."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the run's one random generator [default: 0]."),
     set_: list[str] = typer.Option([], "--set", help="Override a parameter: key=value (repeatable)."),
     config: Path | None = typer.Option(None, "--config", help="TOML file: scenario, seed, [params]."),
@@ -131,7 +143,7 @@ def run(
     """Run a scenario and write trace, metrics, summary (and report) into --out."""
     import time
 
-    from scenarios.runner import execute
+    from scenarios.runner import check_out_dir, execute
 
     sc = get(name)
     name = sc.name  # NAME may be a file or module path that defines the scenario
@@ -140,7 +152,7 @@ def run(
     if cfg.get("scenario", name) != name:
         raise ParameterError(f"config file {config} is for scenario {cfg['scenario']!r}, not {name!r}")
     seed_value = seed if seed is not None else cfg.get("seed", 0)
-    out_dir = out if out is not None else Path("runs") / name
+    out_dir = check_out_dir(out) if out is not None else Path("runs") / name
     total = None
     if sc.duration is not None:
         from scenarios.params import resolve_params
@@ -180,7 +192,7 @@ def run(
     if not quiet:
         _print_results(summary)
     wall = time.perf_counter() - started  # printed, never stored: summary.json stays byte-identical per seed
-    out_console.print(f"outputs in {out_dir}/ ({summary['trace_events']} trace events; wall time {wall:.3g} s)")
+    _say(f"outputs in {out_dir}/ ({summary['trace_events']} trace events; wall time {wall:.3g} s)")
 
 
 def _fmt(value: Any) -> str:
@@ -201,7 +213,7 @@ def console_tables(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def _print_results(summary: dict[str, Any]) -> None:
     """Print the scalar results, then every table of `console_tables`."""
     results = summary["results"]
-    out_console.print(f"[bold]{summary['scenario']} (seed {summary['seed']})[/bold]")
+    out_console.print(Text(f"{summary['scenario']} (seed {summary['seed']})", style="bold"))
     table = Table("result", "value", box=None)
     for key, value in results.items():
         if isinstance(value, int | float | str | bool) or value is None:
@@ -215,7 +227,7 @@ def _print_results(summary: dict[str, Any]) -> None:
             out_console.print(t)
     verdict = results.get("verdict")
     if isinstance(verdict, dict) and "statement" in verdict:
-        out_console.print(f"verdict: {verdict['statement']}")
+        _say(f"verdict: {verdict['statement']}")
 
 
 @app.command("export-perfetto")
@@ -225,34 +237,73 @@ def export_perfetto(
 ) -> None:
     """Write the run's trace as Chrome Trace Event JSON (open it in ui.perfetto.dev)."""
     from analysis.perfetto import export_perfetto as export
+    from world.rundir import RunDirLock
 
-    if not run_dir.is_dir():
-        raise ParameterError(f"run directory {run_dir} does not exist")
+    _check_run_dir(run_dir)
     try:
-        path, n = export(run_dir, out)
+        with RunDirLock(run_dir) if out is None else contextlib.nullcontext():
+            path, n = export(run_dir, out)
     except FileNotFoundError as exc:
         raise ParameterError(str(exc)) from None
-    out_console.print(f"wrote {path} ({n} trace events); open it at https://ui.perfetto.dev")
+    except (KeyError, TypeError, ArithmeticError) as exc:
+        raise SimulationError(f"the trace or metrics in {run_dir} cannot be read: {_cause(exc)}") from None
+    _say(f"wrote {path} ({n} trace events); open it at https://ui.perfetto.dev")
 
 
 @app.command("report")
 def report(run_dir: Path = typer.Argument(..., help="A run's output directory.")) -> None:
     """Re-render report.md and figures/ from a run's outputs, without re-running it."""
     from world.outputs import read_summary
+    from world.rundir import RunDirLock
 
-    if not run_dir.is_dir():
-        raise ParameterError(f"run directory {run_dir} does not exist")
+    _check_run_dir(run_dir)
     summary = read_summary(run_dir)
-    if not summary or summary.get("complete") is not True:
+    if not isinstance(summary, dict) or summary.get("complete") is not True:
         raise IncompleteRunError(
             f"the run in {run_dir} is incomplete (no summary.json with complete: true): it was interrupted or is "
             "still running; its trace prefix can be read with world.trace.read_trace, but there is no report"
         )
-    sc = get(summary["scenario"])
+    sc = _summary_scenario(run_dir, summary)
     if sc.report is None:
         raise ParameterError(f"scenario {sc.name!r} has no report; scenarios with one: {_with_report()}")
-    sc.report(run_dir, summary)
-    out_console.print(f"wrote {run_dir / 'report.md'}")
+    with RunDirLock(run_dir):
+        try:
+            sc.report(run_dir, summary)
+        except (KeyError, TypeError, IndexError, AttributeError, ArithmeticError) as exc:
+            raise SimulationError(
+                f"the report of {run_dir} failed on its recorded outputs ({_cause(exc)}); were summary.json, "
+                "trace or metrics changed after the run?"
+            ) from exc
+    _say(f"wrote {run_dir / 'report.md'}")
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    if not str(run_dir).strip() or not run_dir.is_dir():
+        raise ParameterError(f"run directory {str(run_dir)!r} does not exist")
+
+
+def _summary_scenario(run_dir: Path, summary: dict[str, Any]) -> Any:
+    """The scenario a complete summary names, after checking the keys every report reads.
+
+    Raises:
+        ParameterError: a key is missing or has the wrong type, or the scenario or its parameters are unknown.
+    """
+    expected = {"scenario": str, "seed": int, "run_id": str, "t_end": float | int, "trace_events": int}
+    expected |= {"params": dict, "results": dict}
+    for key, typ in expected.items():
+        if not isinstance(summary.get(key), typ) or isinstance(summary.get(key), bool):
+            raise ParameterError(f"{run_dir / 'summary.json'} is not a run summary: {key!r} is missing or not a {typ}")
+    sc = get(summary["scenario"])
+    from scenarios.params import resolve_params
+
+    resolve_params(sc.name, sc.params, summary["params"])
+    return sc
+
+
+def _cause(exc: BaseException) -> str:
+    """`ExceptionName: message` on one line."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _with_report() -> str:
@@ -272,31 +323,91 @@ class IncompleteRunError(SimulationError):
     """`gradient report` was pointed at a run that did not finish."""
 
 
+def _os_message(exc: OSError) -> str:
+    """One line naming the path and the cause of an environment error."""
+    cause = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    code = errno.errorcode.get(exc.errno or 0)
+    if code and code not in cause:
+        cause += f" ({code})"
+    path = exc.filename if exc.filename is not None else None
+    if path is None:
+        return cause
+    return f"{path}: {cause}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+
+
+class _Signalled(BaseException):
+    """SIGINT or SIGTERM outside a running clock (click turns a KeyboardInterrupt into a silent exit 0)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `_Signalled` (a running clock defers them to its next instant instead)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Signalled(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _error(message: str, code: int) -> int:
+    """Print ``error: message`` as exactly one line on stderr and return `code`."""
+    err_console.print("error: " + " ".join(message.split()), markup=False, highlight=False, soft_wrap=True)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gradient` console script; returns the exit code.
 
-    Set ``GRADIENT_DEBUG=1`` to get the traceback of a failure instead of the one-line message.
+    Exit codes: 0 success; 2 bad input (nothing written); 1 an environment fault (the line names the path and
+    the cause) or a failed simulation; 128 + N when signal N (SIGINT 130, SIGTERM 143) stopped a run.
+    Every failure is one ``error:`` line on stderr; set ``GRADIENT_DEBUG=1`` to get the traceback instead.
     """
     args = (sys.argv[1:] if argv is None else argv) or ["--help"]
+    debug = bool(os.environ.get("GRADIENT_DEBUG"))
     try:
-        check_packages()
-        app(args=args, prog_name="gradient", standalone_mode=False)
-    except ValueError as exc:  # ParameterError, and world constructors rejecting a parameter combination
-        if os.environ.get("GRADIENT_DEBUG"):
-            raise
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return 2
+        with _signals_raise():
+            check_packages()
+            app(args=args, prog_name="gradient", standalone_mode=False)
+    except _Signalled as exc:
+        name = signal.Signals(exc.signum).name
+        return _error(f"interrupted by {name}; any run it started is incomplete (no summary.json)", 128 + exc.signum)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except TyperException as exc:  # command-line usage: missing argument, unknown option, ...
-        err_console.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
-        return 2
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("error: interrupted; the run is incomplete (no summary.json)", markup=False)
-        return 130
-    except (SimulationError, RuntimeError) as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return 1
+        return _error("interrupted; the run is incomplete (no summary.json)", 130)
+    except Exception as exc:
+        if debug:
+            raise
+        signum = getattr(exc, "signum", None)
+        if isinstance(exc, SimulationError) and isinstance(signum, int):  # world.clock.RunInterruptedError
+            return _error(
+                f"{exc}; the outputs are incomplete (no summary.json): the trace and metrics hold every instant "
+                "up to that time",
+                128 + signum,
+            )
+        if isinstance(exc, MemoryError):
+            return _error("out of memory; choose smaller parameters", 1)
+        if isinstance(exc, ValueError):  # ParameterError, and constructors rejecting a parameter combination
+            return _error(str(exc), 2)
+        if isinstance(exc, TyperException):  # command-line usage: missing argument, unknown option, ...
+            return _error(exc.format_message(), 2)
+        if isinstance(exc, OSError):
+            return _error(_os_message(exc), 1)
+        if isinstance(exc, SimulationError | RuntimeError):
+            return _error(str(exc), 1)
+        return _error(f"the run failed: {_cause(exc)} (set GRADIENT_DEBUG=1 for the traceback)", 1)
     return 0
 
 

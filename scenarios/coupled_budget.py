@@ -29,10 +29,13 @@ free energy spent by tokens, bits saved per ATP, and the conservation checks.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from itertools import pairwise
+from typing import Any
 
 from analysis.console_tables import tables_coupled_budget
 from analysis.report_coupled import catch_up_time, report_coupled, stall_gaps
-from scenarios.params import Param
+from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model
@@ -42,6 +45,13 @@ from world.membrane import MembraneWorld
 from world.membrane_protocol import Protocol
 
 PHASES = ("baseline", "uncoupler", "washout", "oligomycin")
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """The timetable is in order: t_warm < t_uncoupler < t_washout < t_oligomycin < t_end."""
+    names = ("t_warm", "t_uncoupler", "t_washout", "t_oligomycin", "t_end")
+    for a, b in pairwise(names):
+        require(p[a] < p[b], f"{a}(={p[a]}) must be earlier than {b}(={p[b]})")
 
 
 @scenario(
@@ -77,6 +87,7 @@ PHASES = ("baseline", "uncoupler", "washout", "oligomycin")
         "t_end": 2.2,
         "train_steps": 20,
     },
+    check=_check,
 )
 def run_coupled_budget(
     run: Run,
@@ -97,12 +108,8 @@ def run_coupled_budget(
     sample_dt: float,
 ) -> dict:
     """Warm up and train, then stream tokens paid with cytosolic ATP through uncoupler, wash-out, oligomycin."""
-    times = {"t_warm": t_warm, "t_uncoupler": t_uncoupler, "t_washout": t_washout, "t_oligomycin": t_oligomycin}
-    names = list(times)
-    for a, b in zip(names, [*names[1:], "t_end"], strict=True):
-        tb = times.get(b, t_end)
-        if not times[a] < tb:
-            raise ValueError(f"{a}(={times[a]}) must be earlier than {b}(={tb})")
+    _check({"t_warm": t_warm, "t_uncoupler": t_uncoupler, "t_washout": t_washout, "t_oligomycin": t_oligomycin,
+            "t_end": t_end})  # fmt: skip
     slot = 1.0 / token_rate
     membrane = MembraneWorld(run, dt=dt, atp_c=atp_cytosol)
     proto = Protocol(run, membrane, sample_dt)

@@ -8,14 +8,27 @@ rule other than the detailed-balance rates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import pairwise
+from typing import Any
 
 from analysis.report_membrane_steady import report_demand_titration, tables_demand_titration
-from scenarios.params import Param
+from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane_protocol import Protocol
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """Each level's measurement window fits inside its hold."""
+    require(p["window"] < p["hold"], f"window(={p['window']}) must be shorter than hold(={p['hold']})")
+
+
+def _ends(warmup: float, hold: float, n: int) -> list[float]:
+    """The end of each level; the last one is the end of the run (one expression for both, so the last window
+    closes exactly when the clock stops: ``warmup + n·hold`` can round below ``warmup + (n−1)·hold + hold``)."""
+    return [(warmup + i * hold) + hold for i in range(n)]
 
 
 @scenario(
@@ -29,25 +42,25 @@ from world.membrane_protocol import Protocol
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
     },
-    duration=lambda p: p["warmup"] + len(p["levels"]) * p["hold"],
     report=report_demand_titration,
     tables=tables_demand_titration,
+    duration=lambda p: _ends(p["warmup"], p["hold"], len(p["levels"]))[-1],
+    check=_check,
     smoke={"levels": (0.0, 300.0, 600.0), "warmup": 0.2, "hold": 0.2, "window": 0.1},
 )
 def run_demand_titration(
     run: Run, *, levels: tuple[float, ...], warmup: float, hold: float, window: float, dt: float, sample_dt: float
 ) -> dict:
     """Hold each demand level in turn and measure the steady state at its end."""
-    if not window < hold:
-        raise ValueError(f"window(={window}) must be shorter than hold(={hold})")
+    _check({"window": window, "hold": hold})
     world = MembraneWorld(run, dt=dt)
     proto = Protocol(run, world, sample_dt)
     windows = []
+    ends = _ends(warmup, hold, len(levels))
     for i, level in enumerate(levels):
-        t0 = warmup + i * hold
-        proto.at(t0, world.set_atp_demand, float(level))
-        windows.append(proto.measure(t0 + hold - window, t0 + hold))
-    run.run_until(warmup + len(levels) * hold)
+        proto.at(warmup + i * hold, world.set_atp_demand, float(level))
+        windows.append(proto.measure(ends[i] - window, ends[i]))
+    run.run_until(ends[-1])
     rows = []
     for level, m in zip(levels, windows, strict=True):
         rows.append(

@@ -36,7 +36,7 @@ from analysis.interp import (
     patching_effects,
 )
 from analysis.report_interp import report_head_ablation
-from scenarios.params import Param
+from scenarios.params import Param, check_source
 from scenarios.registry import scenario
 from world.attention.keep import keep_run
 from world.attention.stream import AttentionWorld
@@ -74,6 +74,7 @@ def corrupted(x: np.ndarray, V: int) -> np.ndarray:
     tables=tables_head_ablation,
     smoke={"steps": 20, "n_heads": 2, "windows_per_count": 1, "n_ctx": 8, "heldout_seqs": 16},
     report=report_head_ablation,
+    check=lambda p: check_source(p["V"], p["order"], p["n_ctx"]),
 )
 def run_head_ablation(
     run: Run,

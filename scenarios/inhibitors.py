@@ -9,12 +9,23 @@ while Δψ rises.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from analysis.report_membrane_steady import report_inhibitors, tables_inhibitors
-from scenarios.params import Param
+from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
 from world.membrane_protocol import Protocol
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """The before- and after-windows fit inside the phases they measure."""
+    require(
+        p["window"] <= min(p["warmup"], p["after"]),
+        f"window(={p['window']}) must not exceed warmup(={p['warmup']}) or after(={p['after']})",
+    )
 
 
 @scenario(
@@ -33,6 +44,7 @@ from world.membrane_protocol import Protocol
     report=report_inhibitors,
     tables=tables_inhibitors,
     smoke={"warmup": 0.2, "after": 0.1, "window": 0.05},
+    check=_check,
 )
 def run_inhibitors(
     run: Run,
@@ -46,8 +58,7 @@ def run_inhibitors(
     sample_dt: float,
 ) -> dict:
     """One world per (substrate, inhibitor) on one clock; before/after windows around the inhibitor."""
-    if not window <= min(warmup, after):
-        raise ValueError(f"window(={window}) must not exceed warmup(={warmup}) or after(={after})")
+    _check({"window": window, "warmup": warmup, "after": after})
     cases = []
     for substrate in ("nadh", "succinate"):
         for inhibitor in INHIBITORS:

@@ -10,12 +10,23 @@ non-mitochondrial OCR is what the inhibited chain still does (≈ 0).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from analysis.report_membrane import report_mito_stress_test, tables_mito_stress_test
-from scenarios.params import Param
+from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane_protocol import Protocol
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """Each measurement window fits inside its phase and inside the warm-up."""
+    require(
+        p["window"] < min(p["phase"], p["warmup"]),
+        f"window(={p['window']}) must be shorter than phase(={p['phase']}) and warmup(={p['warmup']})",
+    )
 
 
 @scenario(
@@ -34,6 +45,7 @@ from world.membrane_protocol import Protocol
     report=report_mito_stress_test,
     tables=tables_mito_stress_test,
     smoke={"warmup": 0.5, "phase": 0.3, "window": 0.1},
+    check=_check,
 )
 def run_mito_stress_test(
     run: Run,
@@ -47,8 +59,7 @@ def run_mito_stress_test(
     sample_dt: float,
 ) -> dict:
     """Inject oligomycin, FCCP and rotenone + antimycin A in turn; derive the six Seahorse numbers."""
-    if not window < min(phase, warmup):
-        raise ValueError(f"window(={window}) must be shorter than phase(={phase}) and warmup(={warmup})")
+    _check({"window": window, "phase": phase, "warmup": warmup})
     world = MembraneWorld(run, dt=dt, atp_demand=atp_demand)
     proto = Protocol(run, world, sample_dt)
     t_oligo, t_fccp, t_rot = warmup, warmup + phase, warmup + 2 * phase

@@ -1,6 +1,7 @@
 """Scenario parameters: resolving defaults, config files and ``--set`` overrides against declarations.
 
-Key names: `Param`, `ParameterError` (both from `world.params`), `resolve_params`, `parse_set`, `load_config`.
+Key names: `Param`, `ParameterError` (both from `world.params`), `resolve_params`, `parse_set`, `load_config`,
+`read_config_text`, `require` and `check_source` (for scenarios' check hooks).
 
 Values arrive as strings from ``--set key=value`` or as typed values from a TOML config file; both are
 checked against the same declaration, so a bound lives in exactly one place (the scenario's `Param`s).
@@ -9,6 +10,8 @@ Every failure is a `ParameterError` whose message is one line naming the key, th
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any
 
 from world.params import Param, ParameterError
 
-__all__ = ["Param", "ParameterError", "load_config", "parse_set", "resolve_params"]
+__all__ = ["Param", "ParameterError", "check_source", "load_config", "parse_set", "require", "resolve_params"]
 
 
 def resolve_params(
@@ -52,6 +55,42 @@ def parse_set(items: list[str]) -> dict[str, str]:
 
 
 CONFIG_KEYS = ("scenario", "seed", "params")
+MAX_CONFIG_BYTES = 1 << 20
+"""A run config is a few lines; anything larger than 1 MiB is refused unread."""
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a config file, read only if it is a regular file of at most `MAX_CONFIG_BYTES`.
+
+    The file is opened without blocking and checked with `fstat` before reading, so a FIFO, a terminal, a
+    pipe on stdin or a device such as ``/dev/zero`` is refused at once instead of hanging or filling memory.
+
+    Raises:
+        ParameterError: the file is missing, unreadable, not a regular file, too large, or not UTF-8.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ParameterError(f"config file {path} cannot be read: {exc.strerror or exc.__class__.__name__}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ParameterError(f"config file {path} is not a regular file; give the path of a .toml file")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ParameterError(
+                f"config file {path} is {info.st_size} bytes; a run config may be at most {MAX_CONFIG_BYTES} bytes"
+            )
+        try:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ParameterError(f"config file {path} cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ParameterError(f"config file {path} grew past {MAX_CONFIG_BYTES} bytes while it was read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ParameterError(f"config file {path} is not UTF-8 text") from None
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -60,14 +99,15 @@ def load_config(path: Path) -> dict[str, Any]:
     Raises:
         ParameterError: unreadable file, invalid TOML, or keys/types other than those above.
     """
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"config file {path} cannot be read: {exc.__class__.__name__}") from None
+    text = read_config_text(Path(path))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"config file {path} is not valid TOML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise ParameterError(f"config file {path} is nested too deeply to be a run config") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ParameterError(f"config file {path} is not acceptable: {str(exc).splitlines()[0]}") from None
     unknown = [k for k in data if k not in CONFIG_KEYS]
     if unknown:
         raise ParameterError(
@@ -82,3 +122,23 @@ def load_config(path: Path) -> dict[str, Any]:
     ):
         raise ParameterError(f"config file {path}: seed={data['seed']!r} must be a non-negative integer")
     return data
+
+
+def require(ok: bool, message: str) -> None:
+    """Raise `ParameterError` with `message` unless `ok`: the building block of a scenario's ``check`` hook."""
+    if not ok:
+        raise ParameterError(message)
+
+
+def check_source(V: int, order: int, n_ctx: int | None = None) -> None:
+    """Constraints of a scenario that draws a Markov source (`world.attention.markov`): ``V**order`` contexts
+    at most ``MAX_CONTEXTS``, and a context window that holds at least ``order`` tokens.
+
+    Raises:
+        ParameterError: naming V, order and n_ctx.
+    """
+    from world.attention.markov import MAX_CONTEXTS
+
+    require(V**order <= MAX_CONTEXTS, f"V(={V}) and order(={order}): V**order must be ≤ {MAX_CONTEXTS}")
+    if n_ctx is not None:
+        require(n_ctx >= order, f"n_ctx(={n_ctx}) must be ≥ order(={order}) (a window holds one whole context)")

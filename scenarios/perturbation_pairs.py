@@ -24,14 +24,14 @@ log V − H(q) (nats; relative), each from the token stream and exactly from hel
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from analysis.console_tables import tables_perturbation_pairs
 from analysis.report_pairs import pair_effects, report_pairs
-from scenarios.params import Param
+from scenarios.params import Param, check_source, require
 from scenarios.registry import scenario
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model, evaluate
@@ -66,6 +66,15 @@ def _stream(world: AttentionWorld, t_start: float, slot: float, a: float, b: flo
     }
 
 
+def _check(p: Mapping[str, Any]) -> None:
+    """The baseline window ends before the perturbation; the default source (V = 8) of the given order fits."""
+    require(
+        p["window"] < p["warmup"],
+        f"window(={p['window']}) must be shorter than warmup(={p['warmup']}) (training needs the rest)",
+    )
+    check_source(8, p["order"], 32)
+
+
 @scenario(
     name="perturbation_pairs",
     description="Analogue pairs side by side: uncoupler/temperature, oligomycin/head ablation, rotenone/untrained.",
@@ -89,6 +98,7 @@ def _stream(world: AttentionWorld, t_start: float, slot: float, a: float, b: flo
     report=report_pairs,
     tables=tables_perturbation_pairs,
     smoke={"warmup": 0.4, "settle": 0.1, "window": 0.15, "train_steps": 30, "heldout_seqs": 32, "token_rate": 400.0},
+    check=_check,
 )
 def run_perturbation_pairs(
     run: Run,
@@ -109,8 +119,7 @@ def run_perturbation_pairs(
     sample_dt: float,
 ) -> dict:
     """Three segments, one per pair: both worlds' baseline, the perturbation at t_p, the perturbed window."""
-    if not window < warmup:
-        raise ValueError(f"window(={window}) must be shorter than warmup(={warmup}) (training needs the rest)")
+    _check({"window": window, "warmup": warmup, "order": order})
     seg = warmup + settle + window
     slot = 1.0 / token_rate
     source, model = build_source_and_model(run, order=order, n_heads=n_heads, mlp=mlp)

@@ -10,8 +10,11 @@ maximum 10/(n/3 + 1) (NADH) or 6/(n/3 + 1) (succinate).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from analysis.report_membrane import report_respiratory_control, tables_respiratory_control
-from scenarios.params import Param
+from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
@@ -20,6 +23,17 @@ from world.membrane_protocol import Protocol
 
 def _state(m: dict[str, float]) -> dict[str, float]:
     return {k: round(m[k], 4) for k in ("delta_psi_mV", "delta_pH", "pmf_mV", "ocr", "atp_rate", "leak_rate")}
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """A state-4 window before the pulse, state 3 from 0.2 s after it, and a final state-4 window before t_end."""
+    t_pulse, window, t_end = p["t_pulse"], p["window"], p["t_end"]
+    require(window <= t_pulse, f"window(={window}) must not exceed t_pulse(={t_pulse}): state 4 is measured before it")
+    require(
+        t_pulse + 0.2 + window <= t_end - window,
+        f"t_end(={t_end}) must leave room for state 3 and a final state-4 window after t_pulse(={t_pulse}) "
+        f"with window(={window}): t_pulse + 0.2 + 2·window <= t_end",
+    )
 
 
 @scenario(
@@ -40,6 +54,7 @@ def _state(m: dict[str, float]) -> dict[str, float]:
     report=report_respiratory_control,
     tables=tables_respiratory_control,
     smoke={"t_pulse": 0.5, "window": 0.1, "t_end": 1.0},
+    check=_check,
 )
 def run_respiratory_control(
     run: Run,
@@ -55,11 +70,7 @@ def run_respiratory_control(
     sample_dt: float,
 ) -> dict:
     """State 4 before the pulse, state 3 just after it, state 4 again at the end."""
-    if not t_pulse + 0.2 + window <= t_end - window:
-        raise ValueError(
-            f"t_end(={t_end}) must leave room for state 3 and a final state-4 window after "
-            f"t_pulse(={t_pulse}) with window(={window})"
-        )
+    _check({"t_pulse": t_pulse, "window": window, "t_end": t_end})
     world = MembraneWorld(run, dt=dt, c_ring=c_ring)
     world.set_substrate(substrate, supply)
     proto = Protocol(run, world, sample_dt)

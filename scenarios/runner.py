@@ -1,21 +1,31 @@
 """Run a registered scenario into an output directory, honouring the run-output contract.
 
-Key names: `execute`, `prepare_out_dir`, `make_run_id`, `package_versions`, `BLAS_THREADS`.
+Key names: `execute`, `prepare_out_dir`, `check_out_dir`, `deferred_interrupts`, `make_run_id`,
+`package_versions`, `BLAS_THREADS`.
 
-Order of work: resolve and check parameters (nothing is written if they are bad) → refuse a directory that
-holds a complete run unless forced, and clear old outputs → stream trace and metrics while the scenario runs →
-close the recorders (a failure still leaves a readable trace prefix) → write the report if the scenario has
-one → write ``summary.json`` last, atomically, with ``"complete": true``.
+Order of work: resolve every parameter and run the scenario's ``check`` hook (its cross-parameter
+constraints), the seed and the formats — nothing is written if any is bad → inspect the directory without
+writing (it must be new, empty, or a run directory with a manifest; a complete run only with ``force``) →
+create and lock it, remove only the files the previous run's manifest lists → stream trace and metrics while
+the scenario runs (SIGINT/SIGTERM stop it at the end of an instant) → close the recorders (a failure still
+leaves a readable trace prefix) → write the report if the scenario has one → write ``summary.json`` last,
+atomically, with ``"complete": true``.
+
+A caller (a sweep, say) tells a finished run by `world.outputs.is_complete` and a directory the project owns by
+`world.rundir.is_run_dir`; `execute` raises `ParameterError` before writing anything, `RunInterruptedError` or
+`OSError` after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
 import platform
-import shutil
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +33,10 @@ from threadpoolctl import threadpool_limits
 
 from scenarios.params import ParameterError, resolve_params
 from scenarios.registry import get
-from world.clock import Run, make_rng
-from world.outputs import OUTPUT_NAMES, is_complete, jsonable, read_summary, write_summary
+from world.clock import Run, RunInterruptedError
+from world.errors import SimulationError
+from world.outputs import jsonable, write_summary
+from world.rundir import RunDirLock, inspect, remove_owned, start_manifest
 
 BLAS_THREADS = 1
 """BLAS threads while a scenario runs: fixed, because the thread count changes a matrix product's summation order
@@ -50,26 +62,57 @@ def make_run_id(name: str, seed: int, params: Mapping[str, Any]) -> str:
     return f"{name}-s{seed}-{digest}"
 
 
-def prepare_out_dir(out_dir: Path, force: bool) -> None:
-    """Refuse a directory holding a complete run (unless `force`); remove any previous outputs.
+def check_out_dir(out_dir: Path | str) -> Path:
+    """The output directory as a `Path`; an empty name (which would mean the current folder) is refused.
 
     Raises:
-        ParameterError: `out_dir` is a file, or holds a complete run and `force` is False.
+        ParameterError: `out_dir` is empty.
     """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ParameterError(f"--out {out_dir} is a file, not a directory")
-    if is_complete(out_dir) and not force:
-        previous = (read_summary(out_dir) or {}).get("scenario", "?")
-        raise ParameterError(
-            f"--out {out_dir} already holds a complete run of {previous!r}; pass --force to replace it"
-        )
-    for name in OUTPUT_NAMES:
-        p = out_dir / name
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
-            p.unlink()
+    if not str(out_dir).strip():
+        raise ParameterError("--out '' is not allowed: give a directory name (it must be new, empty or a run's)")
+    return Path(out_dir)
+
+
+def prepare_out_dir(out_dir: Path, force: bool) -> RunDirLock:
+    """Take the directory for a run: check it (writing nothing), create it, lock it, remove the previous run's
+    files listed in its manifest, and start a fresh manifest. Returns the held lock.
+
+    Raises:
+        ParameterError: see `world.rundir.inspect`; or another process holds the directory's lock.
+    """
+    inspect(out_dir, force)  # refuse before creating or deleting anything
     out_dir.mkdir(parents=True, exist_ok=True)
+    lock = RunDirLock(out_dir)
+    try:
+        remove_owned(inspect(out_dir, force))  # again under the lock: the directory may have changed
+        start_manifest(out_dir)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+@contextlib.contextmanager
+def deferred_interrupts(run: Run) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM ask `run` to stop at the end of the current instant instead of
+    killing it mid-instant; a second signal acts at once. Only the main thread can install handlers; elsewhere
+    (a worker thread of a sweep) the block runs unchanged."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: object) -> None:
+        run.request_stop(signum)
+        signal.signal(signum, previous[signum])
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def execute(
@@ -98,7 +141,11 @@ def execute(
         progress: callback ``progress(now, target)``.
 
     Raises:
-        ParameterError: unknown scenario, bad parameter, bad seed or format, or an occupied `out_dir`.
+        ParameterError: unknown scenario, bad parameter, bad seed or format, or an occupied `out_dir`; raised
+            before anything is written.
+        RunInterruptedError: SIGINT/SIGTERM arrived; the trace and metrics hold every whole instant up to
+            ``exc.t`` and there is no ``summary.json``.
+        OSError: the directory cannot be written (the error names the path and the cause).
     """
     sc = get(name)
     params = resolve_params(name, sc.params, config, overrides)
@@ -107,27 +154,47 @@ def execute(
             sc.check(params)
         except ValueError as exc:
             raise ParameterError(str(exc)) from None
-    try:
-        make_rng(seed)
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise ParameterError(f"--seed {seed!r} is not allowed: must be an integer between 0 and {2**63 - 1}")
     if not 1 <= flush_every <= 10_000_000:
         raise ParameterError(f"--flush-every {flush_every} is not allowed: must be between 1 and 10000000")
     if trace_format not in ("parquet", "jsonl"):
         raise ParameterError(f"--trace-format {trace_format!r} is not allowed: must be parquet or jsonl")
-    out = Path(out_dir)
-    prepare_out_dir(out, force)
+    out = check_out_dir(out_dir)
     run_id = make_run_id(name, seed, params)
-    run = Run(seed, out_dir=out, run_id=run_id, trace_format=trace_format, flush_every=flush_every, progress=progress)
-    try:
-        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-            results = sc.func(run, **params)
-    finally:
-        run.close()
+    with prepare_out_dir(out, force):
+        run = Run(seed, out_dir=out, run_id=run_id, trace_format=trace_format, flush_every=flush_every)
+        run.progress = progress
+        with deferred_interrupts(run):
+            try:
+                with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+                    results = sc.func(run, **params)
+            except ValueError as exc:  # a constraint the check hook misses: a bug, reported as a failed run
+                raise SimulationError(
+                    f"scenario {name!r} rejected its parameters only after it started writing ({exc}); its "
+                    f"outputs in {out} are incomplete"
+                ) from exc
+            finally:
+                run.close()
+            if run.stop_requested is not None:  # the signal came after the clock's last instant
+                raise RunInterruptedError(run.stop_requested, run.now)
+            summary = _summary(sc, run, seed, params, trace_format, results)
+            if sc.report is not None:
+                sc.report(out, summary)
+            if run.stop_requested is not None:
+                raise RunInterruptedError(run.stop_requested, run.now)
+            write_summary(out, summary)
+    summary["complete"] = True
+    return summary
+
+
+def _summary(
+    sc: Any, run: Run, seed: int, params: Mapping[str, Any], trace_format: str, results: dict[str, Any]
+) -> dict[str, Any]:
     summary: dict[str, Any] = {
-        "scenario": name,
+        "scenario": sc.name,
         "description": sc.description,
-        "run_id": run_id,
+        "run_id": run.run_id,
         "seed": seed,
         "params": params,
         "t_end": run.now,
@@ -136,9 +203,4 @@ def execute(
         "versions": package_versions(),
         "results": results,
     }
-    summary = jsonable(summary)
-    if sc.report is not None:
-        sc.report(out, summary)
-    write_summary(out, summary)
-    summary["complete"] = True
-    return summary
+    return jsonable(summary)

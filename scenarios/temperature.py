@@ -20,7 +20,7 @@ import numpy as np
 
 from analysis.console_tables import tables_temperature
 from analysis.report_interp import report_temperature
-from scenarios.params import Param
+from scenarios.params import Param, check_source
 from scenarios.registry import scenario
 from world.attention.keep import keep_run
 from world.attention.stream import AttentionWorld
@@ -58,6 +58,7 @@ def _temps(target: str, tau: float) -> dict[str, float]:
     tables=tables_temperature,
     smoke={"steps": 20, "levels": (0.5, 1.0, 2.0), "windows_per_level": 1, "n_ctx": 8, "heldout_seqs": 16},
     report=report_temperature,
+    check=lambda p: check_source(p["V"], p["order"], p["n_ctx"]),
 )
 def run_temperature(
     run: Run,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from analysis.attention_graph import attention_flow, rollout_from_graph
 from analysis.report_training import report_training_builds_gradient, tables_training_builds_gradient
-from scenarios.params import Param
+from scenarios.params import Param, check_source
 from scenarios.registry import scenario
 from world.attention.keep import keep_run
 from world.attention.model import ModelConfig
@@ -46,16 +46,19 @@ from world.clock import Run
     report=report_training_builds_gradient,
     tables=tables_training_builds_gradient,
     smoke={"steps": 30, "n_tokens": 40, "heldout_seqs": 16, "batch_size": 8},
-    check=lambda p: check_training_memory(
-        ModelConfig(
-            vocab=p["V"],
-            n_ctx=p["n_ctx"],
-            d_model=p["d_model"],
-            n_layers=p["n_layers"],
-            n_heads=p["n_heads"],
-            mlp=p["mlp"],
-        ),
-        p["batch_size"],
+    check=lambda p: (
+        check_source(p["V"], p["order"], p["n_ctx"])
+        or check_training_memory(
+            ModelConfig(
+                vocab=p["V"],
+                n_ctx=p["n_ctx"],
+                d_model=p["d_model"],
+                n_layers=p["n_layers"],
+                n_heads=p["n_heads"],
+                mlp=p["mlp"],
+            ),
+            p["batch_size"],
+        )
     ),
 )
 def run_training_builds_gradient(

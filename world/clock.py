@@ -1,16 +1,22 @@
 """One clock per run: the SimPy environment, the run's single random generator, and its recorders.
 
-Key names: `Run` (`drive`, `every`, `run_until`, `replica`, `close`), `make_rng`.
+Key names: `Run` (`drive`, `every`, `run_until`, `replica`, `request_stop`, `close`), `RunInterruptedError`,
+`make_rng`.
 
 A `Run` owns exactly one `simpy.Environment` (the master clock: the membrane world's time unit is the
 second; the attention world counts model time, see its docs), exactly one `numpy.random.Generator` built from
 `numpy.random.SeedSequence(seed)` and passed explicitly to everything random, a `run_id`, and the trace and
 metrics recorders. Mesa models are advanced from the SimPy clock with `Run.drive`, so membrane steps, token
 processes and training steps interleave on one time axis with no glue.
+
+Interrupts: a signal handler calls `Run.request_stop`; `run_until` then finishes the instant the clock is in
+(every world's events stamped at that time) and raises `RunInterruptedError`, so a trace prefix never holds half
+an instant.
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +24,21 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
+from world.errors import SimulationError
 from world.trace import MetricsRecorder, NullMetricsRecorder, NullTraceRecorder, TraceRecorder
+
+
+class RunInterruptedError(SimulationError):
+    """The run stopped early on a signal (SIGINT, SIGTERM) at the end of a whole instant.
+
+    Attributes:
+        signum: the signal's number.
+        t: the simulated time reached (every event at or before it was processed, none after).
+    """
+
+    def __init__(self, signum: int, t: float) -> None:
+        self.signum, self.t = int(signum), float(t)
+        super().__init__(f"interrupted by {signal.Signals(self.signum).name} at simulated time t = {self.t:.6g}")
 
 
 class _Steppable(Protocol):
@@ -64,10 +84,11 @@ class Run:
             raise ValueError(f"trace_format(={trace_format!r}) must be one of: parquet, jsonl")
         trace_file = None if out_dir is None else self.out_dir / f"trace.{trace_format}"
         metrics_file = None if out_dir is None else self.out_dir / "metrics.parquet"
-        self.trace = TraceRecorder(trace_file, self.run_id, trace_format, flush_every)
         self.metrics = MetricsRecorder(metrics_file, self.run_id, flush_every)
+        self.trace = TraceRecorder(trace_file, self.run_id, trace_format, flush_every, on_flush=self.metrics.flush)
         self.progress = progress
         self._progress_chunks = 200
+        self._stop: list[int | None] = [None]  # shared with replicas: the signal that asked the run to stop
 
     @property
     def now(self) -> float:
@@ -122,19 +143,47 @@ class Run:
 
     def run_until(self, t: float) -> None:
         """Advance the clock to `t`, running every event stamped at or before `t` (as Mesa's `run_until`
-        does; plain SimPy `run(until=t)` would leave the events at exactly `t` pending), with progress."""
+        does; plain SimPy `run(until=t)` would leave the events at exactly `t` pending), with progress.
+
+        Raises:
+            RunInterruptedError: `request_stop` was called (by a signal handler); the clock stopped after the
+                last event of the instant it was in, so every world has finished that instant.
+        """
         if t < self.env.now:
             raise ValueError(f"run_until(t={t}) is before now (={self.env.now}); the clock never goes back")
         start = float(self.env.now)
         chunks = 1 if self.progress is None else self._progress_chunks
         for i in range(1, chunks + 1):
             target = start + (t - start) * i / chunks
-            if target > self.env.now:
-                self.env.run(until=target)
+            self._advance(target, inclusive=False)
             if self.progress is not None:
                 self.progress(float(self.env.now), t)
-        while self.env.peek() <= t:
-            self.env.step()
+        self._advance(t, inclusive=True)
+
+    def _advance(self, t: float, inclusive: bool) -> None:
+        """Process events before `t` (and at `t` if `inclusive`), stopping at an instant boundary on request."""
+        env, stop = self.env, self._stop
+        while True:
+            nxt = env.peek()
+            if nxt > t or (nxt == t and not inclusive):
+                break
+            if stop[0] is not None and nxt > env.now:
+                raise RunInterruptedError(stop[0], float(env.now))
+            env.step()
+        if not inclusive and t > env.now:
+            env.run(until=t)  # no event is left before t: this only moves the clock to t, as run(until=t) does
+        if stop[0] is not None and inclusive and env.peek() > env.now:
+            raise RunInterruptedError(stop[0], float(env.now))
+
+    def request_stop(self, signum: int) -> None:
+        """Ask the run to stop at the end of the current instant (safe to call from a signal handler)."""
+        if self._stop[0] is None:
+            self._stop[0] = int(signum)
+
+    @property
+    def stop_requested(self) -> int | None:
+        """The signal number that asked the run to stop, or None."""
+        return self._stop[0]
 
     def replica(self, label: str) -> Run:
         """A view of this run for a replicate world: the same clock and the same generator, but recorders that
@@ -145,13 +194,15 @@ class Run:
         view.run_id = f"{self.run_id}/{label}"
         view.trace = NullTraceRecorder(view.run_id)
         view.metrics = NullMetricsRecorder(view.run_id)
-        view.progress, view._progress_chunks = None, self._progress_chunks
+        view.progress, view._progress_chunks, view._stop = None, self._progress_chunks, self._stop
         return view
 
     def close(self) -> None:
-        """Flush and finalise the trace and metrics files."""
-        self.trace.close()
-        self.metrics.close()
+        """Flush and finalise the trace and metrics files; both are attempted even if one fails."""
+        try:
+            self.trace.close()
+        finally:
+            self.metrics.close()
 
     def __enter__(self) -> Run:
         return self

@@ -1,9 +1,10 @@
 """The run-output directory contract: which files a run writes, and `summary.json` written last, atomically.
 
-Key names: `OUTPUT_NAMES`, `write_summary`, `read_summary`, `is_complete`, `jsonable`.
+Key names: `write_summary`, `read_summary`, `is_complete`, `jsonable`.
 
 A run is complete exactly when ``summary.json`` exists and holds ``"complete": true``; it is written by
-writing a temporary file and renaming it over the final name, so no reader ever sees half of it.
+writing a temporary file and renaming it over the final name, so no reader ever sees half of it. Which files
+of a directory the project wrote is recorded in its manifest (`world.rundir`).
 """
 
 from __future__ import annotations
@@ -16,23 +17,7 @@ from typing import Any
 
 import numpy as np
 
-OUTPUT_NAMES = (
-    "summary.json",
-    "trace.parquet",
-    "trace.parquet.merging",
-    "trace.jsonl",
-    "metrics.parquet",
-    "metrics.parquet.merging",
-    "report.md",
-    "figures",
-    "trace.json",
-    "model.npz",
-    "source.json",
-    "attention.parquet",
-    "attention_graph.graphml",
-    "attribution.parquet",
-)
-"""Everything a run (or its exports) may write into its directory; removed before a forced re-run."""
+from world.rundir import claim
 
 
 def jsonable(obj: Any) -> Any:
@@ -56,10 +41,14 @@ def write_summary(out_dir: Path, summary: dict[str, Any]) -> Path:
     """Write ``summary.json`` with ``"complete": true`` as its last key, by atomic rename."""
     body = jsonable({k: v for k, v in summary.items() if k != "complete"})
     body["complete"] = True
-    path = Path(out_dir) / "summary.json"
-    tmp = path.with_name("summary.json.tmp")
-    tmp.write_text(json.dumps(body, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = claim(out_dir, "summary.json.tmp")
+    path = claim(out_dir, "summary.json")
+    try:
+        tmp.write_text(json.dumps(body, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written summary behind
+        raise
     return path
 
 

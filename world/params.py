@@ -17,6 +17,7 @@ from typing import Any
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 MAX_LIST = 64
+MAX_DIGITS = 400
 
 
 class ParameterError(ValueError):
@@ -84,9 +85,9 @@ class Param:
         except (TypeError, ValueError, OverflowError):
             raise self._error(key, raw) from None
         if self.type in (int, float):
-            if not math.isfinite(value):
+            if self.type is float and not math.isfinite(value):
                 raise self._error(key, raw)
-            lo, hi = self.bounds or (None, None)
+            lo, hi = self.bounds or (None, None)  # an int compares exactly with a float bound, however large
             if (lo is not None and value < lo) or (hi is not None and value > hi):
                 raise self._error(key, raw)
         if self.choices is not None and value not in self.choices:
@@ -103,9 +104,13 @@ class Param:
         if isinstance(v, bool):
             raise TypeError(v)
         if self.type is int:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(v)
             if isinstance(v, float) and not v.is_integer():
                 raise ValueError(v)
             if isinstance(v, str):
+                if len(v.replace("_", "")) > MAX_DIGITS:  # int() of a longer string is slow or refused
+                    raise ValueError(v)
                 return _int_from_text(v)
             if isinstance(v, int | float):
                 return int(v)

@@ -6,19 +6,28 @@ Rows arrive one at a time (tuples) or as Arrow tables; every `flush_every` rows 
 mode each flush writes one complete Parquet file into a directory named like the final file (so a killed run
 leaves a readable dataset); `close()` merges the parts, one at a time, into a single file with one row group
 per flush. The writer settings are fixed so that identical rows give identical bytes.
+
+Every path is claimed in the run directory's manifest before it is written (`world.rundir.claim`), and a write
+that fails (a full disk, say) leaves no torn part and no half-merged file: the parts already written stay a
+readable prefix, and the error names the file and its cause.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
-import shutil
+import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from world.rundir import claim
 
 WRITE_OPTS: dict[str, Any] = {
     "compression": "zstd",
@@ -38,7 +47,14 @@ def column(values: list[Any] | np.ndarray, typ: pa.DataType) -> pa.Array:
 class Sink:
     """Buffers rows of one schema and writes them as Parquet parts (or JSONL), or keeps them in memory."""
 
-    def __init__(self, path: Path | None, schema: pa.Schema, flush_every: int, fmt: str) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        schema: pa.Schema,
+        flush_every: int,
+        fmt: str,
+        on_flush: Callable[[], None] | None = None,
+    ) -> None:
         if flush_every < 1:
             raise ValueError(f"flush_every(={flush_every}) must be >= 1")
         if fmt not in ("parquet", "jsonl"):
@@ -56,16 +72,18 @@ class Sink:
         self._jsonl = None
         self.closed = False
         self.rows_written = 0
+        self.on_flush = on_flush
         if path is not None:
+            out, name = path.parent, path.name
+            out.mkdir(parents=True, exist_ok=True)
+            claim(out, name)
             if fmt == "parquet":
                 self._dir = path
-                if path.is_dir():
-                    shutil.rmtree(path)
-                elif path.exists():
-                    path.unlink()
-                path.mkdir(parents=True)
+                claim(out, f"{name}/part-*.parquet", pattern=True)
+                claim(out, f"{name}.merging")
+                _remove_parts(path)
+                path.mkdir()
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 self._jsonl = path.open("w", encoding="utf-8")
 
     def add_row(self, row: tuple) -> None:
@@ -101,20 +119,28 @@ class Sink:
     def flush(self) -> None:
         """Write everything buffered: one Parquet part, a block of JSONL lines, or one in-memory chunk."""
         table = self._take()
-        if table is None:
-            return
-        self.rows_written += table.num_rows
-        if self.path is None:
-            self._memory.append(table)
-        elif self.fmt == "parquet":
-            part = self._dir / f"part-{self._parts:06d}.parquet"
-            pq.write_table(table, part, **WRITE_OPTS)
-            self._parts += 1
-        else:
-            assert self._jsonl is not None
-            lines = [json.dumps(r, separators=(",", ":"), allow_nan=False) for r in _json_rows(table)]
-            self._jsonl.write("\n".join(lines) + "\n")
-            self._jsonl.flush()
+        if table is not None:
+            self.rows_written += table.num_rows
+            if self.path is None:
+                self._memory.append(table)
+            elif self.fmt == "parquet":
+                part = self._dir / f"part-{self._parts:06d}.parquet"
+                try:
+                    pq.write_table(table, part, **WRITE_OPTS)
+                except OSError as exc:
+                    part.unlink(missing_ok=True)  # no torn part: the prefix ends at the last whole one
+                    raise write_error(exc, part) from None
+                self._parts += 1
+            else:
+                assert self._jsonl is not None
+                lines = [json.dumps(r, separators=(",", ":"), allow_nan=False) for r in _json_rows(table)]
+                try:
+                    self._jsonl.write("\n".join(lines) + "\n")
+                    self._jsonl.flush()
+                except OSError as exc:
+                    raise write_error(exc, self.path) from None
+        if self.on_flush is not None:
+            self.on_flush()
 
     def close(self) -> None:
         """Flush, then (Parquet) merge the parts into one file and remove the part directory."""
@@ -129,10 +155,17 @@ class Sink:
             self._jsonl.close()
             return
         tmp = self.path.with_name(self.path.name + ".merging")
-        with pq.ParquetWriter(tmp, self.schema, **WRITE_OPTS) as writer:
-            for i in range(self._parts):
-                writer.write_table(pq.read_table(self._dir / f"part-{i:06d}.parquet", schema=self.schema))
-        shutil.rmtree(self._dir)
+        try:
+            with pq.ParquetWriter(tmp, self.schema, **WRITE_OPTS) as writer:
+                for i in range(self._parts):
+                    writer.write_table(pq.read_table(self._dir / f"part-{i:06d}.parquet", schema=self.schema))
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # no half-merged file: the part directory stays the readable prefix
+            raise write_error(exc, tmp) from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _remove_parts(self._dir)
         tmp.replace(self.path)
 
     def to_table(self) -> pa.Table:
@@ -143,6 +176,33 @@ class Sink:
         if not self._memory:
             return self.schema.empty_table()
         return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
+
+
+def _remove_parts(path: Path) -> None:
+    """Remove a previous part directory (its part files only) or merged file at `path`; never follow a link."""
+    if path.is_dir() and not path.is_symlink():
+        for part in path.glob("part-*.parquet"):
+            part.unlink()
+        path.rmdir()
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def write_error(exc: OSError, path: Path) -> OSError:
+    """An `OSError` naming `path` and the cause (pyarrow's own errors name neither clearly)."""
+    code = exc.errno or _errno_in(str(exc)) or errno.EIO
+    return OSError(code, os_strerror(code), str(path))
+
+
+def _errno_in(text: str) -> int | None:
+    """The errno pyarrow writes into its messages (``[errno 28] ...``), if any."""
+    found = re.search(r"errno (\d+)", text, flags=re.IGNORECASE)
+    return int(found.group(1)) if found else None
+
+
+def os_strerror(code: int) -> str:
+    """The C library's text for `code`, with its symbolic name (``No space left on device (ENOSPC)``)."""
+    return f"{os.strerror(code)} ({errno.errorcode.get(code, code)})"
 
 
 def _json_rows(table: pa.Table) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +83,20 @@ class TraceRecorder:
         run_id: stamped on every row.
         fmt: ``"parquet"`` or ``"jsonl"``.
         flush_every: rows buffered before a flush (one Parquet row group per flush).
+        on_flush: called after every flush (a `Run` flushes its metrics with its trace, so a killed run's
+            files hold the samples that go with its trace prefix).
     """
 
-    def __init__(self, path: Path | None, run_id: str, fmt: str = "parquet", flush_every: int = 65536) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        run_id: str,
+        fmt: str = "parquet",
+        flush_every: int = 65536,
+        on_flush: Callable[[], None] | None = None,
+    ) -> None:
         self.run_id = run_id
-        self._sink = Sink(path, TRACE_SCHEMA, flush_every, fmt)
+        self._sink = Sink(path, TRACE_SCHEMA, flush_every, fmt, on_flush)
         self.seq = 0
         self.last_t = -math.inf
 

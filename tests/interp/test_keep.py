@@ -12,7 +12,7 @@ from world.attention.markov import MarkovSource
 from world.attention.model import AttentionModel, ModelConfig, log_softmax
 from world.attention.stream import AttentionWorld
 from world.clock import Run
-from world.outputs import OUTPUT_NAMES
+from world.rundir import read_manifest
 from world.trace import read_trace
 
 
@@ -29,10 +29,12 @@ def kept_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_kept_file_is_written_and_listed(kept_run: Path) -> None:
-    """model.npz, source.json, attention.parquet and the GraphML file exist, are non-empty and are run outputs."""
+    """model.npz, source.json, attention.parquet and the GraphML file exist, are non-empty and are in the manifest."""
+    manifest = read_manifest(kept_run)
+    assert manifest is not None
     for name in ("model.npz", "source.json", "attention.parquet", "attention_graph.graphml"):
         assert (kept_run / name).stat().st_size > 0
-        assert name in OUTPUT_NAMES
+        assert name in manifest["paths"]
 
 
 def test_saved_model_reloads_to_the_same_logits(kept_run: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from scenarios.cli import main
 from world.outputs import is_complete
-from world.trace import read_trace
+from world.trace import read_metrics, read_trace
 
 
 @pytest.mark.slow
@@ -43,6 +43,8 @@ def test_sigkill_midway_leaves_readable_prefix(out_dir: Path) -> None:
     assert len(trace) == flushed >= 15000
     assert trace["seq"].tolist() == list(range(len(trace)))
     assert trace["t"].is_monotonic_increasing
+    metrics = read_metrics(out_dir)  # flushed with the trace: a killed run can still be plotted
+    assert len(metrics) > 0 and metrics["t"].max() <= trace["t"].max()
     assert not (out_dir / "summary.json").exists() and not is_complete(out_dir)
     report = subprocess.run(
         [sys.executable, "-m", "scenarios.cli", "report", str(out_dir)], capture_output=True, text=True, timeout=60

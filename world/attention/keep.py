@@ -33,6 +33,7 @@ from world.attention.markov import MarkovSource
 from world.attention.model import AttentionModel
 from world.attention.stream import AttentionWorld
 from world.clock import Run
+from world.rundir import claim
 
 __all__ = ["KEPT_FILES", "keep_run", "source_record", "write_graphml"]
 
@@ -99,11 +100,12 @@ def keep_run(run: Run, model: AttentionModel, source: MarkovSource, world: Atten
         return []
     out = Path(run.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "model.npz")
-    (out / "source.json").write_text(json.dumps(source_record(source)) + "\n", encoding="utf-8")
+    # Every file is claimed in the run's manifest before it is written (world.rundir): the project owns it.
+    model.save(claim(out, "model.npz"))
+    claim(out, "source.json").write_text(json.dumps(source_record(source)) + "\n", encoding="utf-8")
     written = ["model.npz", "source.json"]
     if world is not None:
-        pq.write_table(_attention_table(world), out / "attention.parquet")
-        write_graphml(world.graph, out / "attention_graph.graphml")
+        pq.write_table(_attention_table(world), claim(out, "attention.parquet"))
+        write_graphml(world.graph, claim(out, "attention_graph.graphml"))
         written += ["attention.parquet", "attention_graph.graphml"]
     return written
