@@ -4,7 +4,8 @@ Key names: `app`, `main`, `main_for`.
 
 Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
 [--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
-``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient --version``.
+``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient view [PAGE] [--port N]``,
+``gradient --version``.
 
 Exit codes: 0 success; 1 the simulation failed; 2 bad input (unknown scenario, unknown or invalid parameter,
 unreadable config, occupied output directory, command-line usage). Bad input is reported as one line on
@@ -215,6 +216,17 @@ def report(run_dir: Path = typer.Argument(..., help="A run's output directory.")
         raise ParameterError(f"scenario {sc.name!r} has no report; scenarios with one: {_with_report()}")
     sc.report(run_dir, summary)
     out_console.print(f"wrote {run_dir / 'report.md'}")
+
+
+@app.command("view")
+def view(
+    page: str = typer.Argument("membrane", help="Page at /: membrane, attention or coupled."),
+    port: int = typer.Option(8765, "--port", help="TCP port on 127.0.0.1 (0 = any free port)."),
+) -> None:
+    """Serve live SolaraViz pages on 127.0.0.1 (/membrane, /attention, /coupled) until Ctrl-C."""
+    from scenarios.view.server import serve  # lazy: solara loads only for this command
+
+    serve(page, port)
 
 
 def _with_report() -> str:

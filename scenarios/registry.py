@@ -17,7 +17,7 @@ from typing import Any
 
 from scenarios.params import Param, ParameterError
 
-INFRASTRUCTURE = frozenset({"cli", "registry", "runner", "params", "guard", "__main__"})
+INFRASTRUCTURE = frozenset({"cli", "registry", "runner", "params", "guard", "view", "__main__"})
 _REGISTRY: dict[str, Scenario] = {}
 
 
