@@ -73,7 +73,9 @@ def lattice_png(
     return _png(np.ascontiguousarray(rgb[::-1].astype(np.uint8)), scale)
 
 
-def attention_png(mats: Sequence[np.ndarray], ablated: set[tuple[int, int]], scale: int = 6) -> bytes:
+def attention_png(
+    mats: Sequence[np.ndarray], ablated: set[tuple[int, int]], n_ctx: int | None = None, scale: int = 6
+) -> bytes:
     """Per-head attention of the current window as a PNG: one panel per (layer, head), layers top to bottom.
 
     Row i of a panel is the query at window position i, column j the key it attends to; darker = more
@@ -83,13 +85,14 @@ def attention_png(mats: Sequence[np.ndarray], ablated: set[tuple[int, int]], sca
     Args:
         mats: per layer, an ``(H, n, n)`` array of row-stochastic attention.
         ablated: (layer, head) pairs ablated.
+        n_ctx: panel size in cells (the context window; a window still filling is drawn top left), default n.
         scale: pixels per cell.
     """
     if not mats:
         return _png(np.full((8, 8, 3), 255, dtype=np.uint8), scale)
     H, n, _ = mats[0].shape
     pad = 2
-    cell = n + 2 * pad
+    cell = max(n, n_ctx or n) + 2 * pad
     out = np.full((len(mats) * cell, H * cell, 3), 255, dtype=np.uint8)
     for layer, heads in enumerate(mats):
         for h in range(H):

@@ -18,7 +18,7 @@ from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from scenarios.view.attention_model import AttentionView
 from scenarios.view.coupled_model import CoupledView
@@ -39,6 +39,12 @@ def Text(
     """A paragraph of escaped text with an optional bold lead (solara.Markdown would fetch KaTeX from a CDN)."""
     lead = f"<b>{html.escape(bold)}</b> " if bold else ""
     return solara.HTML(tag="div", unsafe_innerHTML=lead + html.escape(text), style=style, classes=classes or [])
+
+
+def ask(model: FrameModel, action: str, *args: Any) -> None:
+    """Queue a perturbation from a widget and redraw, so the page shows it queued before the next frame."""
+    model.enqueue(action, *args)
+    force_update()
 
 
 def Clock(model: FrameModel) -> solara.Element:
@@ -145,7 +151,7 @@ def MembraneControls(model: Any, demand: bool = True) -> solara.Element:
                 min=0.0,
                 max=2000.0,
                 step=50.0,
-                on_value=lambda v: model.enqueue("atp_demand", float(v)),
+                on_value=lambda v: ask(model, "atp_demand", float(v)),
             )
         solara.SliderFloat(
             "uncoupler (µM)",
@@ -153,23 +159,23 @@ def MembraneControls(model: Any, demand: bool = True) -> solara.Element:
             min=0.0,
             max=10.0,
             step=0.5,
-            on_value=lambda v: model.enqueue("uncoupler", float(v)),
+            on_value=lambda v: ask(model, "uncoupler", float(v)),
         )
         with solara.Row(style="flex-wrap: wrap"):
             for name in INHIBITOR_NAMES:
                 solara.Button(
                     name,
-                    on_click=lambda name=name: model.enqueue("inhibitor", name),
+                    on_click=lambda name=name: ask(model, "inhibitor", name),
                     disabled=name in model.world.inhibitors,
                     outlined=True,
                     classes=[f"inhibitor-{name}"],
                 )
-            solara.Button("ADP pulse (+1000)", on_click=lambda: model.enqueue("adp_pulse", 1000), outlined=True)
+            solara.Button("ADP pulse (+1000)", on_click=lambda: ask(model, "adp_pulse", 1000), outlined=True)
         if isinstance(model, MembraneView):
             solara.ToggleButtonsSingle(
                 value=t.get("substrate", (model.substrate,))[0],
                 values=["nadh", "succinate"],
-                on_value=lambda v: model.enqueue("substrate", v),
+                on_value=lambda v: ask(model, "substrate", v),
             )
     return col
 
@@ -248,8 +254,9 @@ def AttentionWindow(model: Any) -> solara.Element:
             f"tokens done: {parts.stream.tokens_done}",
             bold="token stream",
             style="font-family: monospace; font-size: 0.9em",
+            classes=["token-stream"],
         )
-        solara.Image(attention_png(mats, parts.ablated()), classes=["attention-heatmap"])
+        solara.Image(attention_png(mats, parts.ablated(), parts.lm.config.n_ctx), classes=["attention-heatmap"])
         Text(
             "attention of each query (row, top = first of the window) on each key (column, left = first), per head "
             "(left to right) and layer (top to bottom); black = weight 1, white = 0; red frame = ablated head",
@@ -283,7 +290,7 @@ def AttentionControls(model: Any) -> solara.Element:
             min=0.25,
             max=4.0,
             step=0.25,
-            on_value=lambda v: model.enqueue("temperature", float(v)),
+            on_value=lambda v: ask(model, "temperature", float(v)),
         )
         with solara.Row(style="flex-wrap: wrap"):
             for layer in range(L):
@@ -292,7 +299,7 @@ def AttentionControls(model: Any) -> solara.Element:
                     solara.Checkbox(
                         label=f"ablate L{layer}H{head}",
                         value=asked,
-                        on_value=lambda v, a=layer, b=head: model.enqueue("head", a, b, bool(v)),
+                        on_value=lambda v, a=layer, b=head: ask(model, "head", a, b, bool(v)),
                     )
     return col
 
