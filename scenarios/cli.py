@@ -5,6 +5,7 @@ Key names: `app`, `main`, `main_for`.
 Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
 [--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
 ``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient sweep SCENARIO ...`` (`scenarios.sweep`),
+``gradient view [PAGE] [--port N]`` (`scenarios.view`),
 ``gradient --version``.
 
 Exit codes: 0 success; 1 the simulation failed; 2 bad input (unknown scenario, unknown or invalid parameter,
@@ -304,6 +305,17 @@ def _cause(exc: BaseException) -> str:
     """`ExceptionName: message` on one line."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@app.command("view")
+def view(
+    page: str = typer.Argument("membrane", help="Page at /: membrane, attention or coupled."),
+    port: int = typer.Option(8765, "--port", help="TCP port on 127.0.0.1 (0 = any free port)."),
+) -> None:
+    """Serve live SolaraViz pages on 127.0.0.1 (/membrane, /attention, /coupled) until Ctrl-C."""
+    from scenarios.view.server import serve  # lazy: solara loads only for this command
+
+    serve(page, port)
 
 
 def _with_report() -> str:

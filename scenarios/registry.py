@@ -42,7 +42,19 @@ from typing import Any
 from scenarios.params import Param, ParameterError
 
 INFRASTRUCTURE = frozenset(
-    {"cli", "registry", "runner", "params", "guard", "catalog", "__main__", "sweep", "sweep_engine", "sweep_table"}
+    {
+        "cli",
+        "registry",
+        "runner",
+        "params",
+        "guard",
+        "catalog",
+        "view",
+        "__main__",
+        "sweep",
+        "sweep_engine",
+        "sweep_table",
+    }
 )
 ENTRY_POINT_GROUP = "gradient_engines.scenarios"
 PROJECT_PACKAGE = "scenarios"
