@@ -32,7 +32,7 @@ import numpy as np
 
 from analysis.queueing import batch_means_ci
 from analysis.report_serving import report_serving
-from scenarios.params import Param
+from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.attention.model import ModelConfig
 from world.attention.serving import ServingModel, mean_wait_theory
@@ -95,6 +95,7 @@ def _membrane_row(m: dict[str, float], pools: dict[str, float]) -> dict[str, Any
         "sample_dt": Param(0.05, float, bounds=(1e-3, 10.0), help="metric sampling interval (s)"),
     },
     duration=lambda p: p["warmup"] + (len(p["token_rates"]) + 1) * p["hold"],
+    check=lambda p: require(p["window"] < p["hold"], f"window(={p['window']}) must be shorter than hold(={p['hold']})"),
     report=report_serving,
     smoke={
         "loads": (0.5, 0.9, 1.2),
@@ -125,8 +126,6 @@ def run_inference_load(
     sample_dt: float,
 ) -> dict:
     """Titrate token load: queues against theory with unlimited ATP, then the membrane as the ATP supply."""
-    if not window < hold:
-        raise ValueError(f"window(={window}) must be shorter than hold(={hold})")
     config = ModelConfig()
     t_end = warmup + (len(token_rates) + 1) * hold
     serve = {
