@@ -142,8 +142,16 @@ class ProtonLattice:
 
     def occupancy(self) -> np.ndarray:
         """Free protons per cell as a ``(width, height)`` array (one bincount)."""
-        free = self.comp <= P_SIDE
-        cells = self.y[free] * self.width + self.x[free]
+        free = np.flatnonzero(self.comp <= P_SIDE)
+        cell = self.geom.cell_nm
+        col = np.minimum((self.xn[free] / cell).astype(np.int64), self.width - 1)
+        depth = (self.dn[free] / cell).astype(np.int64)
+        row = np.where(
+            self.comp[free] == N_SIDE,
+            self.membrane_row - 1 - np.minimum(depth, self.n_rows - 1),
+            self.membrane_row + 1 + np.minimum(depth, self.p_rows - 1),
+        )
+        cells = row * self.width + col
         return np.bincount(cells, minlength=self.width * self.height).reshape(self.height, self.width).T
 
     # ------------------------------------------------------------------ motion
