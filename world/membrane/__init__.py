@@ -5,9 +5,9 @@ Key names: `MembraneWorld`, `MembraneParams`, `SMALL_WORLD`, `INHIBITORS`, `SUBS
 
 Modules: `model` (the Mesa model, composition of the parts), `state` (`ChemState`, the only writer of pools, charge
 and counters, via `apply(change)`), `geometry` (proton positions, exact diffusion, mouths), `moves` (every site
-class in one vectorised pass), `movers` (the move of each class), `populations` (supply, uncoupler, demand), `perturb` (the world's perturbation
-methods), `observables` (functions of the state), `rows` (trace rows of a step), `params`, `protocol`.
-docs/membrane.md describes the physics.
+class in one vectorised pass), `movers` (the move of each class), `populations` (supply, uncoupler, demand),
+`perturb` (the world's perturbation methods), `observables` (functions of the state), `rows` (trace rows of a
+step), `params`, `protocol`. docs/membrane.md describes the physics.
 """
 
 from world.membrane.model import INHIBITORS, SITE_CLASSES, SUBSTRATES, MembraneWorld
