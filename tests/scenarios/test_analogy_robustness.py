@@ -31,3 +31,12 @@ def test_grid_run_decides_every_row_and_draws_the_map(tmp_path: Path) -> None:
     assert all(0.0 <= f["holds"] <= f["holds_or_partly"] <= 1.0 for f in res["fraction_holding"].values())
     png = tmp_path / "figures" / "robustness.png"
     assert png.stat().st_size > 10_000 and "figures/robustness.png" in (tmp_path / "report.md").read_text()
+
+
+def test_axes_declaration_matches_axes() -> None:
+    """The literal axes in the declaration (read from source by the catalog) are exactly `AXES`."""
+    from scenarios.analogy_robustness import AXES
+    from scenarios.registry import get
+
+    p = get("analogy_robustness").params["axes"]
+    assert tuple(p.default) == AXES and tuple(p.choices) == AXES
