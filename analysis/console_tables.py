@@ -54,33 +54,27 @@ def tables_coupled_budget(results: Mapping[str, Any]) -> dict[str, list[dict[str
     return {"phases": rows}
 
 
-def tables_head_ablation(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Per number of heads ablated: stream and held-out cross-entropy, next-token entropy."""
-    rows = [
+def _cross_entropy_rows(levels: list[Mapping[str, Any]], key: str, label: str) -> list[dict[str, Any]]:
+    """One row per level of a stream sweep (heads ablated, temperature): stream and held-out CE, H(q)."""
+    return [
         {
-            "heads ablated": c["heads_ablated"],
-            "stream CE (nats)": c["cross_entropy_nats"],
-            "± se": c["cross_entropy_se_nats"],
-            "held-out CE (nats)": c["heldout_expected_cross_entropy_nats"],
-            "KL (nats)": c["heldout_kl_nats"],
-            "H(q) (nats)": c["next_token_entropy_nats"],
-        }
-        for c in results["counts"]
-    ]
-    return {"cross-entropy per heads ablated": rows}
-
-
-def tables_temperature(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Per softmax temperature: stream and held-out cross-entropy, next-token entropy."""
-    rows = [
-        {
-            "temperature": lv["temperature"],
+            label: lv[key],
             "stream CE (nats)": lv["cross_entropy_nats"],
             "± se": lv["cross_entropy_se_nats"],
             "held-out CE (nats)": lv["heldout_expected_cross_entropy_nats"],
             "KL (nats)": lv["heldout_kl_nats"],
             "H(q) (nats)": lv["next_token_entropy_nats"],
         }
-        for lv in results["levels"]
+        for lv in levels
     ]
-    return {"cross-entropy per temperature": rows}
+
+
+def tables_head_ablation(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per number of heads ablated: stream and held-out cross-entropy, next-token entropy."""
+    rows = _cross_entropy_rows(results["counts"], "heads_ablated", "heads ablated")
+    return {"cross-entropy per heads ablated": rows}
+
+
+def tables_temperature(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per softmax temperature: stream and held-out cross-entropy, next-token entropy."""
+    return {"cross-entropy per temperature": _cross_entropy_rows(results["levels"], "temperature", "temperature")}
