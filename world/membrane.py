@@ -118,6 +118,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.lattice = ProtonLattice(p.width, p.n_rows, p.p_rows, p.protons_n, p.protons_p, p.reserve, self.rng)
         self.protons = [Proton(self, i) for i in range(self.lattice.size)]
         self.proton_uid = np.array([a.unique_id for a in self.protons], dtype=np.int64)
+        self.lattice.on_grow = self._add_protons
         self.quinones = QuinonePool(p.n_quinone, p.width, self.rng)
         self.quinone_agents = [Quinone(self, i) for i in range(p.n_quinone)]
         self.cytc = CytochromePool(p.n_cytc, p.width, p.n_rows + 1, p.n_rows + p.p_rows, self.rng)
@@ -180,6 +181,12 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self._flush_rows()
 
     # ---------------------------------------------------------------- construction
+    def _add_protons(self, idx: np.ndarray) -> None:
+        """Give the lattice's new equivalents `idx` (the reserve grew) their agents and trace identities."""
+        new = [Proton(self, int(i)) for i in idx.tolist()]
+        self.protons.extend(new)
+        self.proton_uid = np.concatenate([self.proton_uid, np.array([a.unique_id for a in new], dtype=np.int64)])
+
     def _place_sites(self) -> list[tuple[type[MembraneSite], list[MembraneSite]]]:
         """Spread every kind of fixed agent evenly along the membrane, one per column (deterministic)."""
         p = self.params

@@ -14,6 +14,7 @@ substrate or water): producing a proton takes one from the reserve, consuming re
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 
@@ -57,6 +58,8 @@ class ProtonLattice:
         self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.on_grow: Callable[[np.ndarray], None] | None = None
+        """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
 
     @property
     def size(self) -> int:
@@ -72,6 +75,8 @@ class ProtonLattice:
         idx = np.arange(start, start + k)
         self.reserve_queue.extend(idx.tolist())
         self.counts[RESERVE] += k
+        if self.on_grow is not None:
+            self.on_grow(idx)
         return idx
 
     def diffuse(self) -> None:

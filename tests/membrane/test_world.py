@@ -120,3 +120,29 @@ def test_rotenone_stops_nadh_respiration_but_not_succinate() -> None:
     world_s.add_inhibitor("rotenone")
     run_s.run_until(run_s.now + 0.4)
     assert _ocr(world_s, run_s, 0.5) > 10.0
+
+
+@pytest.mark.parametrize("reserve", [0, 1])
+def test_an_exhausted_reserve_grows_with_agents_and_trace_identities(tmp_path, small: dict, reserve: int) -> None:
+    """With no proton reserve the lattice grows as substrates produce protons: every new equivalent is a Proton
+    agent with its own unique_id, every traced proton id names an agent, and the conservation laws still hold
+    (before the fix the first trace row of a grown proton raised IndexError)."""
+    from world.testing import assert_membrane_laws
+    from world.trace import read_trace
+
+    run = Run(0, out_dir=tmp_path)
+    world = MembraneWorld(run, **{**small, "reserve": reserve})
+    size0 = world.lattice.size
+    run.drive(world, world.dt)
+    run.run_until(0.3)
+    run.close()
+    assert world.lattice.size > size0, "the run must have grown the reserve"
+    protons = list(world.agents_by_type[Proton])
+    assert len(protons) == world.lattice.size == world.proton_uid.size
+    assert len({p.unique_id for p in protons}) == len(protons)
+    assert np.array_equal(world.proton_uid, np.array([p.unique_id for p in protons]))
+    trace = read_trace(tmp_path)
+    proton_rows = trace[trace["unit"] == "H+"]
+    assert len(proton_rows) > 0
+    assert set(proton_rows["entity_id"].dropna().astype(int)) <= set(world.proton_uid.tolist())
+    assert_membrane_laws(world)
