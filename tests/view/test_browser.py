@@ -1,8 +1,8 @@
 """The live pages in a real browser: headless Debian chromium driven by Playwright, offline, on 127.0.0.1.
 
 One server (``gradient view membrane`` in a subprocess, the real command) and one browser per xdist worker
-serve the tests here (module-scoped). The ``xdist_group`` mark asks for one worker, but with pytest 9.2 and
-xdist 3.8 ``--dist loadgroup`` does not group, so no test relies on another having run. Every request the
+serve the tests here (module-scoped). The ``xdist_group`` mark keeps them on one worker (setup.cfg pins
+pytest < 9.2, where ``--dist loadgroup`` honours it); still, no test relies on another having run. Every request the
 pages make is recorded; any that is not to the loopback server is aborted and fails the last test, as does
 any HTTP response ≥ 400 or "Could not load" in the server's log. Without chromium the tests skip, except
 under ``CI=true``, where they fail (as they do with ``GRADIENT_REQUIRE_BROWSER=1``, which .ci/run sets after
