@@ -9,6 +9,19 @@ Build and drive it from a scenario::
     run.every(0.05, world.sample)                      # metrics (world="membrane")
     run.run_until(2.0); world.add_adp(500); ...
 
+or from keyword arguments alone, as Mesa's tools do (``mesa.batch_run``, SolaraViz)::
+
+    world = MembraneWorld(seed=3, atp_demand=600.0)    # a fresh `Run(3)` with in-memory recorders
+    for _ in range(100):
+        world.step()                                   # advances world.run's clock by dt, as `run.drive` does
+    world.datacollector.get_model_vars_dataframe()     # Δψ, Δp, ATP, O₂ and ATP counters after every step
+
+A world is either driven (`Run.drive`) or stepped directly, not both: a direct `step` (one called outside the
+run's SimPy processes) first moves the clock to the next step time ``t0 + k·dt`` (t0 the clock at the first
+direct step), running whatever else is due on the clock, then steps — the same times and, for the same seed,
+the same trace as driving it. The `DataCollector` records after each direct step (scenarios record metrics
+with `sample` instead).
+
 One step: protons, quinones and cytochrome c diffuse (vectorised), substrate is supplied, then every
 complex, synthase, exchanger and leak site may make one reversible transition (probabilities from
 detailed-balance rates, see `world.thermo`), the uncoupler shuttles and ATP is consumed. Transitions update
@@ -86,20 +99,41 @@ COUNTER_NAMES = (
 )
 
 
+MODEL_REPORTERS: dict[str, Any] = {
+    "t_s": lambda m: m.run.now,
+    "delta_psi_mV": lambda m: m.delta_psi_mV,
+    "pmf_mV": lambda m: m.pmf_mV,
+    "atp_matrix": lambda m: m.pool["atp_m"],
+    "atp_cytosol": lambda m: m.pool["atp_c"],
+    "o2_consumed": lambda m: m.counters["o2_consumed"],
+    "atp_made": lambda m: m.counters["atp_made"],
+    "h_pumped": lambda m: m.counters["h_pumped"],
+}
+"""What the world's `mesa.DataCollector` records (and `mesa.batch_run` reports): time (s), Δψ and Δp (mV), ATP
+molecules in each compartment, and the cumulative O₂ consumed (OCR's counter), ATP made and H⁺ pumped."""
+
+
 class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
     """An inner mitochondrial membrane with its chain, synthases and proton agents.
 
     Args:
-        run: the run (clock, rng, recorders); ``mesa.Model`` gets ``rng=run.rng``.
-        dt: step length in seconds (the model is stepped by ``run.drive(world, dt)``); every per-site rate
-            times dt must stay below 1 (checked).
+        run: the run (clock, rng, recorders); ``mesa.Model`` gets ``rng=run.rng``. None: a fresh
+            ``Run(seed)`` (seed 0 if None) with in-memory recorders, so keyword arguments alone build a world.
+        dt: step length in seconds (the model is stepped by ``run.drive(world, dt)`` or by calling `step`);
+            every per-site rate times dt must stay below 1 (checked).
+        seed: the fresh run's seed when `run` is None (what ``mesa.batch_run`` passes); with a `run` it must be
+            None or that run's seed.
         **params: any field of `MembraneParams` (geometry, counts, rates, pools, supply, demand).
 
     Raises:
         ValueError: a parameter is out of range (the message names it).
     """
 
-    def __init__(self, run: Run, *, dt: float = 1e-3, **params: Any) -> None:
+    def __init__(self, run: Run | None = None, *, dt: float = 1e-3, seed: int | None = None, **params: Any) -> None:
+        if run is None:
+            run = Run(0 if seed is None else seed)
+        elif seed is not None and seed != run.seed:
+            raise ValueError(f"seed(={seed!r}) is for a world built without a run; this run's seed is {run.seed}")
         super().__init__(rng=run.rng)
         if not (isinstance(dt, int | float) and math.isfinite(dt) and dt > 0):
             raise ValueError(f"dt(={dt!r}) must be a finite number > 0 (seconds)")
@@ -179,6 +213,9 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
             attrs={"c_ring": p.c_ring, "width": p.width, "dt": self.dt, "charges": ETC_CHARGES},
         )
         self._flush_rows()
+        self._direct: tuple[float, int] | None = None  # (t0, steps) of direct stepping
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.datacollector.collect(self)
 
     # ---------------------------------------------------------------- construction
     def _add_protons(self, idx: np.ndarray) -> None:
@@ -206,7 +243,26 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
 
     # ---------------------------------------------------------------- stepping
     def step(self) -> None:
-        """Advance one `dt`: diffusion, supply, reversible transitions, uncoupler, demand; flush the trace."""
+        """Advance one `dt`: diffusion, supply, reversible transitions, uncoupler, demand; flush the trace.
+
+        Called from `Run.drive` the clock is already at the step's time. Called directly (outside the run's
+        SimPy processes, as ``mesa.batch_run`` and SolaraViz do), it first advances the clock to the next step
+        time exactly as `Run.drive` would, then steps and collects the `DataCollector`'s row.
+        """
+        if self.run.env.active_process is not None:
+            self._advance()
+            return
+        env = self.run.env
+        t0, k = self._direct if self._direct is not None else (float(env.now), 0)
+        self._direct = (t0, k + 1)
+        due = env.timeout(max(0.0, t0 + (k + 1) * self.dt - env.now))  # the timeout `Run.drive` would yield
+        while not due.processed:
+            env.step()
+        self._advance()
+        self.datacollector.collect(self)
+
+    def _advance(self) -> None:
+        """One step at the clock's current time."""
         self.t = float(self.run.now)
         self.lattice.diffuse()
         self.quinones.diffuse()
