@@ -1,12 +1,16 @@
 """Scenario `analogy_robustness`: the decided analogy of `side_by_side` over a grid of parameters.
 
 One-at-a-time grid around `side_by_side`'s defaults: the baseline, then each listed value of ATP demand,
-learning rate, warm-up, model width and c-ring with every other parameter at its default. Each grid point is a
-complete `side_by_side` run (shortened by `t_charge`, `t_discharge`, `train_steps`, `n_tokens` and with
-`replicates` seeds). The baseline runs on this run's clock and is traced like `side_by_side`; every other point
-runs on its own clock, seeded from this run's generator, and records nothing but its results.
-Points run serially (the Dask sweep engine is not used). Results: per point the verdict of every analogy row
-and of the β equivalence test; per row the fraction of the grid where it holds; a heatmap in the report.
+learning rate, warm-up, model width and c-ring with every other parameter at its default. Each grid point is
+decided as `side_by_side` decides (shortened by `t_charge`, `t_discharge`, `train_steps`, `n_tokens`, with
+`replicates` seeds, the first min(3, replicates) with the blocked converters) from its replicates. Every
+replicate of every point is an ordinary run directory of `side_by_side_replicate` in ``grid/`` inside this
+run's directory, all run as one sweep (`scenarios.sweep.run_sweep`): serially by default, on a local Dask
+cluster with ``scheduler=local``, or on a cluster with ``scheduler=tcp://HOST:PORT``; a rerun reuses the
+complete ones. Every point uses the same replicate seeds (`side_by_side.replicate_seeds` of this run's seed:
+common random numbers, so a change across the grid comes from the parameter, not from other seeds).
+Results: per point the verdict of every analogy row and of the β equivalence test; per row the fraction of the
+grid where it holds; a heatmap in the report.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.report_robustness import report_robustness, robustness_numbers
+from analysis.report_side_by_side import side_by_side_numbers
 from scenarios.params import Param
 from scenarios.registry import get, scenario
+from scenarios.side_by_side import check_scheduler, replicate_seeds, run_replicates
 from world.clock import Run
+
+GRID_DIR = "grid"
+"""The sweep directory of the grid's replicate runs inside an `analogy_robustness` run directory."""
 
 AXES = ("atp_demand", "lr", "warmup", "d_model", "c_ring")
 """The parameters varied one at a time (each from its own list of values)."""
@@ -43,8 +52,10 @@ AXES = ("atp_demand", "lr", "warmup", "d_model", "c_ring")
         "train_steps": Param(180, int, bounds=(10, 100_000), help="optimiser steps of each point"),
         "n_tokens": Param(120, int, bounds=(8, 1_000_000), help="tokens of each point's inference"),
         "replicates": Param(3, int, bounds=(1, 40), help="seeds per grid point"),
+        "scheduler": Param("serial", str, help="where the grid's runs go: serial, local (Dask) or tcp://HOST:PORT"),
     },
     duration=lambda p: p["t_charge"] + p["t_discharge"],
+    check=lambda p: check_scheduler(p["scheduler"]),
     report=report_robustness,
     smoke={
         "atp_demand": (1200.0,),
@@ -70,23 +81,22 @@ def run_analogy_robustness(
     train_steps: int,
     n_tokens: int,
     replicates: int,
+    scheduler: str,
 ) -> dict[str, Any]:
-    """Run `side_by_side` at the baseline and at every one-at-a-time grid point; collect the decided rows."""
+    """Run every replicate of the baseline and of every one-at-a-time grid point; decide the rows at each."""
     sbs = get("side_by_side")
-    base = {k: p.default for k, p in sbs.params.items()}
-    base.update(t_charge=t_charge, t_discharge=t_discharge, train_steps=train_steps, n_tokens=n_tokens,
-                replicates=replicates, n_blocked=min(replicates, base["n_blocked"]))  # fmt: skip
+    base = {k: sbs.params[k].default for k in get("side_by_side_replicate").params if k != "blocked"}
+    base.update(t_charge=t_charge, t_discharge=t_discharge, train_steps=train_steps, n_tokens=n_tokens)
     values = {"atp_demand": atp_demand, "lr": lr, "warmup": warmup, "d_model": d_model, "c_ring": c_ring}
     grid: list[tuple[str, Any]] = [("baseline", None)] + [(k, v) for k in AXES if k in axes for v in values[k]]
+    sets = [dict(base) if axis == "baseline" else {**base, axis: value} for axis, value in grid]
+    n_blocked = min(replicates, sbs.params["n_blocked"].default)
+    seeds = replicate_seeds(run.seed, replicates)
+    per_point = run_replicates(run, sets, seeds, n_blocked, scheduler, GRID_DIR)
     points = []
-    for i, (axis, value) in enumerate(grid):
-        params = dict(base) if axis == "baseline" else {**base, axis: value}
-        if i == 0:
-            res = sbs.func(run, **params)  # the baseline on this run's clock: its seed 0 is traced
-        else:
-            sub = Run(int(run.rng.integers(2**31)), run_id=f"{run.run_id}/point{i}")
-            res = sbs.func(sub, **params)
-            sub.close()
+    for (axis, value), reps in zip(grid, per_point, strict=True):
+        res = side_by_side_numbers(reps[0]["membrane"], reps[0]["attention"], [r["measures"] for r in reps],
+                                   t_charge=t_charge, t_discharge=t_discharge)  # fmt: skip
         points.append(
             {
                 "axis": axis,
@@ -95,7 +105,7 @@ def run_analogy_robustness(
                 "beta_status": res["verdict"]["beta_status"],
             }
         )
-    return robustness_numbers(points)
+    return {**robustness_numbers(points), "grid": {"dir": GRID_DIR if run.out_dir else None, "seeds": seeds}}
 
 
 if __name__ == "__main__":

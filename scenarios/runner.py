@@ -36,7 +36,7 @@ from scenarios.registry import get
 from world.clock import Run, RunInterruptedError
 from world.errors import SimulationError
 from world.outputs import jsonable, write_summary
-from world.rundir import RunDirLock, inspect, remove_owned, start_manifest
+from world.rundir import RunDirLock, inspect, read_manifest, remove_owned, start_manifest
 
 BLAS_THREADS = 1
 """BLAS threads while a scenario runs: fixed, because the thread count changes a matrix product's summation order
@@ -84,8 +84,9 @@ def prepare_out_dir(out_dir: Path, force: bool) -> RunDirLock:
     out_dir.mkdir(parents=True, exist_ok=True)
     lock = RunDirLock(out_dir)
     try:
+        previous = read_manifest(out_dir)
         remove_owned(inspect(out_dir, force))  # again under the lock: the directory may have changed
-        start_manifest(out_dir)
+        start_manifest(out_dir, previous)
     except BaseException:
         lock.release()
         raise

@@ -15,6 +15,10 @@ Key names: `run_sweep`, `plan_sweep`, `parse_seeds`, `parse_grid`, `SweepPlan`, 
 
 Every combination is checked (`resolve_params` and the scenario's ``check``) before anything is written or
 submitted. Complete runs are skipped on the next call (resume); failed runs are retried.
+
+From Python, ``points=`` replaces the product grid by a list of parameter combinations (a one-at-a-time grid,
+say), each optionally with its own ``"seed"``: that is how `side_by_side` runs its replicates (one seed each,
+the first ones with the blocked converters) and `analogy_robustness` its grid points.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class SweepPlan:
     fixed: dict[str, Any]
     runs: tuple[RunSpec, ...]
     done: frozenset[str]
+    stale: frozenset[str] = frozenset()
 
     @property
     def swept(self) -> tuple[str, ...]:
@@ -143,8 +148,15 @@ def plan_sweep(
     grid: Sequence[str] | Mapping[str, Sequence[Any]] | None = None,
     overrides: Mapping[str, Any] | None = None,
     out: Path | str = "runs/sweep",
+    *,
+    points: Sequence[Mapping[str, Any]] | None = None,
+    replace_stale: bool = False,
 ) -> SweepPlan:
     """Check everything a sweep needs and list its runs; nothing is written.
+
+    `points` (instead of `grid`): the parameter combinations to run, each for every seed or, when it holds a
+    ``"seed"`` key, for that seed only. `replace_stale`: a complete run of other parameters under a run's name
+    is listed in ``plan.stale`` (`run_sweep` replaces it) instead of refused.
 
     Raises:
         ParameterError: unknown scenario, bad seeds, a bad grid or ``--set`` value (or combination rejected by
@@ -152,44 +164,74 @@ def plan_sweep(
             or an `out` that is not a sweep directory (or holds a run of other parameters under a run's name).
     """
     sc = get(scenario)
-    seed_list = parse_seeds(seeds)
-    raw_grid = parse_grid(grid or {})
+    seed_list = parse_seeds(seeds) if points is None or any("seed" not in pt for pt in points) else []
+    if points is not None and grid:
+        raise ParameterError("give either a grid or points, not both")
     fixed = dict(overrides or {})
-    typed_grid: dict[str, list[Any]] = {}
-    for key, values in raw_grid.items():
-        if key in fixed:
-            raise ParameterError(f"parameter {key} is both swept (--grid) and set (--set); choose one")
-        if key in sc.params and sc.params[key].many:
-            raise ParameterError(f"--grid {key}: {key} takes a list; set it with --set, it cannot be swept")
-        typed = [resolve_params(scenario, sc.params, None, {key: v})[key] for v in values]
-        if len(set(typed)) != len(typed):
-            raise ParameterError(f"--grid {key}={','.join(map(str, values))} repeats a value")
-        typed_grid[key] = typed
     fixed_typed = {k: v for k, v in resolve_params(scenario, sc.params, None, fixed).items() if k in fixed}
-    n = len(seed_list) * len(list(itertools.product(*typed_grid.values())) or [()])
+    combos = _combos(scenario, sc.params, parse_grid(grid or {}), fixed, seed_list, points)
+    n = sum(len(s) for _, s in combos)
     if n > MAX_RUNS:
         raise ParameterError(f"the sweep has {n} runs; at most {MAX_RUNS} are allowed")
     runs: list[RunSpec] = []
-    for values in itertools.product(*typed_grid.values()):
-        combo = dict(zip(typed_grid, values, strict=True))
+    for combo, combo_seeds in combos:
         params = resolve_params(scenario, sc.params, None, {**fixed_typed, **combo})
         if sc.check is not None:
             try:
                 sc.check(params)
             except ValueError as exc:
                 raise ParameterError(f"{_run_name(combo, 0)[:-3] or 'the sweep'}: {exc}") from None
-        runs.extend(RunSpec(_run_name(combo, s), s, {**fixed_typed, **combo}, params) for s in seed_list)
+        runs.extend(RunSpec(_run_name(combo, s), s, {**fixed_typed, **combo}, params) for s in combo_seeds)
     if len({r.name for r in runs}) != len(runs):
         raise ParameterError(
             "two grid values give the same run directory name; use values that differ in [A-Za-z0-9.+-]"
         )
     out = Path(out)
-    done = frozenset(_check_out(scenario, out, runs))
-    return SweepPlan(scenario, out, tuple(seed_list), typed_grid, fixed_typed, tuple(runs), done)
+    done, stale = _check_out(scenario, out, runs, replace_stale)
+    grid_values: dict[str, list[Any]] = {}
+    for combo, _ in combos:
+        for k, v in combo.items():
+            if v not in grid_values.setdefault(k, []):
+                grid_values[k].append(v)
+    used_seeds = tuple(dict.fromkeys(r.seed for r in runs)) if points is not None else tuple(seed_list)
+    return SweepPlan(
+        scenario, out, used_seeds, grid_values, fixed_typed, tuple(runs), frozenset(done), frozenset(stale)
+    )
 
 
-def _check_out(scenario: str, out: Path, runs: Sequence[RunSpec]) -> list[str]:
-    """Refuse an `out` that is not (or not yet) a sweep of `scenario`; return the runs already complete."""
+def _combos(
+    scenario: str,
+    declared: Mapping[str, Any],
+    raw_grid: dict[str, list[Any]],
+    fixed: Mapping[str, Any],
+    seeds: list[int],
+    points: Sequence[Mapping[str, Any]] | None,
+) -> list[tuple[dict[str, Any], list[int]]]:
+    """The typed parameter combinations of a grid (all of them) or of explicit points, each with its seeds."""
+    keys = list(raw_grid) if points is None else list(dict.fromkeys(k for pt in points for k in pt if k != "seed"))
+    for key in keys:
+        if key in fixed:
+            raise ParameterError(f"parameter {key} is both swept (--grid) and set (--set); choose one")
+        if key in declared and declared[key].many:
+            raise ParameterError(f"--grid {key}: {key} takes a list; set it with --set, it cannot be swept")
+    if points is not None:
+        out = []
+        for pt in points:
+            combo = {k: resolve_params(scenario, declared, None, {k: v})[k] for k, v in pt.items() if k != "seed"}
+            out.append((combo, parse_seeds([pt["seed"]]) if "seed" in pt else seeds))
+        return out
+    typed_grid: dict[str, list[Any]] = {}
+    for key, values in raw_grid.items():
+        typed = [resolve_params(scenario, declared, None, {key: v})[key] for v in values]
+        if len(set(typed)) != len(typed):
+            raise ParameterError(f"--grid {key}={','.join(map(str, values))} repeats a value")
+        typed_grid[key] = typed
+    return [(dict(zip(typed_grid, values, strict=True)), seeds) for values in itertools.product(*typed_grid.values())]
+
+
+def _check_out(scenario: str, out: Path, runs: Sequence[RunSpec], replace_stale: bool) -> tuple[list[str], list[str]]:
+    """Refuse an `out` that is not (or not yet) a sweep of `scenario`; return the runs already complete and the
+    complete runs of other parameters (only with `replace_stale`; otherwise they are refused)."""
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out} is a file, not a directory")
     if out.is_dir() and any(out.iterdir()):
@@ -198,7 +240,7 @@ def _check_out(scenario: str, out: Path, runs: Sequence[RunSpec]) -> list[str]:
             raise ParameterError(f"--out {out} is not empty and is not a sweep (no sweep.json); choose another")
         if spec.get("scenario") != scenario:
             raise ParameterError(f"--out {out} holds a sweep of {spec.get('scenario')!r}, not {scenario!r}")
-    done = []
+    done, stale = [], []
     for r in runs:
         path = out / r.name
         if is_complete(path):
@@ -208,11 +250,14 @@ def _check_out(scenario: str, out: Path, runs: Sequence[RunSpec]) -> list[str]:
                 or summary.get("seed") != r.seed
                 or summary.get("params") != jsonable(r.params)
             ):
-                raise ParameterError(f"--out {out}: {r.name} holds a run with other parameters; use a new --out")
-            done.append(r.name)
+                if not replace_stale:
+                    raise ParameterError(f"--out {out}: {r.name} holds a run with other parameters; use a new --out")
+                stale.append(r.name)
+            else:
+                done.append(r.name)
         elif path.exists() and not path.is_dir():
             raise ParameterError(f"--out {out}: {r.name} exists and is not a run directory")
-    return done
+    return done, stale
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -229,6 +274,8 @@ def run_sweep(
     overrides: Mapping[str, Any] | None = None,
     *,
     out: Path | str,
+    points: Sequence[Mapping[str, Any]] | None = None,
+    replace_stale: bool = False,
     scheduler: Any = "local",
     workers: int | None = None,
     results: Sequence[str] | None = None,
@@ -244,6 +291,9 @@ def run_sweep(
         grid: ``["key=v1,v2", ...]`` or ``{key: [v1, v2]}``: the swept parameters (all combinations).
         overrides: fixed parameter values for every run (like ``--set``).
         out: the sweep's directory.
+        points: explicit parameter combinations instead of `grid` (each may carry its own ``"seed"``).
+        replace_stale: replace complete runs of other parameters under a run's name (a parent run that owns
+            the sweep directory, rerun with new parameters) instead of refusing them.
         scheduler: ``"local"`` (a Dask cluster on 127.0.0.1), ``"serial"`` (this process), a scheduler address
             ``"tcp://HOST:PORT"``, or a `distributed.Client` already connected.
         workers: worker processes of the local cluster (default: the usable cores, at most the runs to do).
@@ -264,7 +314,7 @@ def run_sweep(
     from scenarios.sweep_table import SweepProgress, sweep_table, write_sweep
 
     _check_scheduler(scheduler, workers)
-    plan = plan_sweep(scenario, seeds, grid, overrides, out)
+    plan = plan_sweep(scenario, seeds, grid, overrides, out, points=points, replace_stale=replace_stale)
     plan.out.mkdir(parents=True, exist_ok=True)
     with open(plan.out / ".sweep.lock", "w") as lock:
         try:
@@ -272,8 +322,14 @@ def run_sweep(
         except OSError:
             raise ParameterError(f"--out {plan.out} is being written by another sweep") from None
         spec = {"scenario": scenario, "seeds": plan.seeds, "grid": plan.grid, "overrides": plan.fixed}
+        if points is not None:
+            spec["points"] = [{"seed": r.seed, **{k: r.params[k] for k in plan.grid}} for r in plan.runs]
         (plan.out / "sweep.json").write_text(json.dumps(jsonable(spec), indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(plan.out / PARTIAL, ignore_errors=True)
+        if plan.stale:  # set aside under PARTIAL (removed below with it), as an interrupted run is
+            (plan.out / PARTIAL).mkdir()
+            for name in plan.stale:
+                os.rename(plan.out / name, plan.out / PARTIAL / f"{name}.stale")
         outcomes: dict[str, dict[str, Any]] = {
             name: {"status": "ok", "resumed": True, "results": scalar_results(read_summary(plan.out / name) or {})}
             for name in plan.done

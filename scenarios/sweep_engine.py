@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from world.clock import RunInterruptedError
 from world.errors import SimulationError
 from world.outputs import is_complete, read_summary
 
@@ -96,6 +97,9 @@ def run_one(scenario: str, seed: int, overrides: dict[str, Any], sweep_dir: str,
     try:
         summary = execute(scenario, tmp, seed=seed, overrides=overrides)
         _publish(tmp, final)
+    except RunInterruptedError:  # SIGINT/SIGTERM in this process (a serial sweep): stop the sweep, not one run
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     except Exception as exc:  # any failure of the run is recorded, the sweep goes on
         shutil.rmtree(tmp, ignore_errors=True)
         return {"status": "failed", "error": one_line(exc), "results": {}}

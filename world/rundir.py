@@ -95,9 +95,17 @@ def _write_manifest(out_dir: Path, paths: list[str]) -> None:
     os.replace(tmp, out_dir / MANIFEST)
 
 
-def start_manifest(out_dir: Path | str) -> None:
-    """Begin a fresh manifest listing only the lock file (after the previous run's files were removed)."""
-    _write_manifest(Path(out_dir), [LOCK])
+def start_manifest(out_dir: Path | str, previous: dict[str, Any] | None = None) -> None:
+    """Begin a fresh manifest listing the lock file (after the previous run's files were removed) and every
+    directory of the `previous` manifest that is still there because it is not empty (a parent run's directory
+    of child runs, which a rerun resumes): the project still owns it, and may only ever remove it when empty."""
+    base = Path(out_dir)
+    kept = [
+        rel
+        for rel in (previous or {}).get("paths", [])
+        if not any(ch in rel for ch in "*?[") and (base / rel).is_dir() and not (base / rel).is_symlink()
+    ]
+    _write_manifest(base, [LOCK, *kept])
 
 
 def _matches(manifest: dict[str, Any], rel: str) -> bool:

@@ -48,13 +48,28 @@ def test_replay_equals_metrics_and_summary(name: str, tmp_path: Path) -> None:
     assert report.checked["summary:trace_events"] == 1
 
 
+def _child_runs(run_dir: Path) -> list[Path]:
+    """The run directories of the sweeps inside a run directory (an ensemble's replicates or grid points)."""
+    return sorted(p.parent for sweep in run_dir.glob("*/sweep.json") for p in sweep.parent.glob("*/summary.json"))
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_replay_finds_at_least_one_world(name: str, tmp_path: Path) -> None:
-    """Every scenario's trace replays into at least one world's counters, each with events behind it."""
-    replayed = replay(_run(name, tmp_path / name))
-    worlds = {k for k in ("membrane", "attention", "pipe") if k in replayed}
-    assert worlds, f"{name}: its trace holds no counter events"
-    assert replayed["trace_events"] > 0
+    """Every scenario's trace replays into at least one world's counters, each with events behind it; an
+    ensemble (side_by_side, analogy_robustness) runs no world itself, and then every one of its child runs does,
+    and replays exactly."""
+    run_dir = _run(name, tmp_path / name)
+    replayed = replay(run_dir)
+    children = _child_runs(run_dir)
+    if children:
+        assert replayed["trace_events"] == 0, f"{name}: an ensemble with child runs traces events of its own"
+    for d in children or [run_dir]:
+        replayed = replay(d)
+        worlds = {k for k in ("membrane", "attention", "pipe") if k in replayed}
+        assert worlds, f"{d}: its trace holds no counter events"
+        assert replayed["trace_events"] > 0
+        if d != run_dir:
+            assert check_run(d).mismatches == []
 
 
 def test_replay_detects_a_dropped_pump_event(tmp_path: Path) -> None:
