@@ -48,7 +48,7 @@ $(STAMP): setup.cfg pyproject.toml $(LOCK)
 
 demo: $(STAMP)
 	$(VENV)/bin/gradient run $(DEMO_SCENARIO) --out $(DEMO_OUT) --force
-	@echo "demo outputs: $(DEMO_OUT)/ -- report.md (read this first), figures/, summary.json, trace.parquet, metrics.parquet"
+	@echo "demo outputs: $(DEMO_OUT)/ -- report.md (read this first), figures/, summary.json, replicates/ (one run directory per seed: trace.parquet, metrics.parquet)"
 
 # --dist loadgroup: tests marked xdist_group("dask") start Dask workers and share one cluster on one pytest
 # worker, so the 2 cores are not oversubscribed.

@@ -202,3 +202,25 @@ def test_demand_titration_window_at_a_floating_point_end(out_dir: Path) -> None:
     rows = json.loads((out_dir / "summary.json").read_text())["results"]["levels"]
     assert [r["demand"] for r in rows] == [0.0, 100.0, 200.0]
     assert all(isinstance(r["ocr"], float) and r["ocr"] > 0 for r in rows)
+
+
+def test_a_rerun_keeps_owning_a_non_empty_directory_and_drops_an_empty_one(tmp_path: Path) -> None:
+    """After a rerun removes the previous run's files, a listed directory that still holds other runs (a parent's
+    child runs) stays in the new manifest, so the rerun may write into it again; one that became empty is
+    removed and no longer listed; without the previous manifest neither would be owned."""
+    from scenarios.runner import prepare_out_dir
+    from world.rundir import claim, start_manifest
+
+    out = tmp_path / "run"
+    with prepare_out_dir(out, force=False):
+        claim(out, "children").mkdir()
+        claim(out, "children/sweep.json").write_text("{}")
+        (out / "children" / "child").mkdir()  # a child run: owned by its own manifest, not by this one
+        claim(out, "empty").mkdir()
+    with prepare_out_dir(out, force=True):
+        paths = read_manifest(out)["paths"]
+        assert "children" in paths and "empty" not in paths and not (out / "empty").exists()
+        assert (out / "children" / "child").is_dir() and not (out / "children" / "sweep.json").exists()
+        claim(out, "children/sweep.json")  # owned again: no UnsafeOutputError
+    start_manifest(out)
+    assert "children" not in read_manifest(out)["paths"]

@@ -9,6 +9,7 @@ from analysis.comparison import ANALOGY_ROWS, MIN_SEEDS
 from analysis.report_side_by_side import report_side_by_side
 from scenarios.cli import main
 from scenarios.runner import execute
+from scenarios.sweep_table import read_sweep
 from world.trace import read_metrics, read_trace
 
 SMALL = {
@@ -28,16 +29,26 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, execute("side_by_side", out, seed=3, overrides=SMALL)
 
 
+def _replicates(out: Path) -> list[Path]:
+    """The replicate run directories of a side_by_side run, in replicate order (as in its sweep table)."""
+    return [out / "replicates" / name for name in read_sweep(out / "replicates")["run"]]
+
+
 def test_both_worlds_share_one_clock(small_run: tuple[Path, dict]) -> None:
-    """Membrane and attention events interleave on one time axis that never goes back."""
+    """In every replicate's run, membrane and attention events interleave on one time axis that never goes
+    back; the parent itself runs no world (its trace is empty)."""
     out, summary = small_run
-    trace = read_trace(out)
-    assert set(trace.world.astype(str)) == {"membrane", "attention"}
-    assert trace.t.is_monotonic_increasing and trace.t.max() <= summary["t_end"]
-    train = trace[trace.kind == "train_step"]
-    assert train.t.max() <= 0.4 + 1e-9 and len(train) == 120
-    tokens = trace[trace.kind == "token_end"]
-    assert len(tokens) == 40 and tokens.t.min() > 0.4
+    assert len(read_trace(out)) == 0 and summary["trace_events"] == 0
+    reps = _replicates(out)
+    assert len(reps) == 2
+    for rep in reps:
+        trace = read_trace(rep)
+        assert set(trace.world.astype(str)) == {"membrane", "attention"}
+        assert trace.t.is_monotonic_increasing and trace.t.max() <= 0.8 + 1e-9
+        train = trace[trace.kind == "train_step"]
+        assert train.t.max() <= 0.4 + 1e-9 and len(train) == 120
+        tokens = trace[trace.kind == "token_end"]
+        assert len(tokens) == 40 and tokens.t.min() > 0.4
 
 
 def test_membrane_charges_then_discharges(small_run: tuple[Path, dict]) -> None:
@@ -127,11 +138,23 @@ def test_report_files(small_run: tuple[Path, dict], tmp_path: Path) -> None:
 
 
 def test_metrics_have_both_worlds(small_run: tuple[Path, dict]) -> None:
-    """metrics.parquet holds the membrane's Δp and spatial order and the attention world's losses."""
+    """Each replicate's metrics.parquet holds the membrane's Δp and spatial order and the attention world's
+    losses."""
     out, _ = small_run
-    m = read_metrics(out)
-    have = set(zip(m.world.astype(str), m.metric.astype(str), strict=True))
-    for pair in (("membrane", "pmf_mV"), ("membrane", "spatial_order_nats"), ("attention", "loss_nats"),
-                 ("attention", "next_token_entropy_nats")):  # fmt: skip
-        assert pair in have
+    for rep in _replicates(out):
+        m = read_metrics(rep)
+        have = set(zip(m.world.astype(str), m.metric.astype(str), strict=True))
+        for pair in (("membrane", "pmf_mV"), ("membrane", "spatial_order_nats"), ("attention", "loss_nats"),
+                     ("attention", "next_token_entropy_nats")):  # fmt: skip
+            assert pair in have
     assert json.loads((out / "summary.json").read_text())["complete"] is True
+
+
+def test_replicate_seeds_are_spawned_independently_of_their_number() -> None:
+    """Replicate r's seed depends on the run's seed and r only (adding replicates keeps the first ones), and two
+    run seeds share no replicate seed (their ensembles are independent)."""
+    from scenarios.side_by_side import replicate_seeds
+
+    ten = replicate_seeds(0, 10)
+    assert replicate_seeds(0, 3) == ten[:3] and len(set(ten)) == 10
+    assert not set(ten) & set(replicate_seeds(1, 10))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.cli import main
+from scenarios.params import ParameterError
 from scenarios.sweep import parse_seeds, plan_sweep, run_sweep
 from scenarios.sweep_engine import _publish, run_one
 from world.outputs import is_complete
@@ -82,6 +83,35 @@ def test_plan_names_runs_by_grid_values_and_seed(tmp_path: Path) -> None:
     ]
     assert plan.runs[3].overrides == {"steps": 10, "p_hop": 0.05, "n_balls": 100}
     assert not (tmp_path / "sw").exists()
+
+
+def test_points_run_their_own_seeds_and_are_checked_before_writing(tmp_path: Path) -> None:
+    """Explicit points replace the grid: each runs for its own seed (or every seed), named from its values; a
+    bad value in a point, or a grid and points together, is refused before anything is written."""
+    pts = [{"seed": 5, "p_hop": 0.02}, {"seed": 9, "p_hop": 0.05}, {"p_hop": 0.1}]
+    plan = plan_sweep("ehrenfest", "1", None, {"steps": 10}, tmp_path / "sw", points=pts)
+    assert [(r.name, r.seed) for r in plan.runs] == [("p_hop=0.02_s5", 5), ("p_hop=0.05_s9", 9), ("p_hop=0.1_s1", 1)]
+    assert plan.grid == {"p_hop": [0.02, 0.05, 0.1]} and plan.seeds == (5, 9, 1)
+    with pytest.raises(ParameterError, match=r"p_hop=0\.9 is not allowed"):
+        plan_sweep("ehrenfest", [], None, None, tmp_path / "sw", points=[{"seed": 1, "p_hop": 0.9}])
+    with pytest.raises(ParameterError, match="either a grid or points"):
+        plan_sweep("ehrenfest", "0", ["p_hop=0.02"], None, tmp_path / "sw", points=pts)
+    assert not (tmp_path / "sw").exists()
+
+
+def test_replace_stale_swaps_a_run_of_other_parameters(tmp_path: Path) -> None:
+    """A complete run of other parameters under a run's name is refused, or with `replace_stale` run again
+    with the new parameters (what a parent run that owns its sweep directory needs)."""
+    out = tmp_path / "sw"
+    run_sweep("ehrenfest", "0", None, {"steps": 10}, out=out, scheduler="serial", report=False, progress=False)
+    with pytest.raises(ParameterError, match="holds a run with other parameters"):
+        plan_sweep("ehrenfest", "0", None, {"steps": 12}, out)
+    plan = plan_sweep("ehrenfest", "0", None, {"steps": 12}, out, replace_stale=True)
+    assert plan.stale == {"s0"} and not plan.done
+    run_sweep("ehrenfest", "0", None, {"steps": 12}, out=out, scheduler="serial", report=False, progress=False,
+              replace_stale=True)  # fmt: skip
+    assert json.loads((out / "s0" / "summary.json").read_text())["params"]["steps"] == 12
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["s0", "sweep.json", "sweep.parquet"]
 
 
 def test_a_changed_set_value_is_refused_on_resume(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
