@@ -80,11 +80,12 @@ def report_robustness(out_dir: Path, summary: dict[str, Any]) -> Path:
         Section(
             "Where each row holds",
             [
-                "Each grid point is a complete `side_by_side` run with one parameter changed from its default "
+                "Each grid point is decided as `side_by_side` decides, with one parameter changed from its default "
                 f"(one at a time), {par['replicates']} seeds, charge {par['t_charge']} s and discharge "
                 f"{par['t_discharge']} s; each row is decided as in `side_by_side` (docs/analogy.md). With fewer than "
-                "10 seeds the β test cannot call the pattern shared; its status is listed for orientation. The grid "
-                "runs serially.",
+                "10 seeds the β test cannot call the pattern shared; its status is listed for orientation. Every "
+                "replicate of every point is a `side_by_side_replicate` run directory in `grid/`, run by the sweep "
+                f"engine (scheduler: {par.get('scheduler', 'serial')}); every point uses the same replicate seeds.",
             ],
             [pd.DataFrame(res["tables"]["robustness"]), table],
             [fig_path],

@@ -7,8 +7,9 @@ decided as `side_by_side` decides (shortened by `t_charge`, `t_discharge`, `trai
 replicate of every point is an ordinary run directory of `side_by_side_replicate` in ``grid/`` inside this
 run's directory, all run as one sweep (`scenarios.sweep.run_sweep`): serially by default, on a local Dask
 cluster with ``scheduler=local``, or on a cluster with ``scheduler=tcp://HOST:PORT``; a rerun reuses the
-complete ones. Every point uses the same replicate seeds (`side_by_side.replicate_seeds` of this run's seed:
-common random numbers, so a change across the grid comes from the parameter, not from other seeds).
+complete ones. Every point uses the same replicate seeds (`side_by_side.replicate_seeds` of this run's seed),
+so points differ by their parameter, not by a fresh draw of seeds; both worlds of a replicate share its one
+generator, though, so a parameter of either world also changes the other world's random draws.
 Results: per point the verdict of every analogy row and of the β equivalence test; per row the fraction of the
 grid where it holds; a heatmap in the report.
 """

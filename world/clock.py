@@ -187,8 +187,9 @@ class Run:
 
     def replica(self, label: str) -> Run:
         """A view of this run for a replicate world: the same clock and the same generator, but recorders that
-        store nothing, so replicate worlds (extra seeds of a comparison) run on one clock without mixing their
-        events into the run's trace. Their numbers reach ``summary.json`` through the scenario's results."""
+        store nothing, so companion worlds (a control training, blocked converters beside the traced ones) run on
+        one clock without mixing their events into the run's trace. Their numbers reach ``summary.json`` through
+        the scenario's results."""
         view = Run.__new__(Run)
         view.seed, view.rng, view.env, view.out_dir = self.seed, self.rng, self.env, None
         view.run_id = f"{self.run_id}/{label}"

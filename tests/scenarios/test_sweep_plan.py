@@ -161,3 +161,26 @@ def test_serial_sweep_writes_table_report_and_runs(tmp_path: Path) -> None:
     assert "## `hops` (1)" in report and "figures/hops__vs__p_hop.png" in report
     assert (out / "figures" / "hops__vs__p_hop.png").stat().st_size > 0
     assert json.loads((out / "sweep.json").read_text())["grid"] == {"p_hop": [0.02, 0.1]}
+
+
+def test_an_interrupt_stops_a_serial_sweep_instead_of_failing_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT during a run of a serial sweep (a run that raises `RunInterruptedError`) stops the whole sweep and
+    leaves no partial run behind; any other error only marks that run failed."""
+    import signal
+
+    import scenarios.runner
+    from world.clock import RunInterruptedError
+
+    def interrupted(name: str, out: Path, **kw: object) -> None:
+        Path(out).mkdir(parents=True)
+        raise RunInterruptedError(signal.SIGINT, 0.5)
+
+    monkeypatch.setattr(scenarios.runner, "execute", interrupted)
+    (tmp_path / ".partial").mkdir()
+    with pytest.raises(RunInterruptedError):
+        run_one("ehrenfest", 0, {}, str(tmp_path), "s0")
+    assert list((tmp_path / ".partial").iterdir()) == [] and not (tmp_path / "s0").exists()
+    monkeypatch.setattr(scenarios.runner, "execute", lambda *a, **k: 1 / 0)
+    assert run_one("ehrenfest", 0, {}, str(tmp_path), "s0")["status"] == "failed"
