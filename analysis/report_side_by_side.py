@@ -206,6 +206,7 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
     res, par = summary["results"], summary["params"]
     figs = draw_all(out_dir, res, par)
     verdict, ctl = res["verdict"], res["verdict_control"]
+    vb, cb = verdict["beta"], ctl["beta"]  # numbers may be None (NaN) or "inf"/"-inf" in summary.json: use _num
     pw = res["power"]
     rel, det = res["relaxation"], res["determinacy"]
     fits_table = pd.DataFrame(
@@ -292,17 +293,17 @@ def report_side_by_side(out_dir: Path, summary: dict[str, Any]) -> Path:
                 "another "
                 "learning-rate warm-up. A failed TOST says 'differs' when the 90 % interval excludes 0, else 'not "
                 "shown'.",
-                f"Main training: Δβ = {verdict['beta']['diff']:+.3f} (90 % CI {verdict['beta']['ci_low']:+.3f} … "
-                f"{verdict['beta']['ci_high']:+.3f}, TOST p = {verdict['beta']['p_value']:.3g}) → "
+                f"Main training: Δβ = {_num(vb['diff']):+.3f} (90 % CI {_num(vb['ci_low']):+.3f} … "
+                f"{_num(vb['ci_high']):+.3f}, TOST p = {_num(vb['p_value']):.3g}) → "
                 f"{verdict['beta_status']}; "
                 f"shape p by family {_fmt_p(verdict['shape_p'])}. Control (warm-up {par['control_warmup']} instead of "
-                f"{par['warmup']}): Δβ = {ctl['beta']['diff']:+.3f} (90 % CI {ctl['beta']['ci_low']:+.3f} … "
-                f"{ctl['beta']['ci_high']:+.3f}) → {ctl['beta_status']}; shape p {_fmt_p(ctl['shape_p'])}.",
+                f"{par['warmup']}): Δβ = {_num(cb['diff']):+.3f} (90 % CI {_num(cb['ci_low']):+.3f} … "
+                f"{_num(cb['ci_high']):+.3f}) → {ctl['beta_status']}; shape p {_fmt_p(ctl['shape_p'])}.",
                 f"Power, stated before the run from the pilot spread of β (sd {PILOT_BETA_SD['membrane_charge']} "
                 "membrane, "
                 f"{PILOT_BETA_SD['attention_training']} training, {PILOT_BETA_SD['attention_control']} control): with "
-                f"{pw['training']['seeds']} seeds the TOST has power {pw['training']['power']:.2f} (main) and "
-                f"{pw['control']['power']:.2f} (control) to show equivalence if Δβ were 0; 80 % power needs "
+                f"{pw['training']['seeds']} seeds the TOST has power {_num(pw['training']['power']):.2f} (main) and "
+                f"{_num(pw['control']['power']):.2f} (control) to show equivalence if Δβ were 0; 80 % power needs "
                 f"{pw['training']['seeds_for_80_percent']} seeds for the main training (`--set replicates=…`). "
                 "So a 'not shown' at the defaults is not evidence of a difference; a 'differs' is.",
             ],

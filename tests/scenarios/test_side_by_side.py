@@ -158,3 +158,17 @@ def test_replicate_seeds_are_spawned_independently_of_their_number() -> None:
     ten = replicate_seeds(0, 10)
     assert replicate_seeds(0, 3) == ten[:3] and len(set(ten)) == 10
     assert not set(ten) & set(replicate_seeds(1, 10))
+
+
+def test_report_renders_unbounded_and_missing_intervals(small_run: tuple[Path, dict], tmp_path: Path) -> None:
+    """With one determined seed the 90 % interval of Δβ is infinite ("-inf"/"inf" in summary.json) and a p-value
+    may be missing (null): the report still renders and prints them (it used to stop with a format error)."""
+    out, _ = small_run
+    summary = json.loads((out / "summary.json").read_text())
+    beta = summary["results"]["verdict"]["beta"]
+    beta.update(ci_low="-inf", ci_high="inf", p_value=None)
+    summary["results"]["verdict_control"]["beta"]["diff"] = None
+    report_side_by_side(tmp_path, summary)
+    text = (tmp_path / "report.md").read_text()
+    assert "90 % CI -inf … +inf, TOST p = nan" in text
+    assert "Δβ = +nan" in text or "Δβ = nan" in text
