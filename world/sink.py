@@ -2,7 +2,11 @@
 
 Key names: `Sink`, `WRITE_OPTS`.
 
-Rows arrive one at a time (tuples) or as Arrow tables; every `flush_every` rows they are written. In Parquet
+Rows arrive one at a time (tuples) or as Arrow tables; every `flush_every` rows they are written. A producer that
+keeps its rows as columns (a stream that writes rows per token) instead `reserve`s their places in the row order
+when they happen and hands them over as one table per flush from a `source` callback; the sink then sorts each
+flush's rows by that order (a key counted across every row), so the file is the one the row-by-row path gives,
+with each dictionary column encoded in order of first appearance. In Parquet
 mode each flush writes one complete Parquet file into a directory named like the final file (so a killed run
 leaves a readable dataset); `close()` merges the parts, one at a time, into a single file with one row group
 per flush. The writer settings are fixed so that identical rows give identical bytes.
@@ -20,6 +24,7 @@ import math
 import os
 import re
 from collections.abc import Callable
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +70,11 @@ class Sink:
         self.fmt = fmt
         self.names = schema.names
         self._rows: list[tuple] = []
+        self._keys: list[int] = []
+        self._key = count()
         self._chunks: list[pa.Table] = []
+        self._chunk_keys: list[np.ndarray] = []
+        self._sources: list[Callable[[], tuple[np.ndarray, pa.Table] | None]] = []
         self._pending = 0
         self._parts = 0
         self._memory: list[pa.Table] = []
@@ -88,16 +97,39 @@ class Sink:
 
     def add_row(self, row: tuple) -> None:
         self._rows.append(row)
+        self._keys.append(next(self._key))
         self._pending += 1
         if self._pending >= self.flush_every:
             self.flush()
 
     def add_table(self, table: pa.Table) -> None:
         self._seal_rows()
+        first = next(self._key)
+        self._key = count(first + table.num_rows)
         self._chunks.append(table)
+        self._chunk_keys.append(np.arange(first, first + table.num_rows, dtype=np.int64))
         self._pending += table.num_rows
         if self._pending >= self.flush_every:
             self.flush()
+
+    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+        """Register a producer of reserved rows: at every flush, ``source()`` returns the rows it has made since
+        the last call as ``(keys, table)`` (each row's key from `reserve`, any order), or None."""
+        self._sources.append(source)
+
+    def reserve(self, n: int) -> int:
+        """Take the next ``n`` places in the row order for rows a source will hand over; returns the first key.
+
+        A due flush happens first, so the rows reserved before (already made by their sources) go out with it
+        and these go with a later flush, as rows added one by one would.
+        """
+        if self._pending >= self.flush_every:
+            self.flush()
+        first = next(self._key)
+        if n != 1:
+            self._key = count(first + n)
+        self._pending += n
+        return first
 
     def _seal_rows(self) -> None:
         if not self._rows:
@@ -105,14 +137,26 @@ class Sink:
         cols = list(zip(*self._rows, strict=True))
         arrays = [column(list(c), f.type) for c, f in zip(cols, self.schema, strict=True)]
         self._chunks.append(pa.Table.from_arrays(arrays, schema=self.schema))
+        self._chunk_keys.append(np.array(self._keys, dtype=np.int64))
         self._rows = []
+        self._keys = []
 
     def _take(self) -> pa.Table | None:
         self._seal_rows()
+        reserved = False
+        for source in self._sources:
+            made = source()
+            if made is not None and made[1].num_rows:
+                self._chunk_keys.append(np.asarray(made[0], dtype=np.int64))
+                self._chunks.append(made[1])
+                reserved = True
         if not self._chunks:
             return None
         table = pa.concat_tables(self._chunks).unify_dictionaries().combine_chunks()
+        if reserved:
+            table = _in_key_order(table, np.concatenate(self._chunk_keys))
         self._chunks = []
+        self._chunk_keys = []
         self._pending = 0
         return table
 
@@ -176,6 +220,19 @@ class Sink:
         if not self._memory:
             return self.schema.empty_table()
         return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
+
+
+def _in_key_order(table: pa.Table, keys: np.ndarray) -> pa.Table:
+    """``table``'s rows sorted by ``keys``, each dictionary column re-encoded in order of first appearance (as
+    the row-by-row path encodes it)."""
+    order = np.argsort(keys, kind="stable")
+    if np.any(order != np.arange(len(order))):
+        table = table.take(pa.array(order))
+    arrays = [
+        c.cast(pa.string()).dictionary_encode().cast(f.type) if pa.types.is_dictionary(f.type) else c
+        for c, f in zip(table.columns, table.schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=table.schema).combine_chunks()
 
 
 def _remove_parts(path: Path) -> None:

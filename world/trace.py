@@ -100,6 +100,9 @@ class TraceRecorder:
         self.seq = 0
         self.last_t = -math.inf
 
+    stores = True
+    """Whether rows are kept (False for `NullTraceRecorder`: producers need not build them)."""
+
     def _check_t(self, t: float) -> None:
         if t < self.last_t:
             raise ClockError(f"event at t={t} is earlier than the last recorded t={self.last_t}")
@@ -150,6 +153,23 @@ class TraceRecorder:
             )
         )
         return seq
+
+    def claim(self, t: float, n: int = 1) -> int:
+        """Record that ``n`` events happen now, at time ``t``, and return the first of their ``n`` consecutive
+        `seq` numbers; their rows come later, at the next flush, from a `add_source` callback (a stream that
+        keeps its per-token rows as columns). Same clock check as `emit`."""
+        if t < self.last_t:
+            self._check_t(t)
+        self.last_t = t
+        seq = self.seq
+        self.seq += n
+        self._sink.reserve(n)
+        return seq
+
+    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+        """Register ``source()``: at every flush it returns ``(seqs, table)``, the rows (`TRACE_SCHEMA`, any order)
+        of the events `claim`-ed since its last call and their `seq` numbers (the order the file keeps)."""
+        self._sink.add_source(source)
 
     def emit_many(self, t: float | np.ndarray, world: str, kind: str, n: int | None = None, **cols: Any) -> None:
         """Record `n` events at once; each column is a scalar (broadcast) or an array of length `n`.
@@ -238,9 +258,21 @@ def _broadcast(v: Any, n: int, typ: pa.DataType) -> pa.Array:
 class MetricsRecorder:
     """Records sampled metrics in long format (`METRICS_SCHEMA`) to ``metrics.parquet`` or memory."""
 
+    stores = True
+    """Whether samples are kept (False for `NullMetricsRecorder`)."""
+
     def __init__(self, path: Path | None, run_id: str, flush_every: int = 65536) -> None:
         self.run_id = run_id
         self._sink = Sink(path, METRICS_SCHEMA, flush_every, "parquet")
+
+    def claim(self, n: int) -> int:
+        """Reserve the places of ``n`` samples taken now in the recording order; returns the first one's key. Their
+        rows come at the next flush from a `add_source` callback, as ``(keys, table)``."""
+        return self._sink.reserve(n)
+
+    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+        """Register ``source()``, which returns the rows of the samples `claim`-ed since its last call."""
+        self._sink.add_source(source)
 
     def record(self, t: float, world: str, metric: str, value: float, unit: str = "") -> None:
         """Record one sample of `metric` at time `t`."""
@@ -356,8 +388,18 @@ def read_metrics(out_dir: Path | str, wide: bool = False, world: str | None = No
 class NullTraceRecorder(TraceRecorder):
     """A trace recorder that keeps the clock check and the sequence count but stores nothing (replicas)."""
 
+    stores = False
+
     def __init__(self, run_id: str) -> None:
         super().__init__(None, run_id)
+
+    def claim(self, t: float, n: int = 1) -> int:
+        """Count the events and check their time; store nothing."""
+        if t < self.last_t:
+            self._check_t(t)
+        self.last_t = t
+        self.seq += n
+        return self.seq - n
 
     def emit(self, t: float, world: str, kind: str, *args: Any, **kwargs: Any) -> int:  # type: ignore[override]
         """Count the event and check its time; store nothing."""
@@ -379,6 +421,8 @@ class NullTraceRecorder(TraceRecorder):
 
 class NullMetricsRecorder(MetricsRecorder):
     """A metrics recorder that stores nothing (replicas)."""
+
+    stores = False
 
     def __init__(self, run_id: str) -> None:
         super().__init__(None, run_id)
