@@ -24,12 +24,12 @@ import math
 import os
 import re
 from collections.abc import Callable
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from world.rundir import claim
@@ -71,10 +71,12 @@ class Sink:
         self.names = schema.names
         self._rows: list[tuple] = []
         self._keys: list[int] = []
-        self._key = count()
+        self._next_key = 0
         self._chunks: list[pa.Table] = []
         self._chunk_keys: list[np.ndarray] = []
         self._sources: list[Callable[[], tuple[np.ndarray, pa.Table] | None]] = []
+        self._cut: int | None = None
+        self._carried = False
         self._pending = 0
         self._parts = 0
         self._memory: list[pa.Table] = []
@@ -97,15 +99,16 @@ class Sink:
 
     def add_row(self, row: tuple) -> None:
         self._rows.append(row)
-        self._keys.append(next(self._key))
+        self._keys.append(self._next_key)
+        self._next_key += 1
         self._pending += 1
         if self._pending >= self.flush_every:
             self.flush()
 
     def add_table(self, table: pa.Table) -> None:
         self._seal_rows()
-        first = next(self._key)
-        self._key = count(first + table.num_rows)
+        first = self._next_key
+        self._next_key = first + table.num_rows
         self._chunks.append(table)
         self._chunk_keys.append(np.arange(first, first + table.num_rows, dtype=np.int64))
         self._pending += table.num_rows
@@ -120,16 +123,21 @@ class Sink:
     def reserve(self, n: int) -> int:
         """Take the next ``n`` places in the row order for rows a source will hand over; returns the first key.
 
-        A due flush happens first, so the rows reserved before (already made by their sources) go out with it
-        and these go with a later flush, as rows added one by one would.
+        The producer makes the rows, then calls `settle`. If the ``flush_every``-th pending row is one of these,
+        `settle` flushes up to and including it, as adding the rows one by one would.
         """
-        if self._pending >= self.flush_every:
-            self.flush()
-        first = next(self._key)
-        if n != 1:
-            self._key = count(first + n)
-        self._pending += n
+        first = self._next_key
+        self._next_key = first + n
+        pending = self._pending
+        if pending < self.flush_every <= pending + n:
+            self._cut = first + self.flush_every - pending
+        self._pending = pending + n
         return first
+
+    def settle(self) -> None:
+        """Flush now if the last `reserve` completed ``flush_every`` pending rows (its rows are made)."""
+        if self._cut is not None:
+            self.flush()
 
     def _seal_rows(self) -> None:
         if not self._rows:
@@ -143,21 +151,29 @@ class Sink:
 
     def _take(self) -> pa.Table | None:
         self._seal_rows()
-        reserved = False
+        reserved = self._carried  # rows kept back by the last flush came from sources
         for source in self._sources:
             made = source()
             if made is not None and made[1].num_rows:
                 self._chunk_keys.append(np.asarray(made[0], dtype=np.int64))
                 self._chunks.append(made[1])
                 reserved = True
+        cut, self._cut = self._cut, None
         if not self._chunks:
             return None
         table = pa.concat_tables(self._chunks).unify_dictionaries().combine_chunks()
+        keys = np.concatenate(self._chunk_keys)
+        self._chunks, self._chunk_keys, self._pending = [], [], 0
         if reserved:
-            table = _in_key_order(table, np.concatenate(self._chunk_keys))
-        self._chunks = []
-        self._chunk_keys = []
-        self._pending = 0
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+            if cut is not None and keys[-1] >= cut:  # rows reserved past the flush_every-th wait for the next flush
+                n = int(np.searchsorted(keys, cut))
+                rest = table.take(pa.array(order[n:]))
+                self._chunks, self._chunk_keys, self._pending = [rest], [keys[n:]], rest.num_rows
+                order = order[:n]
+            self._carried = bool(self._chunks)
+            table = _in_key_order(table, order)
         return table
 
     def flush(self) -> None:
@@ -222,17 +238,29 @@ class Sink:
         return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
 
 
-def _in_key_order(table: pa.Table, keys: np.ndarray) -> pa.Table:
-    """``table``'s rows sorted by ``keys``, each dictionary column re-encoded in order of first appearance (as
-    the row-by-row path encodes it)."""
-    order = np.argsort(keys, kind="stable")
-    if np.any(order != np.arange(len(order))):
+def _in_key_order(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """Rows ``order`` of ``table``, each dictionary column's dictionary in order of first appearance (as the
+    row-by-row path encodes it)."""
+    if len(order) != table.num_rows or np.any(order != np.arange(len(order))):
         table = table.take(pa.array(order))
+    table = table.combine_chunks()
     arrays = [
-        c.cast(pa.string()).dictionary_encode().cast(f.type) if pa.types.is_dictionary(f.type) else c
+        _first_appearance(c.chunk(0)) if pa.types.is_dictionary(f.type) and c.num_chunks == 1 else c
         for c, f in zip(table.columns, table.schema, strict=True)
     ]
-    return pa.Table.from_arrays(arrays, schema=table.schema).combine_chunks()
+    return pa.Table.from_arrays(arrays, schema=table.schema)
+
+
+def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
+    """The same values with the dictionary reordered (and pruned) to the order in which values first appear."""
+    codes = pc.fill_null(arr.indices, -1).to_numpy()
+    valid = codes >= 0
+    used, first = np.unique(codes[valid], return_index=True)
+    in_order = used[np.argsort(first)]
+    remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())
+    remap[in_order] = np.arange(len(in_order))
+    indices = pa.array(remap[np.where(valid, codes, 0)], type=arr.indices.type, mask=~valid)
+    return pa.DictionaryArray.from_arrays(indices, arr.dictionary.take(pa.array(in_order)))
 
 
 def _remove_parts(path: Path) -> None:

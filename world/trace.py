@@ -157,14 +157,19 @@ class TraceRecorder:
     def claim(self, t: float, n: int = 1) -> int:
         """Record that ``n`` events happen now, at time ``t``, and return the first of their ``n`` consecutive
         `seq` numbers; their rows come later, at the next flush, from a `add_source` callback (a stream that
-        keeps its per-token rows as columns). Same clock check as `emit`."""
+        keeps its per-token rows as columns). Same clock check as `emit`. Call `settle` once the producer has
+        kept what the rows need (a flush may be due)."""
         if t < self.last_t:
             self._check_t(t)
         self.last_t = t
         seq = self.seq
-        self.seq += n
-        self._sink.reserve(n)
+        self.seq = seq + n
+        self._sink.reserve(n)  # the sink counts rows as the trace counts seq: its key is this seq
         return seq
+
+    def settle(self) -> None:
+        """Flush if the last `claim` completed a flush's worth of rows (as `emit` would have, at that row)."""
+        self._sink.settle()
 
     def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
         """Register ``source()``: at every flush it returns ``(seqs, table)``, the rows (`TRACE_SCHEMA`, any order)
@@ -267,8 +272,12 @@ class MetricsRecorder:
 
     def claim(self, n: int) -> int:
         """Reserve the places of ``n`` samples taken now in the recording order; returns the first one's key. Their
-        rows come at the next flush from a `add_source` callback, as ``(keys, table)``."""
+        rows come at the next flush from a `add_source` callback, as ``(keys, table)``; call `settle` after."""
         return self._sink.reserve(n)
+
+    def settle(self) -> None:
+        """Flush if the last `claim` completed a flush's worth of samples."""
+        self._sink.settle()
 
     def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
         """Register ``source()``, which returns the rows of the samples `claim`-ed since its last call."""
@@ -400,6 +409,9 @@ class NullTraceRecorder(TraceRecorder):
         self.last_t = t
         self.seq += n
         return self.seq - n
+
+    def settle(self) -> None:
+        """Nothing is stored, nothing to flush."""
 
     def emit(self, t: float, world: str, kind: str, *args: Any, **kwargs: Any) -> int:  # type: ignore[override]
         """Count the event and check its time; store nothing."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
@@ -42,11 +41,15 @@ METRICS = (
 )
 
 
-def _end_attrs(entropy: float, wait: float) -> str:
-    """``json.dumps({"entropy_nats": entropy, "wait": wait}, sort_keys=True, separators=(",", ":"))``."""
-    if type(entropy) is float and type(wait) is float and math.isfinite(entropy) and math.isfinite(wait):
-        return f'{{"entropy_nats":{entropy!r},"wait":{wait!r}}}'  # json writes a finite float as its repr
-    return json.dumps({"entropy_nats": entropy, "wait": wait}, sort_keys=True, separators=(",", ":"))
+def _end_attrs(entropy: list[float], wait: list[float]) -> list[str]:
+    """``json.dumps({"entropy_nats": e, "wait": w}, sort_keys=True, separators=(",", ":"))`` of each pair."""
+    finite = np.isfinite(entropy).all() and np.isfinite(wait).all()
+    if finite:  # json writes a finite float as its repr
+        return [f'{{"entropy_nats":{e!r},"wait":{w!r}}}' for e, w in zip(entropy, wait, strict=True)]
+    return [
+        json.dumps({"entropy_nats": e, "wait": w}, sort_keys=True, separators=(",", ":"))
+        for e, w in zip(entropy, wait, strict=True)
+    ]
 
 
 def _constant(value: str | None, n: int, typ: pa.DataType) -> pa.Array:
@@ -84,27 +87,34 @@ class TokenLog:
     # ------------------------------------------------------------------ as things happen
     def start(self, t: float, pos: int, symbol: int) -> None:
         """A token at stream position ``pos`` started at ``t`` seeing ``symbol``."""
-        seq = self.trace.claim(t)
+        trace = self.trace
+        seq = trace.claim(t)
         if self.keep_trace:
             self._starts.append((seq, t, pos, symbol))
+            trace.settle()
 
     def attend(self, t: float, pos: int, layer: int, first: int, A: np.ndarray) -> None:
         """The token at ``pos`` attended at ``layer`` with weights ``A`` (H, n) over positions ``first`` …; one
         row per head. ``A`` is kept, not copied, until the next flush."""
-        seq = self.trace.claim(t, A.shape[0])
+        trace = self.trace
+        seq = trace.claim(t, A.shape[0])
         if self.keep_trace:
             self._attends.append((seq, t, pos, layer, first, A))
+            trace.settle()
 
     def end(self, t: float, pos: int, surprisal: float, bits: float, entropy: float, wait: float) -> None:
         """The token at ``pos`` ended at ``t``."""
-        seq = self.trace.claim(t)
+        trace = self.trace
+        seq = trace.claim(t)
         if self.keep_trace:
             self._ends.append((seq, t, pos, surprisal, bits, entropy, wait))
+            trace.settle()
 
     def sample(self, t: float, entropy: float, surprisal: float, tokens_done: float, bits_saved: float) -> None:
         """One sample of the four metrics at ``t`` (recorded in the order of `METRICS`)."""
         if self.keep_metrics:
             self._samples.append((self.metrics.claim(4), t, entropy, surprisal, tokens_done, bits_saved))
+            self.metrics.settle()
 
     # ------------------------------------------------------------------ at a flush
     def _trace_rows(self) -> tuple[np.ndarray, pa.Table] | None:
@@ -157,41 +167,41 @@ class TokenLog:
             "value": pa.array(surprisal, type=pa.float64()),
             "unit": _constant("nats", len(seq), TRACE_SCHEMA.field("unit").type),
             "info_bits": pa.array(bits, type=pa.float64()),
-            "attrs": pa.array([_end_attrs(e, w) for e, w in zip(entropy, wait, strict=True)], type=pa.string()),
+            "attrs": pa.array(_end_attrs(entropy, wait), type=pa.string()),
         }
         return seq_a, self._table("token_end", seq_a, np.array(t, dtype=np.float64), np.array(pos), **cols)
 
     def _attend_rows(self) -> tuple[np.ndarray, pa.Table] | None:
-        if not self._attends:
+        rows = self._attends
+        if not rows:
             return None
-        groups: defaultdict[int, list[int]] = defaultdict(list)
-        for i, row in enumerate(self._attends):
-            groups[row[5].shape[1]].append(i)
-        H = self._attends[0][5].shape[0]
-        k = len(self._attends)
+        seq0, t, pos, layer, first, As = zip(*rows, strict=True)
+        pos_a, first_a = np.array(pos), np.array(first)
+        n_of = pos_a - first_a + 1  # positions each row attends over
+        H, k = As[0].shape[0], len(rows)
         values = np.empty((k, H))
         tops = np.empty((k, H), dtype=np.int64)
-        for n, idx in groups.items():
-            X = np.stack([self._attends[i][5] for i in idx])  # (m, H, n)
+        by_n = np.argsort(n_of, kind="stable")
+        bounds = np.flatnonzero(np.diff(n_of[by_n])) + 1
+        for idx in np.split(by_n, bounds):
+            n = int(n_of[idx[0]])
+            X = np.stack([As[i] for i in idx.tolist()])  # (m, H, n)
             if n > 1:  # the same numbers, bit for bit, as -(A log A).sum(axis=1) / log n of each (H, n) row
                 values[idx] = np.add.reduce(X * np.log(np.maximum(X, 1e-300)), axis=2) * self._neg_inv_log_n[n - 1]
             else:
                 values[idx] = np.nan
             tops[idx] = X.argmax(axis=2)
-        seq0, t, pos, layer, first = (np.array(c) for c in zip(*(r[:5] for r in self._attends), strict=True))
-        t = t.astype(np.float64)
         heads = np.arange(H)
-        seq = (seq0[:, None] + heads).ravel()
+        seq = (np.array(seq0)[:, None] + heads).ravel()
         rep = np.repeat
-        value = values.ravel()
-        dst = pa.array((tops + first[:, None]).ravel(), type=pa.int64()).cast(pa.string()).dictionary_encode()
+        dst = pa.array((tops + first_a[:, None]).ravel(), type=pa.int64()).cast(pa.string()).dictionary_encode()
         cols = {
             "dst": dst.cast(TRACE_SCHEMA.field("dst").type),
-            "layer": pa.array(rep(layer, H), type=pa.int32()),
+            "layer": pa.array(rep(np.array(layer), H), type=pa.int32()),
             "head": pa.array(np.tile(heads, k), type=pa.int32()),
-            "value": pa.array(value, type=pa.float64(), mask=rep(first == pos, H)),  # null for a 1-position row
+            "value": pa.array(values.ravel(), type=pa.float64(), mask=rep(n_of == 1, H)),  # null: one position
         }
-        return seq, self._table("attend", seq, rep(t, H), rep(pos, H), **cols)
+        return seq, self._table("attend", seq, rep(np.array(t, dtype=np.float64), H), rep(pos_a, H), **cols)
 
     def _metric_rows(self) -> tuple[np.ndarray, pa.Table] | None:
         if not self._samples:
