@@ -20,14 +20,13 @@ unit nats, ``info_bits``, attrs = ``{"entropy_nats", "wait"}``). Samples: ``next
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pyarrow as pa
 
 from world.clock import Run
-from world.trace import METRICS_SCHEMA, TRACE_SCHEMA
+from world.trace import _ATTRS_JSON, METRICS_SCHEMA, TRACE_SCHEMA
 
 __all__ = ["TokenLog"]
 
@@ -46,10 +45,7 @@ def _end_attrs(entropy: list[float], wait: list[float]) -> list[str]:
     finite = np.isfinite(entropy).all() and np.isfinite(wait).all()
     if finite:  # json writes a finite float as its repr
         return [f'{{"entropy_nats":{e!r},"wait":{w!r}}}' for e, w in zip(entropy, wait, strict=True)]
-    return [
-        json.dumps({"entropy_nats": e, "wait": w}, sort_keys=True, separators=(",", ":"))
-        for e, w in zip(entropy, wait, strict=True)
-    ]
+    return [_ATTRS_JSON({"entropy_nats": e, "wait": w}) for e, w in zip(entropy, wait, strict=True)]
 
 
 def _constant(value: str | None, n: int, typ: pa.DataType) -> pa.Array:
