@@ -68,7 +68,7 @@ METRICS_SCHEMA = pa.schema(
 """Sampled time series in long format."""
 
 WORLDS = ("membrane", "attention", "coupled")
-_ATTRS_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+encode_attrs = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 """``json.dumps(attrs, sort_keys=True, separators=(",", ":"))`` with one encoder for the run, not one per row."""
 _NULLABLE_INT = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
 
@@ -151,7 +151,7 @@ class TraceRecorder:
                 unit,
                 energy_J,
                 info_bits,
-                None if attrs is None else _ATTRS_JSON(attrs),
+                None if attrs is None else encode_attrs(attrs),
             )
         )
         return seq
@@ -200,9 +200,9 @@ class TraceRecorder:
         self.last_t = float(t_arr[-1])
         attrs = cols.pop("attrs", None)
         if isinstance(attrs, Mapping):
-            attrs = [_ATTRS_JSON(attrs)] * n
+            attrs = [encode_attrs(attrs)] * n
         elif attrs is not None:
-            attrs = [None if a is None else _ATTRS_JSON(a) for a in attrs]
+            attrs = [None if a is None else encode_attrs(a) for a in attrs]
         arrays = []
         for field in TRACE_SCHEMA:
             name = field.name

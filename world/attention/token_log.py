@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from world.clock import Run
-from world.trace import _ATTRS_JSON, METRICS_SCHEMA, TRACE_SCHEMA
+from world.trace import METRICS_SCHEMA, TRACE_SCHEMA, encode_attrs
 
 __all__ = ["TokenLog"]
 
@@ -45,7 +45,7 @@ def _end_attrs(entropy: list[float], wait: list[float]) -> list[str]:
     finite = np.isfinite(entropy).all() and np.isfinite(wait).all()
     if finite:  # json writes a finite float as its repr
         return [f'{{"entropy_nats":{e!r},"wait":{w!r}}}' for e, w in zip(entropy, wait, strict=True)]
-    return [_ATTRS_JSON({"entropy_nats": e, "wait": w}) for e, w in zip(entropy, wait, strict=True)]
+    return [encode_attrs({"entropy_nats": e, "wait": w}) for e, w in zip(entropy, wait, strict=True)]
 
 
 def _constant(value: str | None, n: int, typ: pa.DataType) -> pa.Array:
