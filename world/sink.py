@@ -255,6 +255,8 @@ def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
     """The same values with the dictionary reordered (and pruned) to the order in which values first appear."""
     codes = pc.fill_null(arr.indices, -1).to_numpy()
     valid = codes >= 0
+    if not valid.any():
+        return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
     used, first = np.unique(codes[valid], return_index=True)
     in_order = used[np.argsort(first)]
     remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())

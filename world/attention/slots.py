@@ -3,12 +3,11 @@
 Key names: `LayerSlots` (``request``, ``release``, ``count``, ``queue``, ``capacity``).
 
 It grants exactly when a ``simpy.Resource`` of the same capacity grants, in the same order, and a waiting
-token resumes at the same point of the event queue, but a token that finds a slot free takes it by a counter
-(no request event, no release event): on a stream where nothing waits, which is the usual case, holding a
-layer costs nothing in the event queue. When tokens do wait, the events are SimPy's: a waiting request is a
-``simpy.Event`` that succeeds when the slot is granted, and a release with tokens waiting grants them one event
-later, as `simpy.Resource.release` does (its ``Release`` event), so same-instant ordering against other
-processes on the clock is unchanged.
+token resumes at the same point of the event queue (tested against `simpy.Resource` with coinciding instants
+and other processes on the clock), but a token that finds a slot free takes it by a counter, without the
+request event `simpy.Resource` schedules (an event whose processing changes nothing). A release frees the slot
+at once and, as ``simpy.Resource.release`` does with its ``Release`` event, grants the oldest waiting request
+one event later; a waiting request is a ``simpy.Event`` that succeeds when granted.
 """
 
 from __future__ import annotations
@@ -41,7 +40,11 @@ class LayerSlots:
         """Requests waiting for a slot, oldest first."""
 
     def request(self) -> simpy.Event | None:
-        """Take a slot: None if granted now, else an event that succeeds when the slot is granted."""
+        """Take a slot: None if granted now, else an event that succeeds when the slot is granted.
+
+        As in `simpy.Resource`, a request joins the end of the queue and then the queue's head is granted if a
+        slot is free (one grant per request, so a free slot goes to the oldest waiting request first).
+        """
         if not self.queue and self.count < self.capacity:
             self.count += 1
             return None
@@ -51,15 +54,14 @@ class LayerSlots:
         return None if event.triggered else event
 
     def release(self) -> None:
-        """Give a slot back; tokens waiting are granted one event later (as `simpy.Resource.release` does)."""
+        """Give a slot back now; the queue's head is granted one event later (`simpy.Resource`'s ``Release``)."""
         self.count -= 1
-        if self.queue:
-            hop = simpy.Event(self.env)
-            hop.callbacks.append(self._grant)
-            hop.succeed()
+        hop = simpy.Event(self.env)
+        hop.callbacks.append(self._grant)
+        hop.succeed()
 
     def _grant(self, _event: simpy.Event | None = None) -> None:
-        queue = self.queue
-        while queue and self.count < self.capacity:
+        """Grant the oldest waiting request if a slot is free (at most one, as `simpy.Resource` does)."""
+        if self.queue and self.count < self.capacity:
             self.count += 1
-            queue.popleft().succeed()
+            self.queue.popleft().succeed()
