@@ -20,7 +20,8 @@ tables there, work a run writing files pays at every flush), so rows built late 
 measured by this script in a child process, so both sides run the same measuring code) and prints its per-token
 breakdown beside this tree's. ``--json`` prints the measurement as one JSON object (what the child prints).
 
-Pinned to one BLAS thread (set before numpy is imported), as on one core. Each rate is the best of `REPEATS`
+Rates are per CPU-second of this process (`CLOCK`), pinned to one BLAS thread (set before numpy is imported), as
+on one core. Each rate is the best of `REPEATS`
 runs, taken in turn (a, b, c, d, e, a, b, ...), so that load from other processes on a shared machine hits every
 variant alike and a single slow run does not set a ratio.
 """
@@ -49,9 +50,12 @@ from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model
 from world.clock import Run
 
+CLOCK = time.process_time
+"""CPU time of this process: on a shared machine, time other processes take the core is not charged to the
+variant that happened to be running (wall time made the ratios swing by ±0.15 between runs under load)."""
 N_TOKENS = 6000
 TRAIN_STEPS = 150
-REPEATS = 5
+REPEATS = 9
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -60,7 +64,7 @@ def plain_loop(model, seq: np.ndarray) -> float:  # type: ignore[no-untyped-def]
     cache = model.new_cache()
     n_ctx = model.config.n_ctx
     n = len(seq) - 1
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for i in range(n):
         if i % n_ctx == 0:
             cache.reset()
@@ -71,7 +75,7 @@ def plain_loop(model, seq: np.ndarray) -> float:  # type: ignore[no-untyped-def]
         logq = z - math.log(total)
         _entropy = float(-(e @ logq) / total)
         _surprisal = float(-logq[seq[i + 1]])
-    return n / (time.perf_counter() - t0)
+    return n / (CLOCK() - t0)
 
 
 def world_rate(simpy_stream: bool, graph: bool, seed: int = 0) -> float:
@@ -80,7 +84,7 @@ def world_rate(simpy_stream: bool, graph: bool, seed: int = 0) -> float:
     source, model = build_source_and_model(run)
     world = AttentionWorld(run, model, source, record_graph=graph)
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     if simpy_stream:
         world.start(N_TOKENS)
         run.run_until(N_TOKENS + 1)
@@ -91,7 +95,7 @@ def world_rate(simpy_stream: bool, graph: bool, seed: int = 0) -> float:
         assert edges > 0
     run.trace.flush()
     run.metrics.flush()
-    rate = world.tokens_done / (time.perf_counter() - t0)
+    rate = world.tokens_done / (CLOCK() - t0)
     assert world.tokens_done == N_TOKENS
     assert run.trace.events == 4 * N_TOKENS  # token_start, 2 attend (H = 2, L = 1), token_end per token
     return rate
@@ -103,9 +107,9 @@ def train_rate() -> float:
     source, model = build_source_and_model(run)
     trainer = Trainer(run, model, source, steps=TRAIN_STEPS)
     trainer.start()
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     run.run_until(TRAIN_STEPS + 1)
-    return TRAIN_STEPS / (time.perf_counter() - t0)
+    return TRAIN_STEPS / (CLOCK() - t0)
 
 
 def graph_bytes_per_token() -> tuple[float, int]:
