@@ -273,16 +273,15 @@ class MetricsRecorder:
         self._sink = Sink(path, METRICS_SCHEMA, flush_every, "parquet")
 
     def claim(self, n: int) -> int:
-        """Reserve the places of ``n`` samples taken now in the recording order; returns the first one's key. Their
-        rows come at the next flush from a `add_source` callback, as ``(keys, table)``; call `settle` after."""
+        """Reserve the places of ``n`` samples taken now; returns the first one's key (as `TraceRecorder.claim`)."""
         return self._sink.reserve(n)
 
     def settle(self) -> None:
-        """Flush if the last `claim` completed a flush's worth of samples."""
+        """As `TraceRecorder.settle`."""
         self._sink.settle()
 
     def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
-        """Register ``source()``, which returns the rows of the samples `claim`-ed since its last call."""
+        """As `TraceRecorder.add_source`, with ``(keys, table)`` of `METRICS_SCHEMA` rows."""
         self._sink.add_source(source)
 
     def record(self, t: float, world: str, metric: str, value: float, unit: str = "") -> None:
@@ -403,17 +402,6 @@ class NullTraceRecorder(TraceRecorder):
 
     def __init__(self, run_id: str) -> None:
         super().__init__(None, run_id)
-
-    def claim(self, t: float, n: int = 1) -> int:
-        """Count the events and check their time; store nothing."""
-        if t < self.last_t:
-            self._check_t(t)
-        self.last_t = t
-        self.seq += n
-        return self.seq - n
-
-    def settle(self) -> None:
-        """Nothing is stored, nothing to flush."""
 
     def emit(self, t: float, world: str, kind: str, *args: Any, **kwargs: Any) -> int:  # type: ignore[override]
         """Count the event and check its time; store nothing."""

@@ -2,17 +2,18 @@
 
 Time unit ("model time"): one token slot = 1 unit. Tokens arrive one per ``token_interval`` (default 1 slot;
 ``arrival="poisson"`` draws exponential gaps from the run's generator); each layer is held for ``layer_time``
-(default 0.5/L, so a lone token finishes within half a slot). Each layer is one ``simpy.Resource`` with
-``head_capacity`` slots (``layers``): a token always takes all H heads of a layer together, in the same order as
-every other token, so one resource per layer grants at exactly the times H per-head resources would, with one
-request instead of H. When tokens come faster than a layer serves them they queue, and the waits show in the
-trace (``attend`` is stamped when the slot is granted; ``wait`` in ``token_end``). A slot that is free is taken
-without a pass through the event queue. Where the queues matter: only for *when* things happen (latency,
-order of ATP draws against the membrane's steps). What a token computes never depends on them: the forward is
-causal and the KV cache enforces position order, so queueing, congestion and the plain loop (`process_now`)
-give bit-identical per-token results. With regular arrivals every ``token_interval`` ≥ L·``layer_time`` (the
-defaults, and the scenarios that use this stream) no token ever waits; the queueing model where compute binds
-is `world.attention.serving`.
+(default 0.5/L, so a lone token finishes within half a slot). Each layer is one `LayerSlots` with ``head_capacity``
+slots (``layers``; it grants exactly as a ``simpy.Resource`` would, a free slot without an event): a token always
+takes all H heads of a layer together, in the same order as every other token, so one resource per layer grants at
+exactly the times H per-head resources would, with one request instead of H. When tokens come faster than a layer
+serves them they queue, and the waits show in the trace (``attend`` is stamped when the slot is granted; ``wait`` in
+``token_end``). A token is driven by callbacks on the SimPy events it waits for (`agents.token`), starting at its
+arrival with a process start's priority. Where the queues matter: only for *when* things happen (latency, order of
+ATP draws against the membrane's steps). What a token computes never depends on them: the forward is causal and the
+KV cache enforces position order, so queueing, congestion and the plain loop (`process_now`) give bit-identical
+per-token results. With regular arrivals every ``token_interval`` ≥ L·``layer_time`` (the defaults, and the
+scenarios that use this stream) no token ever waits; the queueing model where compute binds is
+`world.attention.serving`.
 
 Context window, attention and graph: the stream is cut into windows of ``n_ctx`` tokens (the model's context).
 A token at window position 0 clears the KV cache layer by layer as it passes, so attention never crosses a
@@ -26,7 +27,9 @@ residual after attention layer l, ``pos`` = stream position; an edge ``(l, j) �
 nodes are dropped, so at most two windows are held and, between tokens, exactly the current one.
 ``keep_attention=True`` also keeps every token's rows for the whole run (for writing them out).
 
-Trace (world ``"attention"``, ``src`` = the world's ``name``, ``entity_id`` = ``pos`` = stream position):
+Trace (world ``"attention"``, ``src`` = the world's ``name``, ``entity_id`` = ``pos`` = stream position; rows
+kept as columns by `world.attention.token_log.TokenLog` and built at each flush, the same bytes as one row per
+event):
 ``token_start`` (value = the input symbol), ``attend`` per (layer, head) (value = the row's attention entropy
 / log n, None at window position 0), ``token_end`` (value = surprisal of the true next symbol, nats;
 ``info_bits`` = log₂V − surprisal/ln 2, the bits saved against the uniform code; attrs = {entropy_nats, wait}).
