@@ -9,9 +9,10 @@ and surprisal and ends (``token_end``). Everything it reads or changes belongs t
 
 The token is not a ``simpy.Process``: it advances by callbacks on the SimPy events it has to wait for (its
 start, an energy get that cannot be granted at once, a slot grant, a layer hold), so that a token that never
-waits costs its start event and one timeout per layer, and nothing else, in the event queue. The order of
-everything it does against other processes on the clock is the one a process-per-token design gives (start
-at process-start priority, grants one event after a release).
+waits costs, per layer, one hold timeout and the release's grant hop; it starts inside its arrival (where its
+start event would have been the next one processed), except a stream's first and last token, which take a
+start event. The order of everything it does against other processes on the clock is the one a
+process-per-token design gives (start at process-start priority, grants one event after a release).
 
 Key names: `Token` (``begin`` is scheduled at its arrival; ``run_sync`` is the same work without SimPy).
 """
@@ -92,11 +93,11 @@ class Token:
     def begin(self, _event: simpy.Event | None = None) -> None:
         """Arrive (``token_start``), then draw energy if the world asks for it and pass the layers.
 
-        Called by the token's start event (`AttentionWorld` schedules it at the arrival time, with the
-        priority of a SimPy process start). The token then advances by callbacks on SimPy events: the energy
-        get when it has to wait for it, a slot grant when it has to wait for one (`LayerSlots`), the hold of
-        each layer (one timeout per layer when ``layer_time`` > 0). A free slot and available energy are taken
-        without an event. The time spent waiting for slots accumulates in ``wait``.
+        Called at the arrival time with the priority of a SimPy process start (by the arrival itself, or by a
+        start event; `AttentionWorld._begin`). The token then advances by callbacks on SimPy
+        events: the energy get when it has to wait for it, a slot grant when it has to wait for one
+        (`LayerSlots`), the hold of each layer (one timeout per layer when ``layer_time`` > 0). A free slot and
+        available energy are taken without an event. The time spent waiting for slots accumulates in ``wait``.
         """
         w = self.world
         self.t_start = w.env.now

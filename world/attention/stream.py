@@ -279,13 +279,32 @@ class AttentionWorld:
 
     def _arrivals(self, n: int, at: float):  # type: ignore[no-untyped-def]
         env, rng = self.env, self.run.rng
-        if at > env.now:
+        resumed_by_timeout = at > env.now
+        if resumed_by_timeout:
             yield env.timeout(at - env.now)
         for i, tok in enumerate(self._tokens(n)):
-            _Start(env, tok.begin)
-            if i + 1 < n:
-                gap = self.token_interval if self.arrival == "regular" else rng.exponential(self.token_interval)
-                yield env.timeout(gap)
+            if i + 1 == n:
+                _Start(env, tok.begin)
+                return
+            gap = self.token_interval if self.arrival == "regular" else rng.exponential(self.token_interval)
+            next_arrival = env.timeout(gap)
+            self._begin(tok, inside=resumed_by_timeout)
+            yield next_arrival
+            resumed_by_timeout = True
+
+    def _begin(self, tok: Token, inside: bool) -> None:
+        """Start ``tok`` now, ``inside`` the arrival or by a start event (a process start's priority).
+
+        Inside is exact when the arrival was resumed by its timeout (a normal-priority event: no start event
+        of another process can then be due at this instant, so the token's start event would be the next one
+        processed); the first arrival of a stream started at once runs in its own process start, behind which
+        other processes started at this instant may be due, so it takes a start event. The last token takes one
+        too, so the arrival process ends where it would with a process per token.
+        """
+        if inside:
+            tok.begin()
+        else:
+            _Start(self.env, tok.begin)
 
     def process_now(self, n_tokens: int) -> None:
         """Process ``n_tokens`` tokens synchronously at the current time, without SimPy processes.
