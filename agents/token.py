@@ -1,13 +1,20 @@
-"""One token of the attention world's inference stream, as a SimPy process.
+"""One token of the attention world's inference stream, driven by SimPy events on the run's clock.
 
 A token arrives (``token_start``), optionally draws energy from the world's container, then passes the layers
-in order: at each layer it requests a slot on every head of that layer (one ``simpy.Resource`` per
-(layer, head)), attends over its window through the KV cache, writes its attention edges into the world's
-graph (``attend`` events, one per head), holds the slots for the layer's service time and releases them.
-After the last layer it turns its residual stream into logits → softmax → next-token entropy and surprisal
-and ends (``token_end``). Everything it reads or changes belongs to its world.
+in order: at each layer it takes a slot of that layer's heads (`world.attention.slots.LayerSlots`; a token
+takes all H heads of a layer together), attends over its window through the KV cache, reports its attention
+to the world (``attend`` events, one per head; kept for the graph), holds the slot for the layer's service time
+and releases it. After the last layer it turns its residual stream into logits → softmax → next-token entropy
+and surprisal and ends (``token_end``). Everything it reads or changes belongs to its world.
 
-Key names: `Token` (``life()`` is the process generator).
+The token is not a ``simpy.Process``: it advances by callbacks on the SimPy events it has to wait for (its
+start, an energy get that cannot be granted at once, a slot grant, a layer hold), so that a token that never
+waits costs, per layer, one hold timeout and the release's grant hop; it starts inside its arrival (where its
+start event would have been the next one processed), except a stream's first and last token, which take a
+start event. The order of everything it does against other processes on the clock is the one a
+process-per-token design gives (start at process-start priority, grants one event after a release).
+
+Key names: `Token` (``begin`` is scheduled at its arrival; ``run_sync`` is the same work without SimPy).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from world.errors import SimulationError
 
@@ -39,13 +47,16 @@ class Token:
     """
 
     __slots__ = (
+        "h",
         "head_mask",
         "id",
         "input_symbol",
+        "layer",
         "next_symbol",
         "out_temperature",
         "symbol",
         "t_start",
+        "t_wait",
         "temperature",
         "wait",
         "window_pos",
@@ -75,34 +86,63 @@ class Token:
         self.head_mask = head_mask
         self.t_start = 0.0
         self.wait = 0.0
+        self.t_wait = 0.0
+        self.layer = 0
+        self.h: np.ndarray | None = None
 
-    def life(self):  # type: ignore[no-untyped-def]
-        """The token's process: start, (energy), layer by layer attention, prediction, end.
+    def begin(self, _event: simpy.Event | None = None) -> None:
+        """Arrive (``token_start``), then draw energy if the world asks for it and pass the layers.
 
-        Every head slot is taken with ``request()`` and given back with ``release()``, in the same fixed order for
-        every token (no deadlock, FIFO kept); the time spent waiting for slots accumulates in ``wait``.
+        Called at the arrival time with the priority of a SimPy process start (by the arrival itself, or by a
+        start event; `AttentionWorld._begin`). The token then advances by callbacks on SimPy
+        events: the energy get when it has to wait for it, a slot grant when it has to wait for one
+        (`LayerSlots`), the hold of each layer (one timeout per layer when ``layer_time`` > 0). A free slot and
+        available energy are taken without an event. The time spent waiting for slots accumulates in ``wait``.
         """
         w = self.world
-        env = w.env
-        self.t_start = env.now
+        self.t_start = w.env.now
         w.on_token_start(self)
         if w.energy is not None and w.cost_per_token > 0:
             get = w.energy.get(w.cost_per_token)
             if not get.triggered:
-                yield get
-        h = w.model.embed_one(self.input_symbol, self.window_pos)
-        layer_time = w.layer_time
-        for layer, res in enumerate(w.layers):
-            req = res.request()
-            if not req.triggered:  # a free slot is granted at once: no need to wait for the event
-                t_req = env.now
-                yield req
-                self.wait += env.now - t_req
-            h = self.attend(layer, h)
-            if layer_time > 0:
-                yield env.timeout(layer_time)
-            res.release(req)
-        self.finish(h)
+                get.callbacks.append(self._powered)
+                return
+        self._powered()
+
+    def _powered(self, _event: simpy.Event | None = None) -> None:
+        self.h = self.world.model.embed_one(self.input_symbol, self.window_pos)
+        self.layer = 0
+        self._enter()
+
+    def _enter(self) -> None:
+        grant = self.world.layers[self.layer].request()
+        if grant is None:
+            self._attend()
+        else:
+            self.t_wait = self.world.env.now
+            grant.callbacks.append(self._granted)
+
+    def _granted(self, _event: simpy.Event) -> None:
+        self.wait += self.world.env.now - self.t_wait
+        self._attend()
+
+    def _attend(self) -> None:
+        w = self.world
+        self.h = self.attend(self.layer, self.h)
+        if w.layer_time > 0:
+            w.env.timeout(w.layer_time).callbacks.append(self._leave)
+        else:
+            self._leave()
+
+    def _leave(self, _event: simpy.Event | None = None) -> None:
+        w = self.world
+        w.layers[self.layer].release()
+        self.layer += 1
+        if self.layer < len(w.layers):
+            self._enter()
+        else:
+            h, self.h = self.h, None
+            self.finish(h)
 
     def run_sync(self) -> None:
         """The same work as `life` without SimPy (no resources, no waiting): the plain-loop reference."""

@@ -2,7 +2,11 @@
 
 Key names: `Sink`, `WRITE_OPTS`.
 
-Rows arrive one at a time (tuples) or as Arrow tables; every `flush_every` rows they are written. In Parquet
+Rows arrive one at a time (tuples) or as Arrow tables; every `flush_every` rows they are written. A producer that
+keeps its rows as columns (a stream that writes rows per token) instead `reserve`s their places in the row order
+when they happen and hands them over as one table per flush from a `source` callback; the sink then sorts each
+flush's rows by that order (a key counted across every row), so the file is the one the row-by-row path gives,
+with each dictionary column encoded in order of first appearance. In Parquet
 mode each flush writes one complete Parquet file into a directory named like the final file (so a killed run
 leaves a readable dataset); `close()` merges the parts, one at a time, into a single file with one row group
 per flush. The writer settings are fixed so that identical rows give identical bytes.
@@ -25,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from world.rundir import claim
@@ -65,7 +70,13 @@ class Sink:
         self.fmt = fmt
         self.names = schema.names
         self._rows: list[tuple] = []
+        self._keys: list[int] = []
+        self._next_key = 0
         self._chunks: list[pa.Table] = []
+        self._chunk_keys: list[np.ndarray] = []
+        self._sources: list[Callable[[], tuple[np.ndarray, pa.Table] | None]] = []
+        self._cut: int | None = None
+        self._carried = False
         self._pending = 0
         self._parts = 0
         self._memory: list[pa.Table] = []
@@ -88,15 +99,44 @@ class Sink:
 
     def add_row(self, row: tuple) -> None:
         self._rows.append(row)
+        self._keys.append(self._next_key)
+        self._next_key += 1
         self._pending += 1
         if self._pending >= self.flush_every:
             self.flush()
 
     def add_table(self, table: pa.Table) -> None:
         self._seal_rows()
+        first = self._next_key
+        self._next_key = first + table.num_rows
         self._chunks.append(table)
+        self._chunk_keys.append(np.arange(first, first + table.num_rows, dtype=np.int64))
         self._pending += table.num_rows
         if self._pending >= self.flush_every:
+            self.flush()
+
+    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+        """Register a producer of reserved rows: at every flush, ``source()`` returns the rows it has made since
+        the last call as ``(keys, table)`` (each row's key from `reserve`, any order), or None."""
+        self._sources.append(source)
+
+    def reserve(self, n: int) -> int:
+        """Take the next ``n`` places in the row order for rows a source will hand over; returns the first key.
+
+        The producer makes the rows, then calls `settle`. If the ``flush_every``-th pending row is one of these,
+        `settle` flushes up to and including it, as adding the rows one by one would.
+        """
+        first = self._next_key
+        self._next_key = first + n
+        pending = self._pending
+        if pending < self.flush_every <= pending + n:
+            self._cut = first + self.flush_every - pending
+        self._pending = pending + n
+        return first
+
+    def settle(self) -> None:
+        """Flush now if the last `reserve` completed ``flush_every`` pending rows (its rows are made)."""
+        if self._cut is not None:
             self.flush()
 
     def _seal_rows(self) -> None:
@@ -105,15 +145,35 @@ class Sink:
         cols = list(zip(*self._rows, strict=True))
         arrays = [column(list(c), f.type) for c, f in zip(cols, self.schema, strict=True)]
         self._chunks.append(pa.Table.from_arrays(arrays, schema=self.schema))
+        self._chunk_keys.append(np.array(self._keys, dtype=np.int64))
         self._rows = []
+        self._keys = []
 
     def _take(self) -> pa.Table | None:
         self._seal_rows()
+        reserved = self._carried  # rows kept back by the last flush came from sources
+        for source in self._sources:
+            made = source()
+            if made is not None and made[1].num_rows:
+                self._chunk_keys.append(np.asarray(made[0], dtype=np.int64))
+                self._chunks.append(made[1])
+                reserved = True
+        cut, self._cut = self._cut, None
         if not self._chunks:
             return None
         table = pa.concat_tables(self._chunks).unify_dictionaries().combine_chunks()
-        self._chunks = []
-        self._pending = 0
+        keys = np.concatenate(self._chunk_keys)
+        self._chunks, self._chunk_keys, self._pending = [], [], 0
+        if reserved:
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+            if cut is not None and keys[-1] >= cut:  # rows reserved past the flush_every-th wait for the next flush
+                n = int(np.searchsorted(keys, cut))
+                rest = table.take(pa.array(order[n:]))
+                self._chunks, self._chunk_keys, self._pending = [rest], [keys[n:]], rest.num_rows
+                order = order[:n]
+            self._carried = bool(self._chunks)
+            table = _in_key_order(table, order)
         return table
 
     def flush(self) -> None:
@@ -176,6 +236,33 @@ class Sink:
         if not self._memory:
             return self.schema.empty_table()
         return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
+
+
+def _in_key_order(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """Rows ``order`` of ``table``, each dictionary column's dictionary in order of first appearance (as the
+    row-by-row path encodes it)."""
+    if len(order) != table.num_rows or np.any(order != np.arange(len(order))):
+        table = table.take(pa.array(order))
+    table = table.combine_chunks()
+    arrays = [
+        _first_appearance(c.chunk(0)) if pa.types.is_dictionary(f.type) and c.num_chunks == 1 else c
+        for c, f in zip(table.columns, table.schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=table.schema)
+
+
+def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
+    """The same values with the dictionary reordered (and pruned) to the order in which values first appear."""
+    codes = pc.fill_null(arr.indices, -1).to_numpy()
+    valid = codes >= 0
+    if not valid.any():
+        return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
+    used, first = np.unique(codes[valid], return_index=True)
+    in_order = used[np.argsort(first)]
+    remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())
+    remap[in_order] = np.arange(len(in_order))
+    indices = pa.array(remap[np.where(valid, codes, 0)], type=arr.indices.type, mask=~valid)
+    return pa.DictionaryArray.from_arrays(indices, arr.dictionary.take(pa.array(in_order)))
 
 
 def _remove_parts(path: Path) -> None:

@@ -68,6 +68,8 @@ METRICS_SCHEMA = pa.schema(
 """Sampled time series in long format."""
 
 WORLDS = ("membrane", "attention", "coupled")
+encode_attrs = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+"""``json.dumps(attrs, sort_keys=True, separators=(",", ":"))`` with one encoder for the run, not one per row."""
 _NULLABLE_INT = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
 
 
@@ -99,6 +101,9 @@ class TraceRecorder:
         self._sink = Sink(path, TRACE_SCHEMA, flush_every, fmt, on_flush)
         self.seq = 0
         self.last_t = -math.inf
+
+    stores = True
+    """Whether rows are kept (False for `NullTraceRecorder`: producers need not build them)."""
 
     def _check_t(self, t: float) -> None:
         if t < self.last_t:
@@ -146,10 +151,32 @@ class TraceRecorder:
                 unit,
                 energy_J,
                 info_bits,
-                None if attrs is None else json.dumps(attrs, sort_keys=True, separators=(",", ":")),
+                None if attrs is None else encode_attrs(attrs),
             )
         )
         return seq
+
+    def claim(self, t: float, n: int = 1) -> int:
+        """Record that ``n`` events happen now, at time ``t``, and return the first of their ``n`` consecutive
+        `seq` numbers; their rows come later, at the next flush, from a `add_source` callback (a stream that
+        keeps its per-token rows as columns). Same clock check as `emit`. Call `settle` once the producer has
+        kept what the rows need (a flush may be due)."""
+        if t < self.last_t:
+            self._check_t(t)
+        self.last_t = t
+        seq = self.seq
+        self.seq = seq + n
+        self._sink.reserve(n)  # the sink counts rows as the trace counts seq: its key is this seq
+        return seq
+
+    def settle(self) -> None:
+        """Flush if the last `claim` completed a flush's worth of rows (as `emit` would have, at that row)."""
+        self._sink.settle()
+
+    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+        """Register ``source()``: at every flush it returns ``(seqs, table)``, the rows (`TRACE_SCHEMA`, any order)
+        of the events `claim`-ed since its last call and their `seq` numbers (the order the file keeps)."""
+        self._sink.add_source(source)
 
     def emit_many(self, t: float | np.ndarray, world: str, kind: str, n: int | None = None, **cols: Any) -> None:
         """Record `n` events at once; each column is a scalar (broadcast) or an array of length `n`.
@@ -173,9 +200,9 @@ class TraceRecorder:
         self.last_t = float(t_arr[-1])
         attrs = cols.pop("attrs", None)
         if isinstance(attrs, Mapping):
-            attrs = [json.dumps(attrs, sort_keys=True, separators=(",", ":"))] * n
+            attrs = [encode_attrs(attrs)] * n
         elif attrs is not None:
-            attrs = [None if a is None else json.dumps(a, sort_keys=True, separators=(",", ":")) for a in attrs]
+            attrs = [None if a is None else encode_attrs(a) for a in attrs]
         arrays = []
         for field in TRACE_SCHEMA:
             name = field.name
@@ -238,9 +265,24 @@ def _broadcast(v: Any, n: int, typ: pa.DataType) -> pa.Array:
 class MetricsRecorder:
     """Records sampled metrics in long format (`METRICS_SCHEMA`) to ``metrics.parquet`` or memory."""
 
+    stores = True
+    """Whether samples are kept (False for `NullMetricsRecorder`)."""
+
     def __init__(self, path: Path | None, run_id: str, flush_every: int = 65536) -> None:
         self.run_id = run_id
         self._sink = Sink(path, METRICS_SCHEMA, flush_every, "parquet")
+
+    def claim(self, n: int) -> int:
+        """Reserve the places of ``n`` samples taken now; returns the first one's key (as `TraceRecorder.claim`)."""
+        return self._sink.reserve(n)
+
+    def settle(self) -> None:
+        """As `TraceRecorder.settle`."""
+        self._sink.settle()
+
+    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+        """As `TraceRecorder.add_source`, with ``(keys, table)`` of `METRICS_SCHEMA` rows."""
+        self._sink.add_source(source)
 
     def record(self, t: float, world: str, metric: str, value: float, unit: str = "") -> None:
         """Record one sample of `metric` at time `t`."""
@@ -356,6 +398,8 @@ def read_metrics(out_dir: Path | str, wide: bool = False, world: str | None = No
 class NullTraceRecorder(TraceRecorder):
     """A trace recorder that keeps the clock check and the sequence count but stores nothing (replicas)."""
 
+    stores = False
+
     def __init__(self, run_id: str) -> None:
         super().__init__(None, run_id)
 
@@ -379,6 +423,8 @@ class NullTraceRecorder(TraceRecorder):
 
 class NullMetricsRecorder(MetricsRecorder):
     """A metrics recorder that stores nothing (replicas)."""
+
+    stores = False
 
     def __init__(self, run_id: str) -> None:
         super().__init__(None, run_id)

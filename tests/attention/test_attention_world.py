@@ -227,3 +227,37 @@ def test_keep_attention_keeps_every_token() -> None:
         assert A.shape == (2, pos % 4 + 1)
         np.testing.assert_allclose(A.sum(axis=1), 1.0, atol=1e-12)
     assert len(w.attention_table()["weight"]) == sum(A.size for _, _, A in rows)
+
+
+def test_starting_inside_the_arrival_keeps_the_order_of_start_events() -> None:
+    """Tokens start inside their arrival except the first (its arrival runs in a process start) and the last:
+    the trace equals that of starting every token by a start event (a process start's priority), with other
+    processes started at coinciding instants. Starting the first token inside its arrival too puts it before a
+    process started just after the stream, which a process per token would not."""
+    from world.attention.stream import _Start
+
+    def emitter(run: Run):  # type: ignore[no-untyped-def]
+        run.trace.emit(run.env.now, "membrane", "other_start", value=run.env.now)
+        yield run.env.timeout(0)
+
+    def driver(run: Run):  # type: ignore[no-untyped-def]
+        while True:
+            yield run.env.timeout(1.0)
+            run.env.process(emitter(run))
+
+    traces = {}
+    for how in ("as built", "start event", "always inside"):
+        run, w = _world(seed=4, L=2, token_interval=0.5, layer_time=0.2)
+        if how == "start event":
+            w._begin = lambda tok, inside, env=run.env: _Start(env, tok.begin)  # type: ignore[method-assign]
+        elif how == "always inside":
+            w._begin = lambda tok, inside: tok.begin()  # type: ignore[method-assign]
+        w.start(20)
+        run.env.process(emitter(run))
+        run.env.process(driver(run))
+        run.run_until(12)
+        traces[how] = run.trace.to_table()
+    kinds = traces["as built"].column("kind").to_pylist()
+    assert kinds.count("token_end") == 20 and kinds.count("other_start") == 13  # at t = 0, 1, 2, ..., 12
+    assert traces["as built"].equals(traces["start event"])
+    assert not traces["always inside"].equals(traces["start event"])

@@ -2,17 +2,18 @@
 
 Time unit ("model time"): one token slot = 1 unit. Tokens arrive one per ``token_interval`` (default 1 slot;
 ``arrival="poisson"`` draws exponential gaps from the run's generator); each layer is held for ``layer_time``
-(default 0.5/L, so a lone token finishes within half a slot). Each layer is one ``simpy.Resource`` with
-``head_capacity`` slots (``layers``): a token always takes all H heads of a layer together, in the same order as
-every other token, so one resource per layer grants at exactly the times H per-head resources would, with one
-request instead of H. When tokens come faster than a layer serves them they queue, and the waits show in the
-trace (``attend`` is stamped when the slot is granted; ``wait`` in ``token_end``). A slot that is free is taken
-without a pass through the event queue. Where the queues matter: only for *when* things happen (latency,
-order of ATP draws against the membrane's steps). What a token computes never depends on them: the forward is
-causal and the KV cache enforces position order, so queueing, congestion and the plain loop (`process_now`)
-give bit-identical per-token results. With regular arrivals every ``token_interval`` ≥ L·``layer_time`` (the
-defaults, and the scenarios that use this stream) no token ever waits; the queueing model where compute binds
-is `world.attention.serving`.
+(default 0.5/L, so a lone token finishes within half a slot). Each layer is one `LayerSlots` with ``head_capacity``
+slots (``layers``; it grants exactly as a ``simpy.Resource`` would, a free slot without an event): a token always
+takes all H heads of a layer together, in the same order as every other token, so one resource per layer grants at
+exactly the times H per-head resources would, with one request instead of H. When tokens come faster than a layer
+serves them they queue, and the waits show in the trace (``attend`` is stamped when the slot is granted; ``wait`` in
+``token_end``). A token is driven by callbacks on the SimPy events it waits for (`agents.token`), starting at its
+arrival with a process start's priority. Where the queues matter: only for *when* things happen (latency, order of
+ATP draws against the membrane's steps). What a token computes never depends on them: the forward is causal and the
+KV cache enforces position order, so queueing, congestion and the plain loop (`process_now`) give bit-identical
+per-token results. With regular arrivals every ``token_interval`` ≥ L·``layer_time`` (the defaults, and the
+scenarios that use this stream) no token ever waits; the queueing model where compute binds is
+`world.attention.serving`.
 
 Context window, attention and graph: the stream is cut into windows of ``n_ctx`` tokens (the model's context).
 A token at window position 0 clears the KV cache layer by layer as it passes, so attention never crosses a
@@ -26,7 +27,9 @@ residual after attention layer l, ``pos`` = stream position; an edge ``(l, j) �
 nodes are dropped, so at most two windows are held and, between tokens, exactly the current one.
 ``keep_attention=True`` also keeps every token's rows for the whole run (for writing them out).
 
-Trace (world ``"attention"``, ``src`` = the world's ``name``, ``entity_id`` = ``pos`` = stream position):
+Trace (world ``"attention"``, ``src`` = the world's ``name``, ``entity_id`` = ``pos`` = stream position; rows
+kept as columns by `world.attention.token_log.TokenLog` and built at each flush, the same bytes as one row per
+event):
 ``token_start`` (value = the input symbol), ``attend`` per (layer, head) (value = the row's attention entropy
 / log n, None at window position 0), ``token_end`` (value = surprisal of the true next symbol, nats;
 ``info_bits`` = log₂V − surprisal/ln 2, the bits saved against the uniform code; attrs = {entropy_nats, wait}).
@@ -45,7 +48,7 @@ Key names: `AttentionWorld` (``start``, ``process_now``, ``counters``, ``summary
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 import numpy as np
@@ -55,12 +58,26 @@ from agents.token import Token
 from world.attention.attention_rows import AttentionRows
 from world.attention.markov import MarkovSource
 from world.attention.model import AttentionModel
+from world.attention.slots import LayerSlots
+from world.attention.token_log import TokenLog
 from world.clock import Run
 
 __all__ = ["AttentionWorld"]
 
 WORLD = "attention"
 LN2 = math.log(2.0)
+
+
+class _Start(simpy.events.Event):
+    """Calls ``callback(event)`` at the current time with the priority of a process start (SimPy's own
+    ``Initialize`` event does this for a ``simpy.Process``): a token begins where its process would have."""
+
+    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.events.Event], None]) -> None:
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        env.schedule(self, simpy.events.URGENT)
 
 
 class AttentionWorld:
@@ -136,8 +153,8 @@ class AttentionWorld:
         self.model = model
         self.cache = model.new_cache()
         L, H = model.config.n_layers, model.config.n_heads
-        self.layers = [simpy.Resource(self.env, capacity=head_capacity) for _ in range(L)]
-        """One resource per layer: a token takes all H heads of a layer together (see the module docstring)."""
+        self.layers = [LayerSlots(self.env, head_capacity) for _ in range(L)]
+        """One slot resource per layer: a token takes all H heads of a layer together (module docstring)."""
         self.temperature = 1.0
         self.out_temperature = 1.0
         self.set_temperature(temperature, out_temperature)
@@ -156,8 +173,11 @@ class AttentionWorld:
         self.in_flight = 0
         self.energy_used = 0.0
         self._log_v = math.log(source.V)
-        self._neg_inv_log_n = [0.0] + [-1.0 / math.log(n) for n in range(2, model.config.n_ctx + 1)]
-        """Index n − 1: −1/log n, the factor turning Σ A log A of an n-position row into entropy / log n."""
+        self._mask_counted: tuple[np.ndarray | None, int] = (None, 0)
+        """The last head mask seen at a token's end and its number of ablated heads (masks are replaced,
+        never mutated, so the count is taken once per mask)."""
+        self.log = TokenLog(run, name, model.config.n_ctx)
+        """The per-token trace rows and metric samples, as columns until a flush (`world.attention.token_log`)."""
 
     # ------------------------------------------------------------------ perturbations
     def set_temperature(self, temperature: float | None = None, out_temperature: float | None = None) -> None:
@@ -259,13 +279,32 @@ class AttentionWorld:
 
     def _arrivals(self, n: int, at: float):  # type: ignore[no-untyped-def]
         env, rng = self.env, self.run.rng
-        if at > env.now:
+        resumed_by_timeout = at > env.now
+        if resumed_by_timeout:
             yield env.timeout(at - env.now)
         for i, tok in enumerate(self._tokens(n)):
-            env.process(tok.life())
-            if i + 1 < n:
-                gap = self.token_interval if self.arrival == "regular" else rng.exponential(self.token_interval)
-                yield env.timeout(gap)
+            if i + 1 == n:
+                _Start(env, tok.begin)
+                return
+            gap = self.token_interval if self.arrival == "regular" else rng.exponential(self.token_interval)
+            next_arrival = env.timeout(gap)
+            self._begin(tok, inside=resumed_by_timeout)
+            yield next_arrival
+            resumed_by_timeout = True
+
+    def _begin(self, tok: Token, inside: bool) -> None:
+        """Start ``tok`` now, ``inside`` the arrival or by a start event (a process start's priority).
+
+        Inside is exact when the arrival was resumed by its timeout (a normal-priority event: no start event
+        of another process can then be due at this instant, so the token's start event would be the next one
+        processed); the first arrival of a stream started at once runs in its own process start, behind which
+        other processes started at this instant may be due, so it takes a start event. The last token takes one
+        too, so the arrival process ends where it would with a process per token.
+        """
+        if inside:
+            tok.begin()
+        else:
+            _Start(self.env, tok.begin)
 
     def process_now(self, n_tokens: int) -> None:
         """Process ``n_tokens`` tokens synchronously at the current time, without SimPy processes.
@@ -282,41 +321,21 @@ class AttentionWorld:
 
     # ------------------------------------------------------------------ callbacks from tokens
     def on_token_start(self, tok: Token) -> None:
-        """Count and trace an arrival; add its input node to the graph."""
+        """Count and trace an arrival; keep its input symbol for the graph."""
         self.tokens_started += 1
         self.in_flight += 1
-        self.run.trace.emit(
-            self.env.now,
-            WORLD,
-            "token_start",
-            entity_id=tok.id,
-            src=self.name,
-            pos=tok.id,
-            value=float(tok.input_symbol),
-        )
+        self.log.start(self.env.now, tok.id, tok.input_symbol)
         if self.energy is not None and self.cost_per_token > 0:
             self.energy_used += self.cost_per_token
         if self.record_graph:
             self.attention.add_token(tok.id - tok.window_pos, tok.id, tok.input_symbol)
 
     def on_attend(self, tok: Token, layer: int, A: np.ndarray) -> None:
-        """Trace one (layer, head) attention row per head and add the token's edges at this layer."""
-        n = A.shape[1]
-        t = self.env.now
-        emit = self.run.trace.emit
-        pos = tok.id
-        name = self.name
-        if n > 1:  # row entropy / log n; the same numbers as -(A log A).sum(axis=1) / log n, bit for bit
-            values = (np.add.reduce(A * np.log(np.maximum(A, 1e-300)), axis=1) * self._neg_inv_log_n[n - 1]).tolist()
-        else:
-            values = [None] * A.shape[0]
-        first = pos - tok.window_pos  # column j of A is stream position first + j
-        tops = (A.argmax(axis=1) + first).tolist()
-        for head, value in enumerate(values):
-            emit(t, WORLD, "attend", entity_id=pos, src=name, dst=str(tops[head]), layer=layer, head=head, pos=pos,
-                 value=value)  # fmt: skip
+        """Trace one (layer, head) attention row per head (built at the next flush) and keep the row."""
+        first = tok.id - tok.window_pos  # column j of A is stream position first + j
+        self.log.attend(self.env.now, tok.id, layer, first, A)
         if self.record_graph:
-            self.attention.add_row(pos - tok.window_pos, pos, layer, A)
+            self.attention.add_row(first, tok.id, layer, A)
 
     def on_token_end(self, tok: Token, entropy: float, surprisal: float) -> None:
         """Count, trace and sample metrics for a completed token; retire the previous window's graph nodes."""
@@ -325,36 +344,18 @@ class AttentionWorld:
         bits = (self._log_v - surprisal) / LN2
         self.bits_saved += bits
         t = self.env.now
-        self.run.trace.emit(
-            t,
-            WORLD,
-            "token_end",
-            entity_id=tok.id,
-            src=self.name,
-            pos=tok.id,
-            value=surprisal,
-            unit="nats",
-            info_bits=bits,
-            attrs={"entropy_nats": entropy, "wait": tok.wait},
-        )
+        self.log.end(t, tok.id, surprisal, bits, entropy, tok.wait)
         mask = tok.head_mask
-        ablated = int(mask.size - np.count_nonzero(mask))  # == int((mask == 0).sum()), ~5× cheaper
+        if mask is not self._mask_counted[0]:
+            self._mask_counted = (mask, int(mask.size - np.count_nonzero(mask)))
+        ablated = self._mask_counted[1]
         self.records.append((tok.id, t, surprisal, entropy, tok.temperature, tok.out_temperature, ablated))
         s = self._since
         s[0] += entropy
         s[1] += surprisal
         s[2] += 1
         if self.tokens_done % self.metrics_every == 0:
-            self.run.metrics.record_many(
-                t,
-                WORLD,
-                {
-                    "next_token_entropy_nats": (s[0] / s[2], "nats"),
-                    "surprisal_nats": (s[1] / s[2], "nats"),
-                    "tokens_done": (float(self.tokens_done), "tokens"),
-                    "inference_bits_saved": (self.bits_saved, "bits"),
-                },
-            )
+            self.log.sample(t, s[0] / s[2], s[1] / s[2], float(self.tokens_done), self.bits_saved)
             self._since = [0.0, 0.0, 0]
         if self.record_graph and tok.window_pos == 0:
             self.attention.retire(tok.id - self.model.config.n_ctx)
