@@ -1,15 +1,20 @@
-"""Electron carriers: the ubiquinone pool in the membrane and cytochrome c on the P side, plus substrate supply.
+"""Electron carriers: ubiquinone in the membrane and cytochrome c on the P surface, plus substrate supply.
 
-Key names: `Quinone`, `CytochromeC`, `QuinonePool`, `CytochromePool`, `SubstrateSupply`.
+Key names: `CarrierPool`, `Quinone`, `CytochromeC`, `SubstrateSupply`.
 
-Carriers are Mesa agents whose position and redox state live in small numpy arrays of their pool (structure
-of arrays, like protons): quinones walk along the membrane row (1-D, periodic), cytochrome c walks in the P
-band. A complex reacts with the nearest carrier in the right state (ties by index), so which molecule carries
-an electron is tracked, while the carriers' redox potential (Nernst) uses the pool's counts. A reduced quinone
-(QH₂) holds the indices of the two proton equivalents it carries (lattice compartment ``BOUND``).
+Carriers are Mesa agents whose position and redox state live in the numpy arrays of a `CarrierPool` (structure of
+arrays, like protons). Both move along the membrane (x in nm, periodic) by exact Brownian steps, N(0, 2·D·dt):
+ubiquinone laterally in the inner membrane (`d_quinone_um2_s`), cytochrome c along the P surface, to which it
+binds electrostatically (`d_cytc_um2_s`). A complex reacts only with carriers in its reach (the same stretch of
+membrane, `carrier_reach_nm`), so which molecule carries an electron is tracked and carrier diffusion limits
+encounter; the carriers' redox potentials (Nernst) use the pool counts. A reduced quinone (QH₂) holds the indices
+of the two proton equivalents it carries (lattice compartment ``BOUND``).
 
-NADH/NAD⁺ and succinate/fumarate are matrix pools of counts in the world; `SubstrateSupply` reduces them
-(dehydrogenases of the citric-acid cycle) at a set rate — an irreversible source outside the chain.
+NADH/NAD⁺ and succinate/fumarate are matrix pools of counts in the world's state; `SubstrateSupply` (the
+citric-acid-cycle dehydrogenases) reduces them at ``supply · S_ox / (S_ox + K)`` with ``K = supply_km_fraction ·
+pool total`` (Poisson events per step) — an irreversible source outside the chain. Each NADH supplied releases one
+proton into the matrix. Trace: ``nadh_supplied`` / ``succinate_supplied`` (value = molecules) and one
+``h_produced`` row per proton.
 """
 
 from __future__ import annotations
@@ -19,76 +24,40 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from world.membrane_geometry import N_SIDE
-
 if TYPE_CHECKING:
-    from world.membrane import MembraneWorld
-
-_STEP = np.array([1, -1, 0], dtype=np.int32)
+    from world.membrane.model import MembraneWorld
 
 
-class QuinonePool:
-    """Positions (membrane columns) and states of the ubiquinone molecules; all start oxidised (Q)."""
+class CarrierPool:
+    """Positions (nm along the membrane) and redox states of one kind of carrier; all start oxidised.
 
-    def __init__(self, n: int, width: int, rng: np.random.Generator) -> None:
-        self.width = width
+    Args:
+        n: number of molecules.
+        length_nm: membrane length (periodic).
+        rng: the run's generator.
+        bound_protons: keep two proton indices per reduced molecule (quinones).
+    """
+
+    def __init__(self, n: int, length_nm: float, rng: np.random.Generator, bound_protons: bool = False) -> None:
+        self.length_nm = length_nm
         self.rng = rng
-        self.x = rng.integers(0, width, size=n, dtype=np.int32)
+        self.x_nm = rng.uniform(0.0, length_nm, size=n)
         self.red = np.zeros(n, dtype=bool)
-        self.h = np.full((n, 2), -1, dtype=np.int64)
+        self.h = np.full((n, 2), -1, dtype=np.int64) if bound_protons else None
 
-    def diffuse(self) -> None:
-        """One periodic ±1 / stay step along the membrane for every quinone."""
-        if self.x.size:
-            self.x = (self.x + _STEP[self.rng.integers(0, 3, size=self.x.size)]) % self.width
+    def diffuse(self, d_um2_s: float, dt: float) -> None:
+        """One exact Brownian step along the membrane for every molecule: N(0, 2·D·dt), periodic."""
+        if self.x_nm.size and d_um2_s > 0:
+            sigma = float(np.sqrt(2.0 * d_um2_s * dt)) * 1e3
+            self.x_nm = np.mod(self.x_nm + self.rng.standard_normal(self.x_nm.size) * sigma, self.length_nm)
 
-    def nearest(self, x0: int, reduced: bool) -> int:
-        """Index of the nearest quinone in the given state (−1 if none)."""
-        cand = np.flatnonzero(self.red == reduced)
-        if cand.size == 0:
-            return -1
-        dx = np.abs(self.x[cand] - x0)
-        return int(cand[np.argmin(np.minimum(dx, self.width - dx))])
+    def reshuffle(self, rng: np.random.Generator) -> None:
+        """Put every molecule at a uniformly random place of the membrane, drawn from `rng`."""
+        self.x_nm = rng.uniform(0.0, self.length_nm, size=self.x_nm.size)
 
     @property
     def n_red(self) -> int:
-        """Number of QH₂."""
-        return int(self.red.sum())
-
-
-class CytochromePool:
-    """Positions (P band) and redox states of cytochrome c; all start oxidised (c³⁺)."""
-
-    def __init__(self, n: int, width: int, y_lo: int, y_hi: int, rng: np.random.Generator) -> None:
-        self.width = width
-        self.y_lo = y_lo
-        self.y_hi = y_hi
-        self.rng = rng
-        self.x = rng.integers(0, width, size=n, dtype=np.int32)
-        self.y = rng.integers(y_lo, y_hi + 1, size=n, dtype=np.int32)
-        self.red = np.zeros(n, dtype=bool)
-
-    def diffuse(self) -> None:
-        """One lattice step in the P band (periodic in x, reflecting in y)."""
-        if not self.x.size:
-            return
-        d = self.rng.integers(0, 5, size=self.x.size)
-        self.x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
-        y = self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d]
-        self.y = np.clip(y, self.y_lo, self.y_hi)
-
-    def nearest(self, x0: int, reduced: bool, k: int) -> np.ndarray | None:
-        """Indices of the `k` cytochromes in the given state nearest the membrane at column `x0`."""
-        cand = np.flatnonzero(self.red == reduced)
-        if cand.size < k:
-            return None
-        dx = np.abs(self.x[cand] - x0)
-        dist = np.minimum(dx, self.width - dx) + (self.y[cand] - self.y_lo)
-        return cand[np.argsort(dist, kind="stable")[:k]]
-
-    @property
-    def n_red(self) -> int:
-        """Number of reduced cytochrome c (c²⁺)."""
+        """Number of reduced molecules."""
         return int(self.red.sum())
 
 
@@ -105,9 +74,9 @@ class Quinone(mesa.Agent):
         return bool(self.model.quinones.red[self.index])
 
     @property
-    def x(self) -> int:
-        """Membrane column."""
-        return int(self.model.quinones.x[self.index])
+    def x_nm(self) -> float:
+        """Position along the membrane (nm)."""
+        return float(self.model.quinones.x_nm[self.index])
 
 
 class CytochromeC(mesa.Agent):
@@ -122,38 +91,16 @@ class CytochromeC(mesa.Agent):
         """True for c²⁺."""
         return bool(self.model.cytc.red[self.index])
 
+    @property
+    def x_nm(self) -> float:
+        """Position along the membrane (nm)."""
+        return float(self.model.cytc.x_nm[self.index])
+
 
 class SubstrateSupply(mesa.Agent):
-    """Citric-acid-cycle dehydrogenases: NAD⁺ → NADH (+ H⁺ into the matrix) and fumarate → succinate.
+    """Citric-acid-cycle dehydrogenases (see the module docstring); `nadh` and `succinate` in molecules/s."""
 
-    The rate is ``supply · S_ox / (S_ox + K)`` with ``K = supply_km_fraction · pool total``: supply slows as
-    the pool becomes fully reduced. Events per step are Poisson. Trace: ``nadh_supplied`` /
-    ``succinate_supplied`` (value = molecules) and one ``h_produced`` row per proton released with NADH.
-    """
-
-    def step_supply(self, world: MembraneWorld) -> None:
-        """Reduce substrate for one step of length ``world.dt``."""
-        p = world.params
-        pool = world.pool
-        rng = world.rng
-        if world.nadh_supply > 0 and pool["nad"] > 0:
-            km = max(1.0, p.supply_km_fraction * p.nad_total)
-            v = world.nadh_supply * pool["nad"] / (pool["nad"] + km)
-            k = min(int(rng.poisson(v * world.dt)), pool["nad"])
-            if k:
-                pool["nad"] -= k
-                pool["nadh"] += k
-                world.counters["nadh_supplied"] += k
-                world.emit("nadh_supplied", value=float(k), unit="molecule")
-                xs = rng.integers(0, p.width, size=k)
-                for x0 in xs.tolist():
-                    world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
-        if world.succinate_supply > 0 and pool["fum"] > 0:
-            km = max(1.0, p.supply_km_fraction * p.succ_total)
-            v = world.succinate_supply * pool["fum"] / (pool["fum"] + km)
-            k = min(int(rng.poisson(v * world.dt)), pool["fum"])
-            if k:
-                pool["fum"] -= k
-                pool["succ"] += k
-                world.counters["succinate_supplied"] += k
-                world.emit("succinate_supplied", value=float(k), unit="molecule")
+    def __init__(self, model: MembraneWorld, nadh: float, succinate: float) -> None:
+        super().__init__(model)
+        self.nadh = nadh
+        self.succinate = succinate

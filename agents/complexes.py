@@ -1,8 +1,17 @@
-"""Respiratory complexes I–IV: fixed membrane agents with per-2e⁻ bookkeeping, reversible.
+"""Membrane sites and the respiratory complexes I–IV: each class declares its stoichiometry once.
 
-Key names: `MembraneSite`, `ComplexI`, `ComplexII`, `ComplexIII`, `ComplexIV`, `COMPLEX_CLASSES`.
+Key names: `Stoich`, `MembraneSite`, `SiteGroup`, `ComplexI`, `ComplexII`, `ComplexIII`, `ComplexIV`,
+`COMPLEX_CLASSES`.
 
-One turnover moves 2 electrons. Forward, per the reference table (H⁺ released on P / taken from N / charges):
+A site class is a Mesa `FixedAgent` placed in a membrane cell of the world's grid; its state (position along the
+membrane in nm, per-site memory such as a rotor's angle) lives in the numpy arrays of its `SiteGroup` (structure of
+arrays), so the world moves every site of a class in one vectorised pass (`world.membrane.moves`). Everything the
+pass needs comes from the class's one declaration, `stoich` — the forward move per event (the backward move is its
+negative): elementary charges moved N → P, free protons gained by each side, molecules changed, half O₂ reduced.
+From it follow the free energy of the move, the protons each direction must find at its mouths (those a side
+loses), the carriers it must find within reach (oxidised / reduced Q and cytochrome c it consumes) and the pools it
+draws on. One turnover of a complex moves 2 electrons. Forward, per the reference table (H⁺ released on P / taken
+from N / charges):
 
 * I:   NADH + Q → NAD⁺ + QH₂; NADH's own proton is produced into N, then 4 N → P (pumped) and 2 N → QH₂. 4/6/4.
 * II:  succinate + Q → fumarate + QH₂; 2 protons produced into N, 2 N → QH₂. 0/2/0.
@@ -10,257 +19,174 @@ One turnover moves 2 electrons. Forward, per the reference table (H⁺ released 
 * IV (half of ½O₂ reduction per turnover): 2 c²⁺ → 2 c³⁺; 2 N → P (pumped), 2 N → bound in the O₂
   intermediate; every second turnover the 4 bound protons and O₂ become water (``o2_reduced``). 2/4/4.
 
-Each turnover runs backward too (every move exactly undone). Rates: ``k = k_max / (1 + exp(ΔG/kT))`` per
-direction (`world.thermo.fermi_rates`), ΔG being the exact free-energy change of the whole move — redox
-(Nernst, from carrier counts) + charge against Δψ + protons against the pH of each side — so
-k₊/k₋ = exp(−ΔG/kT) and back-pressure from Δp emerges.
-
-Trace rows per turnover: one ``redox`` row (entity = complex id, layer = complex number, value ±1, energy_J =
-heat of the turnover) and one row per proton moved: ``pump`` (arrives on P, or leaves P backward; value ±1),
-``h_bind`` (into/out of QH₂ or the O₂ intermediate), ``h_produced``, ``h_consumed``; IV adds ``o2_reduced``.
+Rates: ``k = k_max / (1 + exp(ΔG/kT))`` per direction (`world.thermo.fermi_rates`), ΔG being the free-energy change
+of the whole move with the protons at the site's mouths (see docs/membrane.md), so k₊/k₋ = exp(−ΔG/kT).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-import mesa
 import numpy as np
-
-from world.constants import ETC_CHARGES
-from world.membrane_geometry import BOUND, N_SIDE, P_SIDE
+from mesa.discrete_space import FixedAgent
 
 if TYPE_CHECKING:
-    from world.membrane import MembraneWorld
+    from world.membrane.model import MembraneWorld
 
-Change = tuple[int, int, int, tuple[tuple[str, int], ...], int]
-"""(charges N→P, ΔN protons, ΔP protons, molecule changes, ½O₂ reduced) of a forward move."""
+CARRIER_STATES = ("q", "qh2", "cox", "cred")
+"""Pool species that are carrier molecules with positions (a move must find them within reach)."""
 
 
-class MembraneSite(mesa.Agent):
-    """A fixed agent in one membrane cell (column `x`) that makes reversible transitions.
+@dataclass(frozen=True)
+class Stoich:
+    """One forward move of a site class (per event); the backward move is its negative.
 
-    Subclasses declare `k_param` (name of the rate parameter), `rate_law` (``"fermi"`` or ``"barrier"``),
-    `inhibitor` (name that blocks them) and implement `forward_change` and `fire`.
+    Attributes:
+        dq: elementary charges moved N → P.
+        dn_n, dn_p: free protons gained by the N and the P side.
+        mols: ``((species, change), ...)`` of the world's pools.
+        o2_halves: half O₂ molecules reduced to water.
     """
 
+    dq: int
+    dn_n: int
+    dn_p: int
+    mols: tuple[tuple[str, int], ...] = ()
+    o2_halves: int = 0
+
+    def take(self, direction: int) -> tuple[int, int]:
+        """Free protons a move in `direction` must take from the (N, P) mouths."""
+        return max(0, -direction * self.dn_n), max(0, -direction * self.dn_p)
+
+    def give(self, direction: int) -> tuple[int, int]:
+        """Free protons a move in `direction` releases at the (N, P) mouths."""
+        return max(0, direction * self.dn_n), max(0, direction * self.dn_p)
+
+    def consumes(self, direction: int) -> tuple[tuple[str, int], ...]:
+        """Species (and how many) a move in `direction` uses up."""
+        return tuple((m, -direction * d) for m, d in self.mols if direction * d < 0)
+
+    def signed(self, direction: int) -> tuple[int, int, int, tuple[tuple[str, int], ...], int]:
+        """(dq, dn_n, dn_p, mols, o2_halves) of a move in `direction`."""
+        s = direction
+        return s * self.dq, s * self.dn_n, s * self.dn_p, tuple((m, s * d) for m, d in self.mols), s * self.o2_halves
+
+
+class SiteGroup:
+    """All sites of one class: positions and per-site state as arrays, plus their agents (handles).
+
+    Attributes:
+        cls: the site class.
+        x_nm: position of every site along the membrane (nm).
+        agents: the Mesa agents, in the order of `x_nm`.
+        state: per-site arrays the class needs (``"position"``, ``"steps"``, ``"atp"`` for synthases, ``"half"``
+            and ``"held"`` for complex IV).
+    """
+
+    def __init__(self, cls: type[MembraneSite], x_nm: np.ndarray) -> None:
+        self.cls = cls
+        self.x_nm = np.asarray(x_nm, dtype=np.float64)
+        self.agents: list[MembraneSite] = []
+        self.state: dict[str, np.ndarray] = cls.initial_state(self.x_nm.size)
+
+    @property
+    def size(self) -> int:
+        """Number of sites."""
+        return int(self.x_nm.size)
+
+    @property
+    def uid(self) -> np.ndarray:
+        """Mesa ``unique_id`` of every site."""
+        return np.array([a.unique_id for a in self.agents], dtype=np.int64)
+
+
+class MembraneSite(FixedAgent):
+    """A site in a membrane cell that makes reversible transitions (a handle into its `SiteGroup`).
+
+    Subclasses declare `stoich`, `k_param` (name of the rate parameter), `rate_law` (``"fermi"`` or
+    ``"barrier"``), `number` (the trace's ``layer`` for complexes) and `kind` (trace kind of their proton rows).
+    """
+
+    stoich: ClassVar[Stoich]
     k_param: ClassVar[str] = ""
     rate_law: ClassVar[str] = "fermi"
-    inhibitor: ClassVar[str | None] = None
     number: ClassVar[int] = 0
 
-    def __init__(self, model: MembraneWorld, x: int) -> None:
+    def __init__(self, model: MembraneWorld, group: SiteGroup, index: int) -> None:
         super().__init__(model)
-        self.x = x
+        self.group = group
+        self.index = index
 
     @classmethod
-    def forward_change(cls, world: MembraneWorld) -> Change:
-        """The state change of one forward move (the backward move is its negative)."""
-        raise NotImplementedError
+    def initial_state(cls, n: int) -> dict[str, np.ndarray]:
+        """Per-site state arrays of a group of `n` sites (none by default)."""
+        return {}
 
     @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
-        """Free-energy change (J) that sets the rate of a move in `direction`; None if impossible now."""
-        dq, dn_n, dn_p, mols, o2 = cls.forward_change(world)
-        s = direction
-        if not world.possible(s * dn_n, s * dn_p, tuple((m, s * d) for m, d in mols)):
+        """Free-energy change (J) from the compartments' totals that sets the rate of a move in `direction`;
+        None if the totals make it impossible."""
+        dq, dn_n, dn_p, mols, o2 = cls.stoich.signed(direction)
+        if not world.state.possible(dn_n, dn_p, mols):
             return None
-        return sum(world.event_dG(s * dq, s * dn_n, s * dn_p, tuple((m, s * d) for m, d in mols), s * o2))
+        return sum(world.state.event_dG(dq, dn_n, dn_p, mols, o2))
 
-    def fire(self, world: MembraneWorld, direction: int) -> bool:
-        """Make one move; return False (and change nothing) if the local molecules are not there."""
-        raise NotImplementedError
+    @property
+    def x_nm(self) -> float:
+        """Position along the membrane (nm)."""
+        return float(self.group.x_nm[self.index])
 
-    def _redox_row(self, world: MembraneWorld, direction: int, heat: float) -> None:
-        world.emit(
-            "redox",
-            entity_id=self.unique_id,
-            layer=self.number,
-            pos=self.x,
-            value=float(direction),
-            unit="turnover",
-            energy_J=heat,
-        )
-
-
-def _quinone_turnover(
-    site: MembraneSite, world: MembraneWorld, direction: int, donor: tuple[str, str], produced: int
-) -> bool:
-    """Shared move of complexes I and II: donor (NADH or succinate) reduces a quinone to QH₂."""
-    red, ox = donor
-    x = site.x
-    q = world.quinones
-    lat = world.lattice
-    pumped = ETC_CHARGES[site.number]
-    if direction > 0:
-        qi = q.nearest(x, reduced=False)
-        if qi < 0 or world.pool[red] < 1 or lat.counts[N_SIDE] + produced < pumped + 2:
-            return False
-        parts = world.event_dG(pumped, produced - pumped - 2, pumped, ((red, -1), (ox, 1), ("q", -1), ("qh2", 1)), 0)
-        world.produce_into(N_SIDE, x, produced, "substrate")
-        world.transfer(N_SIDE, P_SIDE, x, pumped, "pump", site.number, 1.0)
-        h = world.transfer(N_SIDE, BOUND, x, 2, "h_bind", site.number, 1.0, dst_label="Q")
-        q.red[qi] = True
-        q.h[qi] = h
-    else:
-        qi = q.nearest(x, reduced=True)
-        if qi < 0 or world.pool[ox] < 1 or lat.counts[P_SIDE] < pumped:
-            return False
-        parts = world.event_dG(-pumped, pumped + 2 - produced, -pumped, ((red, 1), (ox, -1), ("q", 1), ("qh2", -1)), 0)
-        world.release(q.h[qi], N_SIDE, x, "h_bind", site.number, -1.0, src_label="Q")
-        q.red[qi] = False
-        q.h[qi] = -1
-        world.transfer(P_SIDE, N_SIDE, x, pumped, "pump", site.number, -1.0)
-        world.consume_from(N_SIDE, x, produced, "h_produced", site.number, "reserve")
-    world.pool[red] -= direction
-    world.pool[ox] += direction
-    world.pool["q"] -= direction
-    world.pool["qh2"] += direction
-    world.charge += direction * pumped
-    heat = world.account(parts)
-    world.counters["nadh_oxidised" if red == "nadh" else "succinate_oxidised"] += direction
-    world.count_turnover(site.number, direction)
-    site._redox_row(world, direction, heat)
-    return True
+    @property
+    def x(self) -> int:
+        """Lattice column of the site."""
+        return int(self.x_nm // self.model.params.cell_nm)
 
 
 class ComplexI(MembraneSite):
     """NADH:ubiquinone oxidoreductase (4 H⁺ pumped, 4 charges per 2 e⁻); blocked by rotenone."""
 
+    stoich = Stoich(4, -5, 4, (("nadh", -1), ("nad", 1), ("q", -1), ("qh2", 1)))
     k_param = "k_complex1"
-    inhibitor = "rotenone"
     number = 1
-
-    @classmethod
-    def forward_change(cls, world: MembraneWorld) -> Change:
-        """NADH + Q + 5 H⁺(N) → NAD⁺ + QH₂ + 4 H⁺(P); 4 charges."""
-        return 4, -5, 4, (("nadh", -1), ("nad", 1), ("q", -1), ("qh2", 1)), 0
-
-    def fire(self, world: MembraneWorld, direction: int) -> bool:
-        """One turnover forward (+1) or backward (−1)."""
-        return _quinone_turnover(self, world, direction, ("nadh", "nad"), 1)
 
 
 class ComplexII(MembraneSite):
-    """Succinate dehydrogenase (no pumping, no charge); not blocked by the four inhibitors."""
+    """Succinate dehydrogenase (no pumping, no charge): its 2 protons pass through N into QH₂."""
 
+    stoich = Stoich(0, 0, 0, (("succ", -1), ("fum", 1), ("q", -1), ("qh2", 1)))
     k_param = "k_complex2"
     number = 2
-
-    @classmethod
-    def forward_change(cls, world: MembraneWorld) -> Change:
-        """Succinate + Q → fumarate + QH₂ (its 2 protons pass through N); 0 charges."""
-        return 0, 0, 0, (("succ", -1), ("fum", 1), ("q", -1), ("qh2", 1)), 0
-
-    def fire(self, world: MembraneWorld, direction: int) -> bool:
-        """One turnover forward (+1) or backward (−1)."""
-        return _quinone_turnover(self, world, direction, ("succ", "fum"), 2)
 
 
 class ComplexIII(MembraneSite):
     """Cytochrome bc₁ (Q cycle): 4 H⁺ released on P, 2 taken from N, 2 charges; blocked by antimycin A."""
 
+    stoich = Stoich(2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)))
     k_param = "k_complex3"
-    inhibitor = "antimycin_a"
     number = 3
-
-    @classmethod
-    def forward_change(cls, world: MembraneWorld) -> Change:
-        """QH₂ + 2 c³⁺ + 2 H⁺(N) → Q + 2 c²⁺ + 4 H⁺(P); 2 charges."""
-        return 2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)), 0
-
-    def fire(self, world: MembraneWorld, direction: int) -> bool:
-        """One turnover forward (+1) or backward (−1)."""
-        x = self.x
-        q = world.quinones
-        lat = world.lattice
-        if direction > 0:
-            qi = q.nearest(x, reduced=True)
-            cs = world.cytc.nearest(x, reduced=False, k=2)
-            if qi < 0 or cs is None or lat.counts[N_SIDE] < 2:
-                return False
-            parts = world.event_dG(2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)), 0)
-            world.release(q.h[qi], P_SIDE, x, "pump", 3, 1.0, src_label="Q")
-            q.red[qi] = False
-            q.h[qi] = -1
-            world.transfer(N_SIDE, P_SIDE, x, 2, "pump", 3, 1.0)
-            world.cytc.red[cs] = True
-        else:
-            qi = q.nearest(x, reduced=False)
-            cs = world.cytc.nearest(x, reduced=True, k=2)
-            if qi < 0 or cs is None or lat.counts[P_SIDE] < 4:
-                return False
-            parts = world.event_dG(-2, 2, -4, (("qh2", 1), ("q", -1), ("cox", 2), ("cred", -2)), 0)
-            world.transfer(P_SIDE, N_SIDE, x, 2, "pump", 3, -1.0)
-            h = world.transfer(P_SIDE, BOUND, x, 2, "pump", 3, -1.0, dst_label="Q")
-            q.red[qi] = True
-            q.h[qi] = h
-            world.cytc.red[cs] = False
-        world.pool["qh2"] -= direction
-        world.pool["q"] += direction
-        world.pool["cox"] -= 2 * direction
-        world.pool["cred"] += 2 * direction
-        world.charge += 2 * direction
-        heat = world.account(parts)
-        world.count_turnover(3, direction)
-        self._redox_row(world, direction, heat)
-        return True
 
 
 class ComplexIV(MembraneSite):
     """Cytochrome c oxidase, one turnover = 2 e⁻ = half an O₂; blocked by cyanide.
 
-    `bound` holds the proton equivalents in the O₂ intermediate (2 after an odd turnover, so the complex
-    holds 2 electrons); the second turnover turns the 4 bound protons and one O₂ into water.
+    Per site, ``half`` is True after an odd number of net turnovers (the site then holds 2 electrons and the 2
+    proton equivalents ``held`` in its O₂ intermediate); the next turnover turns those and 2 more into water.
     """
 
+    stoich = Stoich(4, -4, 2, (("cred", -2), ("cox", 2)), 1)
     k_param = "k_complex4"
-    inhibitor = "cyanide"
     number = 4
 
-    def __init__(self, model: MembraneWorld, x: int) -> None:
-        super().__init__(model, x)
-        self.bound = np.empty(0, dtype=np.int64)
-
     @classmethod
-    def forward_change(cls, world: MembraneWorld) -> Change:
-        """2 c²⁺ + ½O₂ + 4 H⁺(N) → 2 c³⁺ + H₂O + 2 H⁺(P); 4 charges."""
-        return 4, -4, 2, (("cred", -2), ("cox", 2)), 1
+    def initial_state(cls, n: int) -> dict[str, np.ndarray]:
+        """``half`` (bool) and ``held`` (2 proton indices, −1 if none) per site."""
+        return {"half": np.zeros(n, dtype=bool), "held": np.full((n, 2), -1, dtype=np.int64)}
 
-    def fire(self, world: MembraneWorld, direction: int) -> bool:
-        """One turnover forward (+1) or backward (−1)."""
-        x = self.x
-        lat = world.lattice
-        if direction > 0:
-            cs = world.cytc.nearest(x, reduced=True, k=2)
-            if cs is None or lat.counts[N_SIDE] < 4:
-                return False
-            parts = world.event_dG(4, -4, 2, (("cred", -2), ("cox", 2)), 1)
-            world.transfer(N_SIDE, P_SIDE, x, 2, "pump", 4, 1.0)
-            h = world.transfer(N_SIDE, BOUND, x, 2, "h_bind", 4, 1.0, dst_label="CIV")
-            self.bound = np.concatenate([self.bound, h])
-            if self.bound.size == 4:
-                world.consume_bound(self.bound, x, self.unique_id, 1)
-                self.bound = np.empty(0, dtype=np.int64)
-            world.cytc.red[cs] = False
-        else:
-            cs = world.cytc.nearest(x, reduced=False, k=2)
-            if cs is None or lat.counts[P_SIDE] < 2:
-                return False
-            parts = world.event_dG(-4, 4, -2, (("cred", 2), ("cox", -2)), -1)
-            if self.bound.size == 0:
-                self.bound = world.consume_bound(None, x, self.unique_id, -1)
-            world.release(self.bound[-2:], N_SIDE, x, "h_bind", 4, -1.0, src_label="CIV")
-            self.bound = self.bound[:-2]
-            world.transfer(P_SIDE, N_SIDE, x, 2, "pump", 4, -1.0)
-            world.cytc.red[cs] = True
-        world.pool["cred"] -= 2 * direction
-        world.pool["cox"] += 2 * direction
-        world.charge += 4 * direction
-        heat = world.account(parts)
-        world.count_turnover(4, direction)
-        self._redox_row(world, direction, heat)
-        return True
+    @property
+    def bound(self) -> np.ndarray:
+        """Proton equivalents held in the O₂ intermediate (0 or 2)."""
+        return self.group.state["held"][self.index][: 2 * int(self.group.state["half"][self.index])]
 
 
 COMPLEX_CLASSES = (ComplexI, ComplexII, ComplexIII, ComplexIV)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from world.membrane_geometry import COMPARTMENT_NAMES
+from world.membrane.geometry import COMPARTMENT_NAMES
 
 if TYPE_CHECKING:
-    from world.membrane import MembraneWorld
+    from world.membrane.model import MembraneWorld
 
 
 class Proton(mesa.Agent):
@@ -30,6 +30,11 @@ class Proton(mesa.Agent):
     def __init__(self, model: MembraneWorld, index: int) -> None:
         super().__init__(model)
         self.index = index
+
+    @property
+    def x_nm(self) -> float:
+        """Position along the membrane (nm)."""
+        return float(self.model.lattice.xn[self.index])
 
     @property
     def x(self) -> int:

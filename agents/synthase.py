@@ -22,17 +22,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.complexes import Change, MembraneSite
+import numpy as np
+
+from agents.complexes import MembraneSite, Stoich
 from world.constants import ATP_PER_TURN
-from world.membrane_geometry import N_SIDE, P_SIDE
 
 if TYPE_CHECKING:
-    from world.membrane import MembraneWorld
+    from world.membrane.model import MembraneWorld
 
-_SYNTH = (("atp_m", 1), ("adp_m", -1), ("pi_m", -1))
+SYNTHESIS = (("atp_m", 1), ("adp_m", -1), ("pi_m", -1))
+"""ADP + Pi → ATP in the matrix (made on boundary steps)."""
 
 
-def atp_at_step(s: int, n: int) -> bool:
+def atp_at_step(s: int | np.ndarray, n: int) -> bool | np.ndarray:
     """True if the forward step from rotor position `s` (of `n`) crosses a 120° boundary (makes one ATP)."""
     return (ATP_PER_TURN * (s + 1)) // n > (ATP_PER_TURN * s) // n
 
@@ -40,61 +42,41 @@ def atp_at_step(s: int, n: int) -> bool:
 class ATPSynthase(MembraneSite):
     """FoF1 ATP synthase with a c-ring of `world.params.c_ring` subunits; blocked by oligomycin.
 
-    Attributes:
-        position: rotor position in c-subunits (0 … n−1).
-        steps: net c-subunit steps made (forward − backward); ``steps / n`` full turns.
-        atp: net ATP made by this synthase; always ``floor(3·steps / n)``.
+    Per-site state (arrays of its group): ``position`` (rotor position in c-subunits, 0 … n−1), ``steps`` (net
+    c-subunit steps; ``steps / n`` full turns) and ``atp`` (net ATP made; always ``floor(3·steps / n)``).
     """
 
+    stoich = Stoich(-1, 1, -1)
     k_param = "k_rotor"
-    inhibitor = "oligomycin"
     number = 5
 
-    def __init__(self, model: MembraneWorld, x: int) -> None:
-        super().__init__(model, x)
-        self.position = 0
-        self.steps = 0
-        self.atp = 0
-
     @classmethod
-    def forward_change(cls, world: MembraneWorld) -> Change:
-        """One proton P → N (−1 charge); ATP on boundary steps only (see `fire`)."""
-        return -1, 1, -1, (), 0
+    def initial_state(cls, n: int) -> dict[str, np.ndarray]:
+        """Rotor position, net steps and net ATP per site, all 0."""
+        return {k: np.zeros(n, dtype=np.int64) for k in ("position", "steps", "atp")}
 
     @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
         """ΔG of one proton across plus 3/n of the ATP made (forward) or hydrolysed (backward)."""
-        src = P_SIDE if direction > 0 else N_SIDE
-        if world.lattice.counts[src] < 1:
-            return None
-        chem = tuple((m, direction * d) for m, d in _SYNTH)
-        if not world.possible(0, 0, chem):
+        st = world.state
+        chem = tuple((m, direction * d) for m, d in SYNTHESIS)
+        if not st.possible(direction, -direction, chem):
             return None
         n = world.params.c_ring
-        h = sum(world.event_dG(-direction, direction, -direction, (), 0))
-        return h + ATP_PER_TURN / n * sum(world.event_dG(0, 0, 0, chem, 0))
+        h = sum(st.event_dG(-direction, direction, -direction, (), 0))
+        return h + ATP_PER_TURN / n * sum(st.event_dG(0, 0, 0, chem, 0))
 
-    def fire(self, world: MembraneWorld, direction: int) -> bool:
-        """One c-subunit step forward (+1, synthesis) or backward (−1, hydrolysis)."""
-        n = world.params.c_ring
-        s_from = self.position if direction > 0 else (self.position - 1) % n
-        boundary = atp_at_step(s_from, n)
-        chem = tuple((m, direction * d) for m, d in _SYNTH) if boundary else ()
-        src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
-        if world.lattice.counts[src] < 1 or not world.possible(0, 0, chem):
-            return False
-        parts = world.event_dG(-direction, direction, -direction, chem, 0)
-        heat = world.account(parts)
-        world.transfer(src, dst, self.x, 1, "rotor_step", None, float(direction), energy_J=heat)
-        world.charge -= direction
-        for m, d in chem:
-            world.pool[m] += d
-        self.position = (self.position + direction) % n
-        self.steps += direction
-        world.counters["rotor_steps"] += direction
-        if boundary:
-            self.atp += direction
-            world.counters["atp_made"] += direction
-            kind = "atp_made" if direction > 0 else "atp_hydrolysed"
-            world.emit(kind, entity_id=self.unique_id, pos=self.x, value=1.0, unit="ATP")
-        return True
+    @property
+    def position(self) -> int:
+        """Rotor position (c-subunits)."""
+        return int(self.group.state["position"][self.index])
+
+    @property
+    def steps(self) -> int:
+        """Net c-subunit steps made."""
+        return int(self.group.state["steps"][self.index])
+
+    @property
+    def atp(self) -> int:
+        """Net ATP made by this synthase."""
+        return int(self.group.state["atp"][self.index])

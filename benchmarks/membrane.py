@@ -1,19 +1,28 @@
-"""Benchmark of the membrane world: proton moves per second, and wall time of each membrane scenario.
+"""Benchmark of the membrane world: proton moves per second, events per wall second against a base commit, and
+wall time of each membrane scenario.
 
-Run: ``.venv/bin/python benchmarks/membrane.py [--quick]`` (a script, not a test; ~1–2 min).
+Run: ``.venv/bin/python benchmarks/membrane.py [--quick] [--base REV]`` (a script, not a test; a few minutes).
 
-Proton moves per second at N = 1e4 and 1e5 protons for
-  (a) `MembraneWorld.step` — the whole step: vectorised diffusion of every proton plus every transition,
-      trace row and counter of the world (the protons are Mesa agents whose state lives in numpy arrays);
-  (b) an idiomatic Mesa `CellAgent` random walk on an `OrthogonalMooreGrid` of the same size, with the same
-      barrier (a move into the membrane row is refused);
-  (c) a plain numpy random walk on the same lattice with the same barrier (no agents, no chemistry).
-It prints the ratios a/b and a/c (targets at N = 1e5: a/b >= 100, a/c >= 1/3), then the wall time of every
-membrane scenario at its defaults (run through `scenarios.runner.execute` into a temporary directory).
+1. Proton moves per second at N = 1e4 and 1e5 protons for
+   (a) the world's whole step (diffusion of every proton plus every transition, trace row and counter; protons are
+       Mesa agents whose state lives in numpy arrays);
+   (b) an idiomatic Mesa `CellAgent` random walk on an `OrthogonalMooreGrid` of the same size, with the same
+       barrier (a move into the membrane row is refused);
+   (c) a plain numpy random walk on the same lattice with the same barrier (no agents, no chemistry).
+   Targets at N = 1e5: a/b >= 100, a/c >= 1/3.
+2. Trace events per wall second and simulated seconds per wall second of a respiratory-control protocol (0.3 s in
+   state 4, an ADP pulse of 1 200, 0.3 s in state 3) at the default patch and at 16× the enzyme density (608 sites
+   on the same 0.18 µm² of membrane: 16× the lattice columns at 1/16 of the cell size, which the base commit needs
+   to place one site per column; the reserve enlarged so the base commit does not run out). The same measurement
+   runs in a subprocess for this tree and for `--base` (default: the merge-base of HEAD and ``main``) checked out
+   into a temporary `git worktree` that is removed afterwards. Target: ratio >= 10 at 16×.
+3. Wall time of every membrane scenario at its defaults (through `scenarios.runner.execute`).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,13 +37,35 @@ from world.clock import Run
 from world.membrane import MembraneWorld
 
 SCENARIOS = ("respiratory_control", "mito_stress_test", "demand_titration", "c_ring", "inhibitors")
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOL = r"""
+import json, sys, time
+from world.clock import Run
+from world.membrane import MembraneWorld
+f = int(sys.argv[1])
+kw = {k: v * f for k, v in dict(n_complex1=4, n_complex2=4, n_complex3=4, n_complex4=8, n_synthase=6,
+                                 n_exchanger=6, n_leak=6).items()}
+if f > 1:
+    kw.update(width=60 * f, cell_nm=50.0 / f, reserve=40_000)
+run = Run(0)
+world = MembraneWorld(run, **kw)
+run.drive(world, world.dt)
+run.run_until(0.05)
+e0, t0 = run.trace.events, time.perf_counter()
+run.run_until(0.35)
+world.add_adp(1200)
+run.run_until(0.65)
+wall = time.perf_counter() - t0
+print(json.dumps({"events_per_s": (run.trace.events - e0) / wall, "sim_s_per_s": 0.6 / wall,
+                  "events": run.trace.events - e0}))
+"""
 
 
 def world_rate(n: int, steps: int) -> float:
     """(a) proton moves per second of the membrane world's full step with `n` proton agents."""
     run = Run(0)
     world = MembraneWorld(run, protons_n=2 * n // 3, protons_p=n - 2 * n // 3, reserve=600)
-    run.drive(world, world.dt)
+    world.drive()
     run.run_until(0.05)  # warm up (the world energises)
     t0 = time.perf_counter()
     run.run_until(run.now + steps * world.dt)
@@ -92,8 +123,42 @@ def numpy_rate(n: int, steps: int, width: int, height: int, membrane_row: int) -
     return n * steps / (time.perf_counter() - t0)
 
 
-def main(quick: bool = False) -> None:
-    """Print throughput, ratios and scenario wall times."""
+def protocol_rates(tree: Path, factor: int) -> dict[str, float]:
+    """Events and simulated seconds per wall second of the protocol in the source tree `tree` (a subprocess)."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROTOCOL, str(factor)],
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def against_base(base: str) -> None:
+    """Print events per wall second of this tree and of `base` at the default patch and 16× density."""
+    rev = subprocess.run(["git", "rev-parse", "--short", base], cwd=ROOT, capture_output=True, text=True, check=True)
+    print(f"\nrespiratory-control protocol, this tree vs base {rev.stdout.strip()} (events / wall s; sim s / wall s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "base"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(old), base], cwd=ROOT, capture_output=True, check=True
+        )
+        try:
+            for factor in (1, 16):
+                new_r, old_r = protocol_rates(ROOT, factor), protocol_rates(old, factor)
+                print(
+                    f"  {factor:>2}x density: new {new_r['events_per_s']:>9.0f} ev/s {new_r['sim_s_per_s']:.3f} s/s | "
+                    f"base {old_r['events_per_s']:>9.0f} ev/s {old_r['sim_s_per_s']:.3f} s/s | "
+                    f"ratio {new_r['events_per_s'] / old_r['events_per_s']:.2f}"
+                )
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
+
+
+def main(quick: bool = False, base: str | None = None) -> None:
+    """Print throughput, ratios against the base commit and scenario wall times."""
     probe = MembraneWorld(Run(0))
     w, h, m = probe.params.width, probe.lattice.height, probe.lattice.membrane_row
     print(f"lattice {w} x {h} (membrane row {m}); rates in million proton moves per second")
@@ -103,6 +168,10 @@ def main(quick: bool = False) -> None:
         b = mesa_rate(n, mesa_steps, w, h, m)
         c = numpy_rate(n, 200 if n < 50_000 else 60, w, h, m)
         print(f"{n:>8} {a / 1e6:>10.2f} {b / 1e6:>10.3f} {c / 1e6:>10.2f} {a / b:>8.0f} {a / c:>6.2f}")
+    if base is None:
+        merge = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True)
+        base = merge.stdout.strip() or "HEAD"
+    against_base(base)
     print("\nscenario wall times at defaults (seed 0)")
     for name in SCENARIOS if not quick else SCENARIOS[:1]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -112,4 +181,5 @@ def main(quick: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    args = sys.argv[1:]
+    main(quick="--quick" in args, base=args[args.index("--base") + 1] if "--base" in args else None)

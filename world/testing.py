@@ -27,7 +27,7 @@ import math
 from typing import Any
 
 from world.clock import Run
-from world.membrane_params import SMALL_WORLD
+from world.membrane.params import SMALL_WORLD
 
 __all__ = [
     "SMALL_ATTENTION",

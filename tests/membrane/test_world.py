@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from agents.proton import Proton
+from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import MembraneWorld
 
@@ -37,17 +38,17 @@ def test_protons_stay_in_their_band_without_a_transporter(small: dict) -> None:
     assert np.array_equal(comp0, lat.comp)
 
 
-def test_property_layer_mirrors_free_proton_occupancy(small: dict) -> None:
-    """After sampling, the Mesa PropertyLayer holds the free-proton count of every lattice cell."""
-    run = Run(2)
-    world = MembraneWorld(run, **small)
+def test_property_layer_mirrors_free_proton_occupancy_every_step(small: dict) -> None:
+    """After every step (no sampling), the grid's PropertyLayer holds the free-proton count of every cell."""
+    world = MembraneWorld(Run(2), **small)
     for _ in range(30):
         world.step()
-    world.sample()
-    data = world.proton_layer.data
+        data = world.layers["protons"].data
+        assert np.array_equal(data, world.lattice.occupancy())
+        assert data.sum() == world.lattice.counts[0] + world.lattice.counts[1]
     assert data.shape == (small["width"], world.lattice.height)
-    assert data.sum() == world.lattice.counts[0] + world.lattice.counts[1]
     assert data[:, world.lattice.membrane_row].sum() == 0
+    assert world.layers["q"].data.sum() + world.layers["qh2"].data.sum() == small["n_quinone"]
 
 
 @pytest.mark.parametrize(
@@ -76,12 +77,52 @@ def test_set_substrate_rejects_unknown_kind(small: dict) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("width", 1), ("protons_n", -5), ("nadh_fraction", 1.5), ("k_rotor", 5000.0), ("n_synthase", 99)],
-)
+    [("width", 1), ("protons_n", -5), ("nadh_fraction", 1.5), ("mouth_nm", 0.0), ("reach_nm", 1e6),
+     ("local_rates", 1), ("d_proton_um2_s", -1.0)],
+)  # fmt: skip
 def test_constructor_rejects_bad_parameters(name: str, value: object) -> None:
-    """Bad geometry, counts, fractions, too-fast rates or too many sites raise ValueError naming them."""
-    with pytest.raises(ValueError, match=name if name != "n_synthase" else "membrane sites"):
+    """Bad geometry, counts, fractions, neighbourhoods, flags or diffusion coefficients raise ValueError naming them."""
+    with pytest.raises(ValueError, match=name):
         MembraneWorld(Run(0), **{name: value})
+
+
+def test_many_sites_share_cells_and_fast_rates_are_allowed(small: dict, check_ledger) -> None:
+    """More sites than membrane cells and k·dt > 1 run (several moves per site per step), laws intact."""
+    world = MembraneWorld(Run(4), **{**small, "n_synthase": 60, "n_complex4": 40, "k_rotor": 5000.0})
+    cols = [a.cell.coordinate[0] for a in world.agents_by_type[ATPSynthase]]
+    assert len(cols) == 60 > len(set(cols))
+    for _ in range(50):
+        world.step()
+    check_ledger(world)
+    assert world.counters["rotor_steps"] != 0
+
+
+def test_reserve_zero_runs_and_grows_the_agents_with_the_arrays(small: dict, check_ledger) -> None:
+    """With no reserve at all the world runs (it used to raise IndexError): proton agents and ids grow with the
+    lattice, and every trace row names an existing proton agent."""
+    run = Run(5)
+    world = MembraneWorld(run, **{**small, "reserve": 0})
+    for _ in range(200):
+        world.step()
+    check_ledger(world)
+    assert world.lattice.size > small["protons_n"] + small["protons_p"]
+    assert world.proton_uid.size == world.lattice.size == len(world.agents_by_type[Proton])
+    rows = run.trace.to_frame()
+    protons = rows[rows.unit == "H+"].entity_id.astype(int)
+    assert set(protons) <= set(world.proton_uid.tolist())
+
+
+def test_step_advances_the_run_clock_like_the_driver(small: dict) -> None:
+    """`model.step()` called directly advances the run's clock by dt and gives the same trace as `run.drive`."""
+    a = MembraneWorld(seed=7, **small)
+    for _ in range(40):
+        a.step()
+    run = Run(7)
+    b = MembraneWorld(run, **small)
+    b.drive()
+    run.run_until(40 * b.dt)
+    assert a.run.now == pytest.approx(40 * a.dt) and a.steps == b.steps == 40
+    assert a.run.trace.to_frame().drop(columns="run_id").equals(run.trace.to_frame().drop(columns="run_id"))
 
 
 def _energised(seed: int, substrate: str = "nadh", **kw) -> tuple[MembraneWorld, Run]:

@@ -5,6 +5,8 @@ Laws checked after every rule (`MembraneWorld.ledger` gives both sides of each):
     1. H⁺: free N + free P + bound = initial + produced − consumed; and bound = 2·QH₂ + complex IV's.
     2. electrons: donated + initially on carriers = on carriers + 4·O₂ reduced.
     3. ATP + ADP = initial + ADP added.
+    (Drawn per example: mouth depth, proton and carrier reach, diffusion coefficients, local rates on/off, up to 40
+    synthases sharing cells; inhibitors block a drawn fraction.)
     4. ATP + Pi = initial (synthesis consumes one Pi, any hydrolysis releases one; `add_adp` adds ADP only).
     5. charge: Q = Q₀ + charges moved by complexes − (rotor steps + leak + uncoupler + exchanges), and
        Δψ·C_m / e = Q (to 1e-12).
@@ -27,7 +29,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from analysis.membrane_replay import replay_membrane_counters
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
-from world.membrane_params import SMALL_WORLD
+from world.membrane.params import SMALL_WORLD
 from world.thermo import kT_J
 
 SMALL = SMALL_WORLD
@@ -49,13 +51,30 @@ class MembraneMachine(RuleBasedStateMachine):
         c_ring=st.integers(8, 15),
         supply=st.floats(0, 1000),
         demand=st.floats(0, 1000),
+        geometry=st.fixed_dictionaries(
+            {
+                "mouth_nm": st.floats(10, 400),
+                "reach_nm": st.floats(20, 1200),
+                "carrier_reach_nm": st.floats(20, 1200),
+                "d_proton_um2_s": st.sampled_from([0.0, 0.01, 1.0, 9000.0]),
+                "d_quinone_um2_s": st.sampled_from([0.0, 0.1, 100.0]),
+                "local_rates": st.booleans(),
+                "n_synthase": st.integers(0, 40),
+            }
+        ),
     )
-    def build(self, seed: int, c_ring: int, supply: float, demand: float) -> None:
+    def build(self, seed: int, c_ring: int, supply: float, demand: float, geometry: dict) -> None:
+        """A small world with drawn geometry, diffusion, neighbourhoods and site density (sites share cells)."""
         self.run = Run(seed)
         self.world = MembraneWorld(
-            self.run, **SMALL, c_ring=c_ring, nadh_supply=supply, succinate_supply=supply / 2, atp_demand=demand
+            self.run,
+            **{**SMALL, **geometry},
+            c_ring=c_ring,
+            nadh_supply=supply,
+            succinate_supply=supply / 2,
+            atp_demand=demand,
         )
-        self.run.drive(self.world, self.world.dt)
+        self.world.drive()
         self.last_now = 0.0
 
     @rule(steps=st.integers(1, 300))
@@ -73,10 +92,12 @@ class MembraneMachine(RuleBasedStateMachine):
         """Change the cytosolic ATP demand."""
         self.world.set_atp_demand(rate)
 
-    @rule(name=st.sampled_from(sorted(INHIBITORS)))
-    def add_inhibitor(self, name: str) -> None:
-        """Block one target completely."""
-        self.world.add_inhibitor(name)
+    @rule(name=st.sampled_from(sorted(INHIBITORS)), fraction=st.floats(0, 1))
+    def add_inhibitor(self, name: str, fraction: float) -> None:
+        """Block a drawn share of one inhibitor's targets (partial inhibition; 1 blocks completely)."""
+        before = self.world.block(INHIBITORS[name][0])
+        self.world.add_inhibitor(name, fraction)
+        assert self.world.block(INHIBITORS[name][0]) >= max(before, fraction) - 1e-12
 
     @rule(concentration=st.floats(0, 2))
     def add_uncoupler(self, concentration: float) -> None:

@@ -4,7 +4,7 @@ Key names: `Protocol`.
 
 Scenarios stay wiring only::
 
-    proto = Protocol(run, world, sample_dt=0.05)       # run.drive + run.every(world.sample)
+    proto = Protocol(run, world, sample_dt=0.05)       # world.drive() + run.every(world.sample)
     proto.at(3.0, world.add_adp, 1200)                   # a SimPy process calls it at t = 3.0
     state3 = proto.measure(3.2, 4.2)                     # window averages, filled in as the clock passes
     run.run_until(7.5)
@@ -29,14 +29,14 @@ class Protocol:
 
     Args:
         run: the run.
-        world: a `MembraneWorld` (stepped every ``world.dt`` from now on).
+        world: a `MembraneWorld` (stepped every ``world.dt`` from now on, `MembraneWorld.drive`).
         sample_dt: interval of metric samples (s); None records none.
     """
 
     def __init__(self, run: Run, world: Any, sample_dt: float | None = 0.05) -> None:
         self.run = run
         self.world = world
-        run.drive(world, world.dt)
+        world.drive()
         if sample_dt is not None:
             run.every(sample_dt, world.sample)
 

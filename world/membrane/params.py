@@ -32,9 +32,17 @@ O2_SATURATION_UM: float = 1230.0
 class MembraneParams:
     """All parameters of one membrane world (keyword arguments of `MembraneWorld`).
 
-    Geometry: a lattice `width` cells wide; rows ``0 … n_rows-1`` are the N band (matrix), one membrane row,
-    then `p_rows` of P band (intermembrane space). A cell is a cube of `cell_nm`; the slab is `depth_nm` deep,
-    so membrane area = width·cell·depth and band volumes = width·rows·cell²·depth.
+    Geometry (physical lengths; `membrane_length_nm`, `depth_n_nm`, `depth_p_nm`): the membrane is
+    ``width·cell_nm`` long, the N band (matrix) ``n_rows·cell_nm`` deep below it, the P band (intermembrane space)
+    ``p_rows·cell_nm`` above; the slab is `depth_nm` thick, so membrane area = length·depth. The cells of
+    `cell_nm` are the Mesa grid (one membrane row between the bands); positions are continuous. Any number of
+    sites may share a membrane cell.
+
+    Space: free protons diffuse at `d_proton_um2_s`, ubiquinone at `d_quinone_um2_s`, cytochrome c at
+    `d_cytc_um2_s` (exact Brownian steps for any dt). A site reacts with the protons of its mouths — within
+    `mouth_nm` of the surface, in its stretch (bin) of about `reach_nm` of membrane — and with the carriers in its
+    stretch of about `carrier_reach_nm`. `local_rates` lets the mouths' populations enter the rates
+    (`world.membrane.moves`).
 
     The patch holds far fewer enzymes per µm² than a real inner membrane, so the pools it exchanges with
     (nucleotides, buffer) have effective volumes (`matrix_volume_aL`, `cytosol_volume_aL`) scaled down by the
@@ -49,6 +57,14 @@ class MembraneParams:
     capacitance_uF_cm2: float = 1.0
     initial_delta_psi_mV: float = 0.0
     temperature_K: float = T_DEFAULT
+    # space (diffusion coefficients in µm²/s, reaction neighbourhoods in nm)
+    d_proton_um2_s: float = 9000.0
+    d_quinone_um2_s: float = 100.0
+    d_cytc_um2_s: float = 10.0
+    mouth_nm: float = 100.0
+    reach_nm: float = 150.0
+    carrier_reach_nm: float = 300.0
+    local_rates: bool = True
     # protons (agents; one agent = one exchangeable proton equivalent)
     protons_n: int = 5000
     protons_p: int = 2500
@@ -104,7 +120,10 @@ class MembraneParams:
             raise ValueError(f"c_ring(={self.c_ring!r}) must be between {lo} and {hi}")
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.type in ("int", int):
+            if f.type in ("bool", bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"{f.name}(={v!r}) must be True or False")
+            elif f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                     raise ValueError(f"{f.name}(={v!r}) must be a non-negative integer")
             elif f.name == "initial_delta_psi_mV":
@@ -125,21 +144,23 @@ class MembraneParams:
             "buffer_n_mM_per_pH",
             "buffer_p_mM_per_pH",
             "o2_uM",
+            "mouth_nm",
+            "reach_nm",
+            "carrier_reach_nm",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be > 0")
         for name in ("nadh_fraction", "succ_fraction"):
             if getattr(self, name) > 1:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
-        if self.n_sites > self.width:
-            raise ValueError(
-                f"width(={self.width}) must be >= the number of membrane sites (={self.n_sites}): "
-                "each complex, synthase, exchanger and leak site takes one membrane cell"
-            )
+        for name in ("reach_nm", "carrier_reach_nm"):
+            if getattr(self, name) > self.membrane_length_nm:
+                length = self.membrane_length_nm
+                raise ValueError(f"{name}(={getattr(self, name)}) must be at most the membrane length (={length} nm)")
 
     @property
     def n_sites(self) -> int:
-        """Membrane cells occupied by fixed agents."""
+        """Number of fixed membrane sites (complexes, synthases, exchangers, leak sites)."""
         return (
             self.n_complex1
             + self.n_complex2
@@ -149,6 +170,21 @@ class MembraneParams:
             + self.n_exchanger
             + self.n_leak
         )
+
+    @property
+    def membrane_length_nm(self) -> float:
+        """Length of the membrane (nm, periodic)."""
+        return self.width * self.cell_nm
+
+    @property
+    def depth_n_nm(self) -> float:
+        """Depth of the N band (matrix side, nm)."""
+        return self.n_rows * self.cell_nm
+
+    @property
+    def depth_p_nm(self) -> float:
+        """Depth of the P band (intermembrane side, nm)."""
+        return self.p_rows * self.cell_nm
 
     @property
     def area_m2(self) -> float:
