@@ -41,7 +41,7 @@ from world.constants import ETC_CHARGES
 from world.membrane import observables as obs
 from world.membrane import perturb
 from world.membrane.geometry import N_SIDE, P_SIDE, Geometry, ProtonLattice
-from world.membrane.moves import step_group
+from world.membrane.moves import SiteTable, step_all
 from world.membrane.params import MembraneParams
 from world.membrane.populations import step_demand, step_supply, step_uncoupler
 from world.membrane.rows import RowBuffer
@@ -121,11 +121,12 @@ class MembraneWorld(mesa.Model):
             name: self.grid.create_property_layer(name, 0, int) for name in ("protons", "q", "qh2", "cox", "cred")
         }
         self.groups = self._place_sites()
+        self.sites = SiteTable(list(self.groups.values()))
         self.supply = SubstrateSupply(self, p.nadh_supply, p.succinate_supply)
         self.uncoupler = Uncoupler(self)
         self.demand = ATPDemand(self)
         self.demand.rate = p.atp_demand
-        self.rows = RowBuffer()
+        self.rows = RowBuffer(run)
         self._mouths: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._cache: dict[Any, Any] = {}
         self._own_driver: Any = None
@@ -241,13 +242,11 @@ class MembraneWorld(mesa.Model):
         self._mouths = {side: self.lattice.mouth_bins(side) for side in (N_SIDE, P_SIDE)}
         self._cache.clear()
         step_supply(self)
-        for g in self.groups.values():
-            step_group(self, g)
+        step_all(self, self.sites)
         step_uncoupler(self)
         step_demand(self)
         self.state.integrate(self.dt, self.delta_psi_mV, self.pmf_mV, self.delta_ph)
         self.update_layers()
-        self.rows.flush(self.run.trace, self.t)
         self._advanced += 1
 
     # ---------------------------------------------------------------- local state for the moves

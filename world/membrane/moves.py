@@ -99,7 +99,11 @@ def _hand_out(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Per event, the first offset into its bin's candidates (random order within each bin) it receives, and the
-    candidates in that order: returns ``sorted_cand[start[bin] + exclusive cumsum]`` bases."""
+    candidates in that order: returns ``sorted_cand[start[bin] + exclusive cumsum]`` bases. Only the candidates of
+    bins some event draws on are shuffled."""
+    demanded = np.bincount(ev_bin, weights=need, minlength=n_bins) > 0
+    sel = np.flatnonzero(demanded[cand_bin])
+    cand, cand_bin = cand[sel], cand_bin[sel]
     order = np.lexsort((rng.random(cand.size), cand_bin))
     sorted_bins = cand_bin[order]
     start = np.searchsorted(sorted_bins, np.arange(n_bins))
@@ -305,3 +309,125 @@ def execute(world: MembraneWorld, g: SiteGroup, sites: np.ndarray, dirs: np.ndar
     MOVERS[g.cls.number](world, g, sites, dirs, f_rows, b_rows, picks, ch)
     if g.cls.number <= 4:
         world.changed_carriers()
+
+
+# ---------------------------------------------------------------------------------------------- all classes
+class SiteTable:
+    """Every site of every class as one set of arrays (built once; the groups keep their own state).
+
+    Per site: its class index, mouth bin, carrier bin, and per direction (0: forward, 1: backward) the protons it
+    takes from and gives to each mouth and the carriers (q, qh2, cox, cred) it must find in reach."""
+
+    def __init__(self, groups: list[SiteGroup]) -> None:
+        self.groups = groups
+        sizes = np.array([g.size for g in groups], dtype=np.int64)
+        self.start = np.concatenate(([0], np.cumsum(sizes)))
+        self.cls = np.repeat(np.arange(len(groups)), sizes)
+        self.size = int(sizes.sum())
+        self.bins = np.concatenate([g.bins for g in groups]).astype(np.int64) if self.size else np.zeros(0, int)
+        self.cbins = (
+            np.concatenate([g.carrier_bins for g in groups]).astype(np.int64) if self.size else np.zeros(0, int)
+        )
+        self.barrier = np.repeat(np.array([g.cls.rate_law == "barrier" for g in groups]), sizes)
+        self.any_barrier = bool(self.barrier.any())
+        # per class, per direction: (take N, take P, give N, give P) and carrier needs
+        ncls = len(groups)
+        self.take = np.zeros((2, 2, ncls), dtype=np.int64)  # [dir, side, cls]
+        self.give = np.zeros((2, 2, ncls), dtype=np.int64)
+        self.carrier = np.zeros((2, len(CARRIER_STATES), ncls), dtype=np.int64)  # [dir, state, cls]
+        for c, g in enumerate(groups):
+            st = g.cls.stoich
+            for d, direction in enumerate((1, -1)):
+                self.take[d, :, c] = st.take(direction)
+                self.give[d, :, c] = st.give(direction)
+                for m, need in st.consumes(direction):
+                    if m in CARRIER_STATES:
+                        self.carrier[d, CARRIER_STATES.index(m), c] = need
+        self.carrier_used = [
+            [(j, m, self.carrier[d, j][self.cls]) for j, m in enumerate(CARRIER_STATES) if self.carrier[d, j].any()]
+            for d in range(2)
+        ]
+        self.mouth_used = [
+            [
+                (side, self.take[d, side][self.cls], self.give[d, side][self.cls])
+                for side in (N_SIDE, P_SIDE)
+                if self.take[d, side].any() or self.give[d, side].any()
+            ]
+            for d in range(2)
+        ]
+
+
+def all_rates(world: MembraneWorld, table: SiteTable, kcls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(k₊, k₋) of every site of every class (the rates of `site_rates`, in one pass over all sites)."""
+    kT = world.kT
+    cls = table.cls
+    local = world.params.local_rates
+    out = []
+    lnG = {}
+    for d, direction in enumerate((1, -1)):
+        base = np.empty(len(table.groups))
+        for c, g in enumerate(table.groups):
+            dg = g.cls.rate_dG(world, direction) if kcls[c] > 0 else None
+            base[c] = np.inf if dg is None else dg / kT
+        x = base[cls]
+        for side, take, give in table.mouth_used[d]:
+            n = world.mouth_counts(side)[table.bins].astype(np.float64)
+            if local:
+                if side not in lnG:
+                    lnG[side] = gammaln(n + 1.0)
+                lm = math.log(max(world.mouth_mean(side), 1e-9))
+                g0 = lnG[side]
+                term = (gammaln(np.maximum(n - take, 0.0) + 1.0) - g0 + take * lm) + (
+                    gammaln(n + give + 1.0) - g0 - give * lm
+                )
+                x = np.where(n >= take, x + term, np.inf)
+            else:
+                x = np.where(n >= take, x, np.inf)
+        for _, m, need in table.carrier_used[d]:
+            have = world.carrier_counts(m)[table.cbins]
+            x = np.where(have >= need, x, np.inf)
+        k = kcls[cls]
+        xc = np.clip(x, -700, 700)
+        rate = k * 0.5 * (1.0 - np.tanh(0.5 * xc))
+        if table.any_barrier:
+            rate = np.where(table.barrier, k * np.exp(-0.5 * xc), rate)
+        out.append(np.where(np.isinf(x), 0.0, rate))
+    return out[0], out[1]
+
+
+def step_all(world: MembraneWorld, table: SiteTable) -> None:
+    """All moves of every site class for one step of length ``world.dt``: rates of all sites in one pass per round,
+    then each class's firing moves executed in the order of `SITE_CLASSES` (module docstring)."""
+    if table.size == 0:
+        return
+    p = world.params
+    kcls = np.array(
+        [getattr(p, g.cls.k_param) * (1.0 - world.block(g.cls.__name__)) for g in table.groups], dtype=np.float64
+    )
+    if not (kcls > 0).any():
+        return
+    rng = world.rng
+    rounds = 0
+    r = 0
+    start = table.start
+    while True:
+        kf, kb = all_rates(world, table, kcls)
+        tot = kf + kb
+        if rounds == 0:
+            top = float(tot.max())
+            if top <= 0:
+                return
+            rounds = max(1, math.ceil(top * world.dt / MAX_EVENT_PROBABILITY))
+        u = rng.random(table.size)
+        v = rng.random(table.size)
+        fire = np.flatnonzero(u < tot * (world.dt / rounds))
+        if fire.size:
+            direction = np.where(v[fire] * tot[fire] < kf[fire], 1, -1)
+            cut = np.searchsorted(fire, start)
+            for c, g in enumerate(table.groups):
+                a, b = cut[c], cut[c + 1]
+                if b > a:
+                    execute(world, g, fire[a:b] - start[c], direction[a:b])
+        r += 1
+        if r >= rounds:
+            return

@@ -1,11 +1,11 @@
-"""Trace rows of one membrane step, buffered as column arrays and written at the end of the step.
+"""Trace rows of one membrane step, written as the moves make them, all stamped with the step's time.
 
 Key names: `RowBuffer`.
 
-Moves add whole columns at once (`add`); `flush` writes them in order of first appearance of each kind, all stamped
-with the step's time: a kind with many rows in one `TraceRecorder.emit_many` call (fixed cost of a few hundred µs),
-a kind with few rows row by row (`emit`, about 1 µs per row). Row order within a step carries no meaning (the
-replay sums rows); every row of a step has the step's time.
+Moves add whole columns at once (`add`), stamped with the run's clock (the step's time during a step): a batch
+of many rows goes to the trace in one `TraceRecorder.emit_many` call (fixed cost of a few hundred µs), a batch of
+few rows row by row (`emit`, about 1 µs per row). Row order within a step carries no meaning (the replay sums
+rows).
 """
 
 from __future__ import annotations
@@ -15,50 +15,35 @@ from typing import Any
 import numpy as np
 
 EMIT_MANY_AT = 256
-"""A kind with at least this many rows in a step is written with one `emit_many` call."""
+"""A batch of at least this many rows is written with one `emit_many` call."""
 
 
 class RowBuffer:
-    """Column chunks per trace kind for the current step."""
+    """Writes the rows of the current step to the run's trace at the step's time."""
 
-    def __init__(self) -> None:
-        self._chunks: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.rows = 0
 
     def add(self, kind: str, n: int, **cols: Any) -> None:
-        """Buffer `n` rows of `kind`; each column is a scalar (same for all rows) or an array of length `n`."""
-        if n:
-            self._chunks.setdefault(kind, []).append((n, cols))
-
-    def __len__(self) -> int:
-        return sum(n for chunks in self._chunks.values() for n, _ in chunks)
-
-    def flush(self, trace: Any, t: float) -> None:
-        """Write every buffered row at time `t` (world ``"membrane"``) and empty the buffer."""
-        chunks_by_kind, self._chunks = self._chunks, {}
-        for kind, chunks in chunks_by_kind.items():
-            n = sum(c[0] for c in chunks)
-            keys = sorted({k for _, cols in chunks for k in cols})
-            cols = {k: _column([(m, c.get(k)) for m, c in chunks]) for k in keys}
-            if n >= EMIT_MANY_AT:
-                trace.emit_many(t, "membrane", kind, n=n, **cols)
-                continue
-            lists = [cols[k].tolist() if isinstance(cols[k], np.ndarray) else cols[k] for k in keys]
-            for values in zip(*lists, strict=True):
-                trace.emit(t, "membrane", kind, **dict(zip(keys, values, strict=True)))
-
-
-def _column(parts: list[tuple[int, Any]]) -> np.ndarray | list:
-    """One column from chunks of (rows, scalar-or-array); a list when it holds None or strings."""
-    if all(isinstance(v, np.ndarray) for _, v in parts):
-        return np.concatenate([v for _, v in parts])
-    out: list = []
-    for m, v in parts:
-        if isinstance(v, np.ndarray):
-            out.extend(v.tolist())
-        elif isinstance(v, list | tuple):
-            out.extend(v)
-        else:
-            out.extend([v] * m)
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in out):
-        return np.asarray(out)
-    return out
+        """Write `n` rows of `kind`; each column is a scalar (same for all rows) or an array/list of length `n`."""
+        if not n:
+            return
+        self.rows += n
+        if n >= EMIT_MANY_AT:
+            self.run.trace.emit_many(float(self.run.now), "membrane", kind, n=n, **cols)
+            return
+        emit, t = self.run.trace.emit, float(self.run.now)
+        if n == 1:
+            one = {
+                k: v.item(0) if isinstance(v, np.ndarray) else v[0] if isinstance(v, list) else v
+                for k, v in cols.items()
+            }
+            emit(t, "membrane", kind, **one)
+            return
+        keys = list(cols)
+        lists = [
+            v.tolist() if isinstance(v, np.ndarray) else v if isinstance(v, list) else [v] * n for v in cols.values()
+        ]
+        for values in zip(*lists, strict=True):
+            emit(t, "membrane", kind, **dict(zip(keys, values, strict=True)))

@@ -64,7 +64,9 @@ COUNTER_NAMES = (
 
 
 def _ints(a: np.ndarray | int, n: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(a, dtype=np.int64), (n,))
+    if isinstance(a, np.ndarray) and a.shape == (n,):
+        return a if a.dtype == np.int64 else a.astype(np.int64)
+    return np.full(n, int(a), dtype=np.int64)
 
 
 @dataclass
