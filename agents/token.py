@@ -145,7 +145,7 @@ class Token:
             self.finish(h)
 
     def run_sync(self) -> None:
-        """The same work as `life` without SimPy (no resources, no waiting): the plain-loop reference."""
+        """The same work as `begin` without SimPy (no slots, no waiting): the plain-loop reference."""
         w = self.world
         self.t_start = w.env.now
         w.on_token_start(self)

@@ -207,8 +207,10 @@ def run_replicate(
 
 
 def _plain(obj: Any) -> Any:
-    """numpy scalars and arrays as Python numbers and lists (for ``json.dumps``)."""
-    return obj.tolist() if isinstance(obj, np.ndarray | np.generic) else str(obj)
+    """numpy scalars and arrays as Python numbers and lists (for ``json.dumps``); anything else is a bug."""
+    if isinstance(obj, np.ndarray | np.generic):
+        return obj.tolist()
+    raise TypeError(f"replicate results hold a {type(obj).__name__}, which replicate.json cannot store")
 
 
 def _membrane_totals(
