@@ -261,3 +261,47 @@ def test_starting_inside_the_arrival_keeps_the_order_of_start_events() -> None:
     assert kinds.count("token_end") == 20 and kinds.count("other_start") == 13  # at t = 0, 1, 2, ..., 12
     assert traces["as built"].equals(traces["start event"])
     assert not traces["always inside"].equals(traces["start event"])
+
+
+def test_a_lone_token_that_never_waits_costs_one_event_per_layer_besides_its_arrival() -> None:
+    """Regular arrivals that never queue (one slot per layer): each further token costs the clock its arrival
+    timeout and one hold per layer, nothing else (no start, request or release events; with a grant hop after
+    every release it would be 1 + 2L)."""
+
+    def events(n: int, L: int) -> int:
+        run, w = _world(seed=2, L=L, token_interval=1.0)
+        steps = 0
+        step = run.env.step
+
+        def counting_step() -> None:
+            nonlocal steps
+            steps += 1
+            step()
+
+        run.env.step = counting_step  # type: ignore[method-assign]
+        w.start(n)
+        run.run_until(n + 5)
+        assert w.tokens_done == n
+        return steps
+
+    for L in (1, 3):
+        assert events(50, L) - events(20, L) == 30 * (1 + L)
+
+
+def test_start_returns_an_event_that_succeeds_at_the_last_arrival() -> None:
+    """`start` returns an event that succeeds when the last token has arrived (not completed); a process can wait
+    for it. Zero tokens: it succeeds at once."""
+    run, w = _world(layer_time=0.5)
+    done = w.start(5, at=2.0)
+    seen: list[float] = []
+
+    def waiter(env: simpy.Environment):  # type: ignore[no-untyped-def]
+        yield done
+        seen.append(env.now)
+
+    run.env.process(waiter(run.env))
+    run.run_until(20)
+    assert seen == [6.0] and w.tokens_done == 5
+    empty = w.start(0)
+    run.run_until(21)
+    assert empty.processed and w.tokens_started == 5

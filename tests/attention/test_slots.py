@@ -152,3 +152,25 @@ def test_capacity_is_validated() -> None:
     for bad in (0, -1, 1.5):
         with pytest.raises(ValueError, match=r"capacity\(="):
             LayerSlots(simpy.Environment(), bad)  # type: ignore[arg-type]
+
+
+def test_one_slot_with_nobody_waiting_releases_without_an_event() -> None:
+    """The grant hop is scheduled only where it can grant something: a one-slot release with an empty queue
+    leaves the event queue empty; with a waiting request, or with two slots, the hop is scheduled (and the
+    hypothesis test above shows the grants equal those of `simpy.Resource` either way)."""
+    env = simpy.Environment()
+    one = LayerSlots(env, 1)
+    assert one.request() is None
+    one.release()
+    assert env.peek() == float("inf") and one.count == 0
+    assert one.request() is None
+    waiting = one.request()
+    assert waiting is not None
+    one.release()
+    assert env.peek() == 0.0  # the hop that grants the waiting request
+    env.step()
+    assert waiting.triggered and one.count == 1
+    two = LayerSlots(simpy.Environment(), 2)
+    assert two.request() is None
+    two.release()
+    assert two.env.peek() == 0.0

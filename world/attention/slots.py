@@ -7,7 +7,9 @@ token resumes at the same point of the event queue (tested against `simpy.Resour
 and other processes on the clock), but a token that finds a slot free takes it by a counter, without the
 request event `simpy.Resource` schedules (an event whose processing changes nothing). A release frees the slot
 at once and, as ``simpy.Resource.release`` does with its ``Release`` event, grants the oldest waiting request
-one event later; a waiting request is a ``simpy.Event`` that succeeds when granted.
+one event later; a waiting request is a ``simpy.Event`` that succeeds when granted. With one slot, a release that
+finds nobody waiting schedules no grant event: such an event could not grant anything (`release`), so a token
+that never waits costs its layer holds and nothing else.
 """
 
 from __future__ import annotations
@@ -54,8 +56,17 @@ class LayerSlots:
         return None if event.triggered else event
 
     def release(self) -> None:
-        """Give a slot back now; the queue's head is granted one event later (`simpy.Resource`'s ``Release``)."""
+        """Give a slot back now; the queue's head is granted one event later (`simpy.Resource`'s ``Release``).
+
+        With one slot and nobody waiting, the hop is left out: it could only grant a request that queues before
+        it is processed, and with one slot such a request finds the slot taken again (by a request that came
+        before it, or it would not queue) and still taken when the hop would run, unless that holder released
+        it at this same instant — which a holder that got the slot without waiting does by a synchronous
+        release that again finds nobody waiting (the module docstring; tested against `simpy.Resource`).
+        """
         self.count -= 1
+        if self.capacity == 1 and not self.queue:
+            return
         hop = simpy.Event(self.env)
         hop.callbacks.append(self._grant)
         hop.succeed()

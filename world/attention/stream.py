@@ -80,6 +80,50 @@ class _Start(simpy.events.Event):
         env.schedule(self, simpy.events.URGENT)
 
 
+class _Arrivals:
+    """The arrivals of one `AttentionWorld.start` call, driven by callbacks on their timeouts.
+
+    The events, their order and the generator draws are those of an arrival *process* (a generator yielding a
+    timeout per gap): it begins at process-start priority, waits for ``at``, then at each arrival creates the
+    token (the Markov symbols are drawn at the first, a corruption draw at each), draws the next gap, schedules
+    the next arrival and starts the token (`AttentionWorld._begin`). ``done`` succeeds where that process would
+    end, after its last token's start event is scheduled; without the generator's resumption per token.
+    """
+
+    __slots__ = ("at", "done", "env", "inside", "left", "tokens", "world")
+
+    def __init__(self, world: AttentionWorld, n: int, at: float) -> None:
+        self.world, self.env, self.at, self.left = world, world.env, at, n
+        self.tokens = world._tokens(n)
+        self.inside = False
+        self.done = simpy.Event(self.env)
+        _Start(self.env, self._begin)
+
+    def _begin(self, _event: simpy.events.Event) -> None:
+        env = self.env
+        if self.at > env.now:
+            self.inside = True
+            env.timeout(self.at - env.now).callbacks.append(self._arrive)
+        else:
+            self._arrive(None)
+
+    def _arrive(self, _event: simpy.events.Event | None) -> None:
+        tok = next(self.tokens, None)
+        if tok is None:  # n = 0: the symbols were still drawn, as the process's first step would have
+            self.done.succeed()
+            return
+        self.left -= 1
+        env, world = self.env, self.world
+        if not self.left:
+            _Start(env, tok.begin)
+            self.done.succeed()
+            return
+        gap = world.token_interval if world.arrival == "regular" else world.run.rng.exponential(world.token_interval)
+        env.timeout(gap).callbacks.append(self._arrive)
+        world._begin(tok, inside=self.inside)
+        self.inside = True
+
+
 class AttentionWorld:
     """Token stream, head resources, KV cache and attention graph of one model on one source.
 
@@ -237,20 +281,20 @@ class AttentionWorld:
         self._history = hist[-self.source.order :]
         return seq
 
-    def start(self, n_tokens: int, at: float | None = None) -> simpy.Process:
+    def start(self, n_tokens: int, at: float | None = None) -> simpy.Event:
         """Schedule a stream of ``n_tokens`` tokens, the first arriving at ``at`` (default now).
 
         Successive calls continue the same Markov chain and the same positions.
 
         Returns:
-            The arrival process (it ends when the last token has arrived, not completed).
+            An event that succeeds when the last token has arrived (not completed).
         """
         if not isinstance(n_tokens, int | np.integer) or n_tokens < 0:
             raise ValueError(f"n_tokens(={n_tokens!r}) must be an integer ≥ 0")
         at = float(self.env.now) if at is None else float(at)
         if at < self.env.now:
             raise ValueError(f"at(={at}) is before now (={self.env.now})")
-        return self.env.process(self._arrivals(int(n_tokens), at))
+        return _Arrivals(self, int(n_tokens), at).done
 
     def _tokens(self, n: int):  # type: ignore[no-untyped-def]
         """Create the next ``n`` tokens of the stream, one at a time (corruption is drawn here)."""
@@ -277,29 +321,14 @@ class AttentionWorld:
                 self.head_mask,
             )
 
-    def _arrivals(self, n: int, at: float):  # type: ignore[no-untyped-def]
-        env, rng = self.env, self.run.rng
-        resumed_by_timeout = at > env.now
-        if resumed_by_timeout:
-            yield env.timeout(at - env.now)
-        for i, tok in enumerate(self._tokens(n)):
-            if i + 1 == n:
-                _Start(env, tok.begin)
-                return
-            gap = self.token_interval if self.arrival == "regular" else rng.exponential(self.token_interval)
-            next_arrival = env.timeout(gap)
-            self._begin(tok, inside=resumed_by_timeout)
-            yield next_arrival
-            resumed_by_timeout = True
-
     def _begin(self, tok: Token, inside: bool) -> None:
         """Start ``tok`` now, ``inside`` the arrival or by a start event (a process start's priority).
 
         Inside is exact when the arrival was resumed by its timeout (a normal-priority event: no start event
         of another process can then be due at this instant, so the token's start event would be the next one
-        processed); the first arrival of a stream started at once runs in its own process start, behind which
-        other processes started at this instant may be due, so it takes a start event. The last token takes one
-        too, so the arrival process ends where it would with a process per token.
+        processed); the first arrival of a stream started at once runs at a process start's priority, behind
+        which other processes started at this instant may be due, so it takes a start event. The last token takes
+        one too (`_Arrivals`), as the last token of an arrival process would.
         """
         if inside:
             tok.begin()
