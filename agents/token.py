@@ -10,10 +10,10 @@ and surprisal and ends (``token_end``). Everything it reads or changes belongs t
 The token is not a ``simpy.Process``: it advances by callbacks on the SimPy events it has to wait for (its
 start, an energy get that cannot be granted at once, a slot grant, a layer hold), so that a token that never
 waits costs, per layer, one hold timeout (and a grant hop after its release where the layer has more than one
-slot or another token waits, `world.attention.slots`); it starts inside its arrival (where its start event would have been the next one
-processed), except a stream's first and last token, which take a start event. The order of everything it does
-against other processes on the clock is the one a process-per-token design gives (start at process-start
-priority, grants one event after a release).
+slot or another token waits, `world.attention.slots`); it starts inside its arrival (where its start event
+would have been the next one processed), except a stream's first and last token, which take a start event.
+The order of everything it does against other processes on the clock is the one a process-per-token design
+gives (start at process-start priority, grants one event after a release).
 
 Key names: `Token` (``begin`` is scheduled at its arrival; ``run_sync`` is the same work without SimPy).
 """
