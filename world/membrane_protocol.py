@@ -10,8 +10,10 @@ Scenarios stay wiring only::
     run.run_until(7.5)
     state3["ocr"], state3["pmf_mV"], ...
 
-A measurement is two snapshots taken by SimPy processes at the window's ends, so its numbers are the exact
-averages of the counters over the window (`MembraneWorld.window`), independent of the sampling interval.
+A measurement is three snapshots taken by SimPy processes at the window's ends and midpoint, so its numbers are
+the exact averages of the counters over the window (`MembraneWorld.window`), independent of the sampling
+interval, plus evenly spaced pool readings; scenarios pass them to `analysis.steady` to say whether the window
+was a steady state (OCR and Δψ of the two halves agree, the ATP and NADH fractions stopped moving).
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from typing import Any
 import simpy
 
 from world.clock import Run
+
+STEADY_POOLS = ("atp_c", "adp_c", "nadh", "nad")
+"""Pools a measurement window samples for the steady-state check."""
+POOL_SAMPLES = 20
+"""Pool readings per measurement window (half in each half: their means are compared, not two single readings)."""
 
 
 class Protocol:
@@ -52,22 +59,33 @@ class Protocol:
 
         return self.run.env.process(proc(self.run.env))
 
-    def measure(self, t0: float, t1: float) -> dict[str, float]:
-        """Window averages between `t0` and `t1` (rates per second, mean Δψ, Δp, ΔpH); the returned dict is
-        filled when the clock passes `t1`."""
+    def measure(self, t0: float, t1: float) -> dict[str, Any]:
+        """Window averages between `t0` and `t1` (rates per second, mean Δψ, Δp, ΔpH), the ``snapshots`` at t0,
+        the midpoint and t1, and ``pool_samples`` (`POOL_SAMPLES` evenly spaced readings of `STEADY_POOLS` inside
+        the window) for `analysis.steady.steadiness`; the dict is filled when the clock passes `t1`."""
         if not t1 > t0 >= self.run.now:
             raise ValueError(f"window ({t0}, {t1}) must satisfy now <= t0 < t1")
-        out: dict[str, float] = {}
+        out: dict[str, Any] = {}
         snaps: list[dict[str, float]] = []
+        pools: list[dict[str, float]] = []
         self.at(t0, lambda: snaps.append(self.world.snapshot()))
+        self.at(t0 + (t1 - t0) / 2, lambda: snaps.append(self.world.snapshot()))
+        for i in range(POOL_SAMPLES):
+            self.at(t0 + (i + 0.5) * (t1 - t0) / POOL_SAMPLES, lambda: pools.append(self._pools()))
 
         def close() -> None:
             snaps.append(self.world.snapshot())
-            out.update(self.world.window(snaps[0], snaps[1]))
-            out["atp_made"] = snaps[1]["atp_made"] - snaps[0]["atp_made"]
-            out["o2_consumed"] = snaps[1]["o2_consumed"] - snaps[0]["o2_consumed"]
-            out["rotor_steps"] = snaps[1]["rotor_steps"] - snaps[0]["rotor_steps"]
-            out["atp_exported"] = snaps[1]["atp_exported"] - snaps[0]["atp_exported"]
+            a, mid, b = snaps
+            out.update(self.world.window(a, b))
+            for key in ("atp_made", "o2_consumed", "rotor_steps", "atp_exported"):
+                out[key] = b[key] - a[key]
+            out["snapshots"] = (a, mid, b)
+            out["pool_samples"] = pools
 
         self.at(t1, close)
         return out
+
+    def _pools(self) -> dict[str, float]:
+        """Time and the pools the steady-state check reads."""
+        pool = self.world.pool
+        return {"t": float(self.run.now), **{k: float(pool[k]) for k in STEADY_POOLS}}
