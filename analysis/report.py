@@ -9,7 +9,9 @@ follows: units on every axis (one unit per axis: two quantities with different u
 second y-axis), legends outside the data (`legend_outside`), perturbations as labelled vertical lines
 (`mark_times`), measurement windows shaded (`shade_windows`), derived numbers in a box beside the axes
 (`note_box`). `rows_table` turns the console tables of a scenario (``{title: [row dict, ...]}``) into
-DataFrames for ``report.md``, so the console and the report show the same numbers.
+DataFrames for ``report.md``, so the console and the report show the same numbers. A run whose results carry
+``steadiness`` (`analysis.steady.steady_summary`) gets a "Steady states" section naming every measurement
+window that is not a steady state.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from analysis.steady import steady_lines
 from world.rundir import claim
 
 
@@ -121,6 +124,9 @@ def write_report(out_dir: Path, title: str, summary: dict[str, Any], sections: S
         f"simulated to t = {summary['t_end']:.6g}; {summary['trace_events']} trace events."
     )
     lines.append("")
+    steady = steady_lines(summary.get("results") or {})
+    if steady:
+        lines += ["## Steady states", "", *steady, ""]
     for sec in sections:
         lines += [f"## {sec.title}", ""]
         for para in sec.text:

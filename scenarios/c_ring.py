@@ -10,6 +10,7 @@ protons — and oxygen — per ATP.
 from __future__ import annotations
 
 from analysis.report_membrane_steady import report_c_ring, tables_c_ring
+from analysis.steady import steady_summary
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -57,7 +58,7 @@ def run_c_ring(
             "pmf_mV": m["pmf_mV"],
         }
     flat = {f"{k}_c{n}": out[f"c{n}"][k] for n, _ in measures for k in ("p_o", "h_per_atp_rotor")}
-    return {**flat, **out}
+    return {**flat, **out, "steadiness": steady_summary({f"c{n}": m for n, m in measures})}
 
 
 if __name__ == "__main__":

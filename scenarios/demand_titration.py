@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from analysis.report_membrane_steady import report_demand_titration, tables_demand_titration
+from analysis.steady import steady_summary
 from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
@@ -81,6 +82,9 @@ def run_demand_titration(
         "psi_falls_with_demand": all(b <= a for a, b in pairwise(psis)),
         "ocr_range": [min(ocrs), max(ocrs)],
         "psi_range_mV": [min(psis), max(psis)],
+        "steadiness": steady_summary(
+            {f"level_{i}_demand_{level:g}": m for i, (level, m) in enumerate(zip(levels, windows, strict=True))}
+        ),
     }
 
 

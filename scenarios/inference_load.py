@@ -32,6 +32,7 @@ import numpy as np
 
 from analysis.queueing import batch_means_ci
 from analysis.report_serving import report_serving
+from analysis.steady import steady_summary
 from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.attention.model import ModelConfig
@@ -215,6 +216,13 @@ def run_inference_load(
         "atp_drawn": sum(c["atp_drawn"] for c in counts),
         "atp_hydrolysed_by_bridge": bridge.atp_spent,
         "tokens_admitted_times_k": k_atp * sum(c["admitted"] for c in counts),
+        "steadiness": steady_summary(
+            {f"demand_{i}_{d:g}": m for i, (d, m) in enumerate(zip(demands, windows["demand"], strict=True))}
+            | {
+                f"tokens_{i}_{s.rate:g}": m
+                for i, ((s, _, _), m) in enumerate(zip(coupled, windows["tokens"], strict=True))
+            }
+        ),
     }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from analysis.report_membrane_steady import report_inhibitors, tables_inhibitors
+from analysis.steady import steady_summary
 from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
@@ -83,7 +84,8 @@ def run_inhibitors(
             "atp_rate_after": a["atp_rate"],
         }
     flat = {f"ocr_ratio_{s}_{i}": v["ocr_ratio"] for s, d in out.items() for i, v in d.items()}
-    return {**flat, **out}
+    windows = {f"{s}_{i}_{when}": m for s, i, b, a in cases for when, m in (("before", b), ("after", a))}
+    return {**flat, **out, "steadiness": steady_summary(windows)}
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from analysis.report_membrane import report_mito_stress_test, tables_mito_stress_test
+from analysis.steady import steady_summary
 from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
@@ -108,6 +109,7 @@ def run_mito_stress_test(
         "leak_share_of_basal": (oligo["ocr"] - non_mito) / (basal["ocr"] - non_mito)
         if basal["ocr"] > non_mito
         else None,
+        "steadiness": steady_summary({"basal": basal, "oligomycin": oligo, "fccp": fccp, "rotenone_antimycin": rot_aa}),
     }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from analysis.report_membrane import report_respiratory_control, tables_respiratory_control
+from analysis.steady import steady_summary
 from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
@@ -93,6 +94,7 @@ def run_respiratory_control(
         "p_o_mechanistic_max": n_h / (c_ring / 3 + 1),
         "h_per_atp_rotor": state3["rotor_steps"] / state3["atp_made"] if state3["atp_made"] else None,
         "delta_pH_share_of_pmf": -61.54 * state4["delta_pH"] / state4["pmf_mV"] if state4["pmf_mV"] else None,
+        "steadiness": steady_summary({"state4": state4, "state3": state3, "state4_after": state4b}),
         "final": {
             "atp": world.pool["atp_m"] + world.pool["atp_c"],
             "adp": world.pool["adp_m"] + world.pool["adp_c"],
