@@ -34,6 +34,7 @@ from analysis.report import (
     shade_windows,
     write_report,
 )
+from analysis.report_membrane_steady import REDOX
 from world.trace import read_metrics
 
 SMOOTH_S = 0.25
@@ -62,7 +63,7 @@ _STATE_ROWS = (("state 4", "state4"), ("state 3", "state3"), ("state 4 (after)",
 
 
 def tables_respiratory_control(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Δψ, ΔpH, Δp, OCR, ATP synthesis and leak per respiratory state."""
+    """Δψ, ΔpH, Δp, OCR, ATP synthesis, leak and the redox fractions (when recorded) per respiratory state."""
     rows = []
     for label, key in _STATE_ROWS:
         s = results[key]
@@ -75,6 +76,7 @@ def tables_respiratory_control(results: Mapping[str, Any]) -> dict[str, list[dic
                 "OCR (O2/s)": s["ocr"],
                 "ATP synthesis (ATP/s)": s["atp_rate"],
                 "leak (H+/s)": s["leak_rate"],
+                **{column: s[key] for key, column, _ in REDOX if key in s},
             }
         )
     return {"respiratory states (window means)": rows}

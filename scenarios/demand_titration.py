@@ -1,9 +1,11 @@
 """Scenario `demand_titration`: steady states of the membrane world over a range of ATP demand.
 
 One world respires on NADH; the cytosolic ATP demand is stepped through `levels`, and each level is held
-for `hold` seconds, measured over the last `window` of it. Per level: OCR, Δψ, Δp, ATP synthesis rate and
-ATP/O (ATP made per O atom). Respiratory control shows as OCR rising and Δψ falling with demand, with no
-rule other than the detailed-balance rates.
+for `hold` seconds, measured over the last `window` of it. Per level: OCR, Δψ, Δp, ATP synthesis rate,
+ATP/O (ATP made per O atom) and the redox states (reduced fractions of NAD, the quinone pool and cytochrome c;
+``redox_change`` = last level minus first), and whether each window was shown steady (`steadiness`).
+Respiratory control shows as OCR rising and Δψ falling with demand, with no rule other than the
+detailed-balance rates.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane_observe import REDOX_FRACTIONS
 from world.membrane_protocol import Protocol
 
 
@@ -72,6 +75,7 @@ def run_demand_titration(
                 "pmf_mV": m["pmf_mV"],
                 "atp_rate": m["atp_rate"],
                 "atp_per_o": m["atp_made"] / (2 * m["o2_consumed"]) if m["o2_consumed"] else None,
+                **{k: m[k] for k in REDOX_FRACTIONS},
             }
         )
     ocrs = [r["ocr"] for r in rows]
@@ -82,6 +86,7 @@ def run_demand_titration(
         "psi_falls_with_demand": all(b <= a for a, b in pairwise(psis)),
         "ocr_range": [min(ocrs), max(ocrs)],
         "psi_range_mV": [min(psis), max(psis)],
+        "redox_change": {k: rows[-1][k] - rows[0][k] for k in REDOX_FRACTIONS},
         "steadiness": steady_summary(
             {f"level_{i}_demand_{level:g}": m for i, (level, m) in enumerate(zip(levels, windows, strict=True))}
         ),

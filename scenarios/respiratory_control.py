@@ -19,11 +19,13 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane_observe import REDOX_FRACTIONS
 from world.membrane_protocol import Protocol
 
 
 def _state(m: dict[str, float]) -> dict[str, float]:
-    return {k: round(m[k], 4) for k in ("delta_psi_mV", "delta_pH", "pmf_mV", "ocr", "atp_rate", "leak_rate")}
+    keys = ("delta_psi_mV", "delta_pH", "pmf_mV", "ocr", "atp_rate", "leak_rate", *REDOX_FRACTIONS)
+    return {k: round(m[k], 4) for k in keys}
 
 
 def _check(p: Mapping[str, Any]) -> None:

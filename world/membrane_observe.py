@@ -1,6 +1,6 @@
 """Observables, the conservation ledger and the perturbations of the membrane world.
 
-Key names: `ObserveMixin`, `METRIC_UNITS`.
+Key names: `ObserveMixin`, `METRIC_UNITS`, `REDOX_FRACTIONS`, `redox_fractions`.
 
 `ObserveMixin` is mixed into `world.membrane.MembraneWorld`; it reads the world's counts and counters.
 
@@ -22,6 +22,11 @@ since the previous sample, counters are cumulative net values since t = 0:
 | atp_made | ATP | net ATP made by the synthases |
 | rotor_turns | turn | net c-ring turns (steps / n) |
 | heat_J | J | heat dissipated, Σ −ΔG of every transition |
+| nadh_reduced_fraction | fraction | NADH / (NADH + NAD⁺) in the matrix |
+| qh2_fraction | fraction | QH₂ / (Q + QH₂), the membrane's quinone pool |
+| cytc_reduced_fraction | fraction | reduced / all cytochrome c |
+
+(O₂ is not modelled as a concentration: complex IV never runs short of it, so there is no ``o2_uM``.)
 """
 
 from __future__ import annotations
@@ -51,7 +56,27 @@ METRIC_UNITS = {
     "atp_made": "ATP",
     "rotor_turns": "turn",
     "heat_J": "J",
+    "nadh_reduced_fraction": "fraction",
+    "qh2_fraction": "fraction",
+    "cytc_reduced_fraction": "fraction",
 }
+REDOX_FRACTIONS = {
+    "nadh_reduced_fraction": ("nadh", "nad"),
+    "qh2_fraction": ("qh2", "q"),
+    "cytc_reduced_fraction": ("cred", "cox"),
+}
+"""Redox metric → (reduced pool, oxidised pool): the fraction is reduced / (reduced + oxidised)."""
+
+
+def redox_fractions(pool: Any) -> dict[str, float]:
+    """The `REDOX_FRACTIONS` of a pool mapping (NaN for an empty pool)."""
+    out = {}
+    for name, (red, ox) in REDOX_FRACTIONS.items():
+        total = pool[red] + pool[ox]
+        out[name] = pool[red] / total if total > 0 else math.nan
+    return out
+
+
 _INHIBITOR_NAMES = ("oligomycin", "rotenone", "antimycin_a", "cyanide")
 
 
@@ -272,6 +297,7 @@ class ObserveMixin:
             "atp_made": c["atp_made"],
             "rotor_turns": c["rotor_steps"] / w.params.c_ring,
             "heat_J": c["heat_J"],
+            **redox_fractions(w.pool),
         }
         self.update_layer()
         w.run.metrics.record_many(now["t"], "membrane", {k: (float(v), METRIC_UNITS[k]) for k, v in values.items()})

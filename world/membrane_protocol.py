@@ -24,9 +24,10 @@ from typing import Any
 import simpy
 
 from world.clock import Run
+from world.membrane_observe import REDOX_FRACTIONS, redox_fractions
 
-STEADY_POOLS = ("atp_c", "adp_c", "nadh", "nad")
-"""Pools a measurement window samples for the steady-state check."""
+STEADY_POOLS = ("atp_c", "adp_c", "nadh", "nad", "q", "qh2", "cox", "cred")
+"""Pools a measurement window samples: for the steady-state check and the window's mean redox fractions."""
 POOL_SAMPLES = 20
 """Pool readings per measurement window (half in each half: their means are compared, not two single readings)."""
 
@@ -60,7 +61,8 @@ class Protocol:
         return self.run.env.process(proc(self.run.env))
 
     def measure(self, t0: float, t1: float) -> dict[str, Any]:
-        """Window averages between `t0` and `t1` (rates per second, mean Δψ, Δp, ΔpH), the ``snapshots`` at t0,
+        """Window averages between `t0` and `t1` (rates per second, mean Δψ, Δp, ΔpH; the redox fractions of
+        `REDOX_FRACTIONS` as means of the pool readings), the ``snapshots`` at t0,
         the midpoint and t1, and ``pool_samples`` (`POOL_SAMPLES` evenly spaced readings of `STEADY_POOLS` inside
         the window) for `analysis.steady.steadiness`; the dict is filled when the clock passes `t1`."""
         if not t1 > t0 >= self.run.now:
@@ -81,6 +83,9 @@ class Protocol:
                 out[key] = b[key] - a[key]
             out["snapshots"] = (a, mid, b)
             out["pool_samples"] = pools
+            fractions = [redox_fractions(p) for p in pools]
+            for name in REDOX_FRACTIONS:
+                out[name] = sum(f[name] for f in fractions) / len(fractions)
 
         self.at(t1, close)
         return out
