@@ -26,7 +26,7 @@ since the previous sample, counters are cumulative net values since t = 0:
 | qh2_fraction | fraction | QH₂ / (Q + QH₂), the membrane's quinone pool |
 | cytc_reduced_fraction | fraction | reduced / all cytochrome c |
 
-(O₂ is not modelled as a concentration: complex IV never runs short of it, so there is no ``o2_uM``.)
+(O₂ is held at the parameter ``o2_uM``, never consumed from a pool, so there is no ``o2_uM`` metric.)
 """
 
 from __future__ import annotations
