@@ -67,7 +67,7 @@ def _flux_force(out_dir: Path, summary: Mapping[str, Any]) -> str:
     m = read_metrics(out_dir, wide=True, world="membrane")
     t = m.index.to_numpy(float)
     redox = [(key, label) for key, _, label in REDOX if key in rows[0]]
-    fig, axes = plt.subplots(1, 3 if redox else 2, figsize=(13.0 if redox else 9.0, 3.8))
+    fig, axes = plt.subplots(1, 3 if redox else 2, figsize=(13.0 if redox else 9.0, 3.8), layout="constrained")
     for i in range(len(rows)):
         t1 = p["warmup"] + (i + 1) * p["hold"]
         inside = (t > t1 - p["window"]) & (t <= t1)
@@ -93,7 +93,6 @@ def _flux_force(out_dir: Path, summary: Mapping[str, Any]) -> str:
         ax.set_title("redox states against demand (window means)", fontsize=9)
         legend_outside(ax, title="pool")
     legend_outside(axes[1], title="ATP demand")
-    fig.tight_layout()
     return save_figure(fig, out_dir, "flux_force")
 
 
