@@ -10,10 +10,14 @@ One turnover moves 2 electrons. Forward, per the reference table (H⁺ released 
 * IV (half of ½O₂ reduction per turnover): 2 c²⁺ → 2 c³⁺; 2 N → P (pumped), 2 N → bound in the O₂
   intermediate; every second turnover the 4 bound protons and O₂ become water (``o2_reduced``). 2/4/4.
 
-Each turnover runs backward too (every move exactly undone). Rates: ``k = k_max / (1 + exp(ΔG/kT))`` per
-direction (`world.thermo.fermi_rates`), ΔG being the exact free-energy change of the whole move — redox
-(Nernst, from carrier counts) + charge against Δψ + protons against the pH of each side — so
-k₊/k₋ = exp(−ΔG/kT) and back-pressure from Δp emerges.
+Each turnover runs backward too (every move exactly undone). Rates (default ``kinetics="mass_action"``,
+`world.thermo.saturable_rates`): ``k₊ = k_max · σ(ΔG′) · Π a/(1 + a + b)`` per direction, one factor per
+carrier couple the complex binds (`binding`: NADH/NAD⁺, succinate/fumarate, QH₂/Q, c²⁺/c³⁺), ``a`` and ``b``
+being the substrate and product counts over K (``km_*`` × the couple's pool), so a complex slows as its
+substrate runs short and its product accumulates; ΔG is the exact free-energy change of the whole move —
+redox (Nernst, from carrier counts) + charge against Δψ + protons against the pH of each side — and
+k₊/k₋ = exp(−ΔG/kT) exactly, so back-pressure from Δp emerges. ``kinetics="fermi"`` is the earlier law
+``k = k_max / (1 + exp(ΔG/kT))`` (`world.thermo.fermi_rates`): full speed while one substrate molecule exists.
 
 Trace rows per turnover: one ``redox`` row (entity = complex id, layer = complex number, value ±1, energy_J =
 heat of the turnover) and one row per proton moved: ``pump`` (arrives on P, or leaves P backward; value ±1),
@@ -41,11 +45,14 @@ class MembraneSite(mesa.Agent):
     """A fixed agent in one membrane cell (column `x`) that makes reversible transitions.
 
     Subclasses declare `k_param` (name of the rate parameter), `rate_law` (``"fermi"`` or ``"barrier"``),
+    `binding` (the carrier couples whose occupancy scales the rate under ``kinetics="mass_action"``),
     `inhibitor` (name that blocks them) and implement `forward_change` and `fire`.
     """
 
     k_param: ClassVar[str] = ""
     rate_law: ClassVar[str] = "fermi"
+    binding: ClassVar[tuple[tuple[str, str, int, str], ...]] = ()
+    """Binding sites for the mass-action law: (substrate, product, molecules per turnover, K parameter)."""
     inhibitor: ClassVar[str | None] = None
     number: ClassVar[int] = 0
 
@@ -128,6 +135,7 @@ class ComplexI(MembraneSite):
     """NADH:ubiquinone oxidoreductase (4 H⁺ pumped, 4 charges per 2 e⁻); blocked by rotenone."""
 
     k_param = "k_complex1"
+    binding = (("nadh", "nad", 1, "km_nad"), ("q", "qh2", 1, "km_q"))
     inhibitor = "rotenone"
     number = 1
 
@@ -145,6 +153,7 @@ class ComplexII(MembraneSite):
     """Succinate dehydrogenase (no pumping, no charge); not blocked by the four inhibitors."""
 
     k_param = "k_complex2"
+    binding = (("succ", "fum", 1, "km_succ"), ("q", "qh2", 1, "km_q"))
     number = 2
 
     @classmethod
@@ -161,6 +170,7 @@ class ComplexIII(MembraneSite):
     """Cytochrome bc₁ (Q cycle): 4 H⁺ released on P, 2 taken from N, 2 charges; blocked by antimycin A."""
 
     k_param = "k_complex3"
+    binding = (("qh2", "q", 1, "km_q"), ("cox", "cred", 2, "km_cytc"))
     inhibitor = "antimycin_a"
     number = 3
 
@@ -215,6 +225,7 @@ class ComplexIV(MembraneSite):
     """
 
     k_param = "k_complex4"
+    binding = (("cred", "cox", 2, "km_cytc"),)
     inhibitor = "cyanide"
     number = 4
 

@@ -20,6 +20,7 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane_observe import REDOX_FRACTIONS
+from world.membrane_params import KINETICS
 from world.membrane_protocol import Protocol
 
 
@@ -46,6 +47,7 @@ def _check(p: Mapping[str, Any]) -> None:
         "substrate": Param("nadh", str, choices=("nadh", "succinate"), help="electron donor"),
         "supply": Param(400.0, float, bounds=(0, 1e5), help="substrate supply (molecules/s)"),
         "c_ring": Param(8, int, bounds=(8, 15), help="c-subunits per rotor"),
+        "kinetics": Param("fermi", str, choices=KINETICS, help="rate law of complexes I-IV"),
         "adp_pulse": Param(1200, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
         "t_pulse": Param(3.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
         "window": Param(1.0, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
@@ -65,6 +67,7 @@ def run_respiratory_control(
     substrate: str,
     supply: float,
     c_ring: int,
+    kinetics: str,
     adp_pulse: int,
     t_pulse: float,
     window: float,
@@ -74,7 +77,7 @@ def run_respiratory_control(
 ) -> dict:
     """State 4 before the pulse, state 3 just after it, state 4 again at the end."""
     _check({"t_pulse": t_pulse, "window": window, "t_end": t_end})
-    world = MembraneWorld(run, dt=dt, c_ring=c_ring)
+    world = MembraneWorld(run, dt=dt, c_ring=c_ring, kinetics=kinetics)
     world.set_substrate(substrate, supply)
     proto = Protocol(run, world, sample_dt)
     state4 = proto.measure(t_pulse - window, t_pulse)

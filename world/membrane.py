@@ -49,7 +49,17 @@ from world.membrane_events import EventsMixin
 from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
 from world.membrane_observe import ObserveMixin
 from world.membrane_params import DG0_ATP_J_PER_MOL, E0_V, O2_SATURATION_UM, MembraneParams
-from world.thermo import barrier_rates, count_dG_J, elec_dG_J, event_probabilities, fermi_rates, kT_J, log_nav
+from world.thermo import (
+    Couple,
+    barrier_rates,
+    count_dG_J,
+    elec_dG_J,
+    event_probabilities,
+    fermi_rates,
+    kT_J,
+    log_nav,
+    saturable_rates,
+)
 
 INHIBITORS = {"oligomycin": "ATPSynthase", "rotenone": "ComplexI", "antimycin_a": "ComplexIII", "cyanide": "ComplexIV"}
 SUBSTRATES = ("nadh", "succinate")
@@ -284,8 +294,11 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         k = getattr(self.params, cls.k_param)
         if k <= 0:
             return
-        law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
-        kf, kb = law(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT)
+        if cls.binding and self.params.kinetics == "mass_action":
+            kf, kb = saturable_rates(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT, self.couples(cls))
+        else:
+            law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
+            kf, kb = law(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT)
         p_event, p_fwd = event_probabilities(kf, kb, self.dt)
         if p_event <= 0.0:
             return
@@ -293,6 +306,15 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         v = self.rng.random(len(members))
         for i in np.flatnonzero(u < p_event).tolist():
             members[i].fire(self, 1 if v[i] < p_fwd else -1)
+
+    def couples(self, cls: type[MembraneSite]) -> tuple[Couple, ...]:
+        """The binding couples of a site class as ``(n_substrate, n_product, ν, K molecules)`` from the pools."""
+        pool = self.pool
+        out = []
+        for sub, prod, nu, km in cls.binding:
+            total = pool[sub] + pool[prod]
+            out.append((pool[sub], pool[prod], nu, max(getattr(self.params, km) * total, 1e-9)))
+        return tuple(out)
 
     # ---------------------------------------------------------------- thermodynamics of a move
     def possible(self, dn_n: int, dn_p: int, mols: tuple[tuple[str, int], ...]) -> bool:

@@ -24,6 +24,8 @@ E0_V: dict[str, float] = {
 """Standard midpoint potentials E°′ (V, pH 7) of the carrier couples (Nicholls & Ferguson, Bioenergetics)."""
 DG0_ATP_J_PER_MOL: float = 30.5e3
 """ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure."""
+KINETICS: tuple[str, ...] = ("mass_action", "fermi")
+"""Rate laws of the complexes: saturable mass action (default) or the earlier substrate-blind Fermi law."""
 O2_SATURATION_UM: float = 1230.0
 """Dissolved O₂ in water under 1 atm O₂ at 37 °C (µM), the standard state of E°′(O₂)."""
 
@@ -77,6 +79,12 @@ class MembraneParams:
     k_exchanger: float = 300.0
     k_leak: float = 1.0
     k_uncoupler_per_uM: float = 400.0
+    # mass action of the complexes: K of each carrier couple, as a fraction of the couple's pool
+    kinetics: str = "fermi"
+    km_nad: float = 0.01
+    km_succ: float = 0.01
+    km_q: float = 0.1
+    km_cytc: float = 0.1
     # carriers and pools (molecules)
     n_quinone: int = 40
     n_cytc: int = 30
@@ -102,8 +110,12 @@ class MembraneParams:
         lo, hi = C_RING_RANGE
         if not (isinstance(self.c_ring, int) and lo <= self.c_ring <= hi):
             raise ValueError(f"c_ring(={self.c_ring!r}) must be between {lo} and {hi}")
+        if self.kinetics not in KINETICS:
+            raise ValueError(f"kinetics(={self.kinetics!r}) must be one of {', '.join(KINETICS)}")
         for f in fields(self):
             v = getattr(self, f.name)
+            if f.name == "kinetics":
+                continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                     raise ValueError(f"{f.name}(={v!r}) must be a non-negative integer")
@@ -125,6 +137,10 @@ class MembraneParams:
             "buffer_n_mM_per_pH",
             "buffer_p_mM_per_pH",
             "o2_uM",
+            "km_nad",
+            "km_succ",
+            "km_q",
+            "km_cytc",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be > 0")
