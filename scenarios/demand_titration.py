@@ -21,7 +21,6 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane_observe import REDOX_FRACTIONS
-from world.membrane_params import KINETICS
 from world.membrane_protocol import Protocol
 
 
@@ -42,7 +41,7 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
     params={
         "levels": Param((0.0, 150.0, 300.0, 600.0), float, many=True, bounds=(0, 1e5), help="ATP demand (ATP/s)"),
         "warmup": Param(1.5, float, bounds=(0.1, 1e4), help="time on NADH before the first level (s)"),
-        "kinetics": Param("fermi", str, choices=KINETICS, help="rate law of complexes I-IV"),
+        "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "hold": Param(1.2, float, bounds=(0.2, 1e4), help="time at each level (s)"),
         "window": Param(0.8, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),

@@ -20,7 +20,6 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane_observe import REDOX_FRACTIONS
-from world.membrane_params import KINETICS
 from world.membrane_protocol import Protocol
 
 
@@ -47,7 +46,7 @@ def _check(p: Mapping[str, Any]) -> None:
         "substrate": Param("nadh", str, choices=("nadh", "succinate"), help="electron donor"),
         "supply": Param(400.0, float, bounds=(0, 1e5), help="substrate supply (molecules/s)"),
         "c_ring": Param(8, int, bounds=(8, 15), help="c-subunits per rotor"),
-        "kinetics": Param("fermi", str, choices=KINETICS, help="rate law of complexes I-IV"),
+        "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "adp_pulse": Param(1200, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
         "t_pulse": Param(3.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
         "window": Param(1.0, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),

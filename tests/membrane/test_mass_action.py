@@ -119,3 +119,14 @@ def test_mass_action_makes_cytochrome_c_reduction_rise_with_demand() -> None:
     lo_f, hi_f = _cytc_reduced("fermi", 1)
     assert hi_m > lo_m + 0.03, (lo_m, hi_m)
     assert hi_f <= lo_f, (lo_f, hi_f)
+
+
+def test_scenarios_offer_every_rate_law() -> None:
+    """The scenarios that take `kinetics` declare it as a literal (the catalog reads it without importing) and
+    offer exactly the laws the world accepts."""
+    from scenarios.registry import all_scenarios
+    from world.membrane_params import KINETICS
+
+    for name in ("respiratory_control", "demand_titration"):
+        p = all_scenarios()[name].params["kinetics"]
+        assert set(p.choices) == set(KINETICS) and p.default in KINETICS
