@@ -126,9 +126,18 @@ class CytochromeC(mesa.Agent):
 class SubstrateSupply(mesa.Agent):
     """Citric-acid-cycle dehydrogenases: NAD⁺ → NADH (+ H⁺ into the matrix) and fumarate → succinate.
 
-    The rate is ``supply · S_ox / (S_ox + K)`` with ``K = supply_km_fraction · pool total``: supply slows as
-    the pool becomes fully reduced. Events per step are Poisson. Trace: ``nadh_supplied`` /
-    ``succinate_supplied`` (value = molecules) and one ``h_produced`` row per proton released with NADH.
+    ``supply_law="saturating"`` (default): irreversible, rate ``supply · S_ox / (S_ox + K)`` with
+    ``K = supply_km_fraction · pool total``; supply slows only as the pool becomes fully reduced.
+
+    ``supply_law="reversible"`` (NADH only; succinate keeps the saturating law): the NADH dehydrogenases as one
+    reversible mass-action enzyme, as in Beard 2005 (J_DH = X_DH·(r·NAD⁺ − NADH), without its Pi activation):
+    forward ``supply · NAD⁺/total``, backward ``supply · NADH/(r · total)`` with r = `dh_ratio` (6.8385 in
+    Beard 2005), so the rate is first order in NAD⁺, the pool relaxes towards NADH/NAD⁺ = r (its exact
+    stationary law in the counts is binomial with odds r) and the NAD redox state is set by supply against
+    demand. A backward event returns the NADH's proton from the matrix to the reserve.
+
+    Events per step are Poisson. Trace: ``nadh_supplied`` / ``succinate_supplied`` (value = molecules, negative
+    for backward events) and one ``h_produced`` row per proton released with NADH (value −1 when taken back).
     """
 
     def step_supply(self, world: MembraneWorld) -> None:
@@ -136,7 +145,10 @@ class SubstrateSupply(mesa.Agent):
         p = world.params
         pool = world.pool
         rng = world.rng
-        if world.nadh_supply > 0 and pool["nad"] > 0:
+        if p.supply_law == "reversible":
+            if world.nadh_supply > 0:
+                self._reversible_nadh(world)
+        elif world.nadh_supply > 0 and pool["nad"] > 0:
             km = max(1.0, p.supply_km_fraction * p.nad_total)
             v = world.nadh_supply * pool["nad"] / (pool["nad"] + km)
             k = min(int(rng.poisson(v * world.dt)), pool["nad"])
@@ -157,3 +169,32 @@ class SubstrateSupply(mesa.Agent):
                 pool["succ"] += k
                 world.counters["succinate_supplied"] += k
                 world.emit("succinate_supplied", value=float(k), unit="molecule")
+
+    def _reversible_nadh(self, world: MembraneWorld) -> None:
+        """One step of the reversible dehydrogenase: Poisson forward and backward events from this step's pool."""
+        p = world.params
+        pool = world.pool
+        rng = world.rng
+        total = pool["nad"] + pool["nadh"]
+        if total == 0:
+            return
+        kf = world.nadh_supply * pool["nad"] / total
+        kb = world.nadh_supply * pool["nadh"] / (p.dh_ratio * total)
+        n_f = min(int(rng.poisson(kf * world.dt)), pool["nad"])
+        n_b = min(int(rng.poisson(kb * world.dt)), pool["nadh"])
+        xs = rng.integers(0, p.width, size=n_f + n_b).tolist()
+        if n_f:
+            pool["nad"] -= n_f
+            pool["nadh"] += n_f
+            world.counters["nadh_supplied"] += n_f
+            world.emit("nadh_supplied", value=float(n_f), unit="molecule")
+            for x0 in xs[:n_f]:
+                world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
+        n_b = min(n_b, int(world.lattice.counts[N_SIDE]))
+        if n_b:
+            pool["nadh"] -= n_b
+            pool["nad"] += n_b
+            world.counters["nadh_supplied"] -= n_b
+            world.emit("nadh_supplied", value=float(-n_b), unit="molecule")
+            for x0 in xs[n_f : n_f + n_b]:
+                world.consume_from(N_SIDE, int(x0), 1, "h_produced", None, "substrate", external=True)

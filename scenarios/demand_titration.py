@@ -41,6 +41,8 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
     params={
         "levels": Param((0.0, 150.0, 300.0, 600.0), float, many=True, bounds=(0, 1e5), help="ATP demand (ATP/s)"),
         "warmup": Param(1.5, float, bounds=(0.1, 1e4), help="time on NADH before the first level (s)"),
+        "supply": Param(400.0, float, bounds=(0, 1e5), help="NADH supply (molecules/s)"),
+        "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "hold": Param(1.2, float, bounds=(0.2, 1e4), help="time at each level (s)"),
         "window": Param(0.8, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
@@ -58,6 +60,8 @@ def run_demand_titration(
     *,
     levels: tuple[float, ...],
     kinetics: str,
+    supply: float,
+    supply_law: str,
     warmup: float,
     hold: float,
     window: float,
@@ -66,7 +70,7 @@ def run_demand_titration(
 ) -> dict:
     """Hold each demand level in turn and measure the steady state at its end."""
     _check({"window": window, "hold": hold})
-    world = MembraneWorld(run, dt=dt, kinetics=kinetics)
+    world = MembraneWorld(run, dt=dt, kinetics=kinetics, supply_law=supply_law, nadh_supply=supply)
     proto = Protocol(run, world, sample_dt)
     windows = []
     ends = _ends(warmup, hold, len(levels))

@@ -46,6 +46,7 @@ def _check(p: Mapping[str, Any]) -> None:
         "substrate": Param("nadh", str, choices=("nadh", "succinate"), help="electron donor"),
         "supply": Param(400.0, float, bounds=(0, 1e5), help="substrate supply (molecules/s)"),
         "c_ring": Param(8, int, bounds=(8, 15), help="c-subunits per rotor"),
+        "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "adp_pulse": Param(1200, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
         "t_pulse": Param(3.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
@@ -67,6 +68,7 @@ def run_respiratory_control(
     supply: float,
     c_ring: int,
     kinetics: str,
+    supply_law: str,
     adp_pulse: int,
     t_pulse: float,
     window: float,
@@ -76,7 +78,7 @@ def run_respiratory_control(
 ) -> dict:
     """State 4 before the pulse, state 3 just after it, state 4 again at the end."""
     _check({"t_pulse": t_pulse, "window": window, "t_end": t_end})
-    world = MembraneWorld(run, dt=dt, c_ring=c_ring, kinetics=kinetics)
+    world = MembraneWorld(run, dt=dt, c_ring=c_ring, kinetics=kinetics, supply_law=supply_law)
     world.set_substrate(substrate, supply)
     proto = Protocol(run, world, sample_dt)
     state4 = proto.measure(t_pulse - window, t_pulse)

@@ -96,29 +96,38 @@ class EventsMixin:
         self.lattice.move(idx, dst, x0)
         self._proton_rows(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, x0, value)
 
+    def _book_external(self, side: int, dk: int) -> None:
+        """Book the pH free energy of `dk` protons put into (or taken from) `side` by a process outside the
+        world (the dehydrogenases): external work, stored in Δp."""
+        e = ph_dG_J(
+            int(self.lattice.counts[side]),
+            dk,
+            *(
+                (self.params.protons_n, self.params.ph_n0, self.params.buffer_n)
+                if side == N_SIDE
+                else (self.params.protons_p, self.params.ph_p0, self.params.buffer_p)
+            ),
+            self.kT,
+        )
+        self.counters["external_J"] += e
+        self.counters["stored_pmf_J"] += e
+
     def produce_into(self, side: int, x0: int, k: int, src_label: str, external: bool = False) -> np.ndarray:
         """Bring `k` proton equivalents from the reserve into `side` (``h_produced`` rows)."""
         if external:
-            e = ph_dG_J(
-                int(self.lattice.counts[side]),
-                k,
-                *(
-                    (self.params.protons_n, self.params.ph_n0, self.params.buffer_n)
-                    if side == N_SIDE
-                    else (self.params.protons_p, self.params.ph_p0, self.params.buffer_p)
-                ),
-                self.kT,
-            )
-            self.counters["external_J"] += e
-            self.counters["stored_pmf_J"] += e
+            self._book_external(side, k)
         idx = self.lattice.produce(k)
         self.lattice.move(idx, side, x0)
         self.counters["h_produced"] += k
         self._proton_rows(idx, "h_produced", src_label, COMPARTMENT_NAMES[side], None, x0, 1.0)
         return idx
 
-    def consume_from(self, side: int, x0: int, k: int, kind: str, layer: int | None, dst_label: str) -> None:
+    def consume_from(
+        self, side: int, x0: int, k: int, kind: str, layer: int | None, dst_label: str, external: bool = False
+    ) -> None:
         """Return `k` free protons of `side` to the reserve (undoing a production; value −1 rows)."""
+        if external:
+            self._book_external(side, -k)
         idx = self.transfer(side, RESERVE, x0, k, kind, layer, -1.0, dst_label=dst_label)
         self.lattice.reserve_queue.extend(idx.tolist())
         self.counters["h_produced"] -= k

@@ -26,6 +26,8 @@ DG0_ATP_J_PER_MOL: float = 30.5e3
 """ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure."""
 KINETICS: tuple[str, ...] = ("mass_action", "fermi")
 """Rate laws of the complexes: saturable mass action (default) or the earlier substrate-blind Fermi law."""
+SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
+"""NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
 O2_SATURATION_UM: float = 1230.0
 """Dissolved O₂ in water under 1 atm O₂ at 37 °C (µM), the standard state of E°′(O₂)."""
 
@@ -103,6 +105,8 @@ class MembraneParams:
     nadh_supply: float = 400.0
     succinate_supply: float = 0.0
     supply_km_fraction: float = 0.1
+    supply_law: str = "saturating"
+    dh_ratio: float = 6.8385
     atp_demand: float = 0.0
     demand_km: int = 50
 
@@ -112,9 +116,11 @@ class MembraneParams:
             raise ValueError(f"c_ring(={self.c_ring!r}) must be between {lo} and {hi}")
         if self.kinetics not in KINETICS:
             raise ValueError(f"kinetics(={self.kinetics!r}) must be one of {', '.join(KINETICS)}")
+        if self.supply_law not in SUPPLY_LAWS:
+            raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name == "kinetics":
+            if f.name in ("kinetics", "supply_law"):
                 continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:
@@ -141,6 +147,7 @@ class MembraneParams:
             "km_succ",
             "km_q",
             "km_cytc",
+            "dh_ratio",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be > 0")

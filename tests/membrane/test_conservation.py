@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane_params import KINETICS, SUPPLY_LAWS
 
 PERTURBATIONS = st.lists(
     st.one_of(
@@ -39,11 +40,23 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
     supply=st.floats(0, 1000),
     k_rotor=st.floats(0, 450),
     protons_n=st.integers(50, 3000),
+    kinetics=st.sampled_from(KINETICS),
+    supply_law=st.sampled_from(SUPPLY_LAWS),
 )
 def test_every_law_holds_at_every_step(
-    small: dict, check_ledger, seed: int, c_ring: int, ops: list, supply: float, k_rotor: float, protons_n: int
+    small: dict,
+    check_ledger,
+    seed: int,
+    c_ring: int,
+    ops: list,
+    supply: float,
+    k_rotor: float,
+    protons_n: int,
+    kinetics: str,
+    supply_law: str,
 ) -> None:
-    """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation."""
+    """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
+    under either rate law of the complexes and either NADH supply."""
     run = Run(seed)
     world = MembraneWorld(
         run,
@@ -54,6 +67,8 @@ def test_every_law_holds_at_every_step(
             "k_rotor": k_rotor,
             "protons_n": protons_n,
             "succinate_supply": supply / 2,
+            "kinetics": kinetics,
+            "supply_law": supply_law,
         },
     )
     check_ledger(world)

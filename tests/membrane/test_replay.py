@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from analysis.membrane_replay import replay_membrane_counters
 from world.clock import Run
 from world.membrane import MembraneWorld
 
 
-def _run(seed: int, t_end: float = 0.4, out_dir=None) -> tuple[MembraneWorld, Run]:
+def _run(seed: int, t_end: float = 0.4, out_dir=None, **params) -> tuple[MembraneWorld, Run]:
     run = Run(seed, out_dir=out_dir)
-    world = MembraneWorld(run, atp_demand=200.0)
+    world = MembraneWorld(run, atp_demand=200.0, **params)
     run.drive(world, world.dt)
 
     def later(env):
@@ -26,10 +27,19 @@ def _run(seed: int, t_end: float = 0.4, out_dir=None) -> tuple[MembraneWorld, Ru
     return world, run
 
 
-def test_replayed_counters_equal_the_worlds_counters() -> None:
-    """Every cumulative counter rebuilt from the trace alone equals the world's own counter."""
-    world, run = _run(11)
-    replay = replay_membrane_counters(run.trace.to_frame())
+_MASS_ACTION = {"kinetics": "mass_action", "supply_law": "reversible", "nadh_supply": 1000.0}
+
+
+@pytest.mark.parametrize("params", [{}, _MASS_ACTION], ids=["default", "mass_action"])
+def test_replayed_counters_equal_the_worlds_counters(params: dict) -> None:
+    """Every cumulative counter rebuilt from the trace alone equals the world's own counter (also with mass
+    action and the reversible dehydrogenase, whose backward events are negative ``nadh_supplied`` rows)."""
+    world, run = _run(11, **params)
+    frame = run.trace.to_frame()
+    replay = replay_membrane_counters(frame)
+    if params:
+        supplied = frame.loc[frame["kind"] == "nadh_supplied", "value"]
+        assert (supplied < 0).any(), "the reversible dehydrogenase must have run backward"
     for key, value in replay.items():
         if key in ("rotor_turns", "c_ring"):
             continue
