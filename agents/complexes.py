@@ -45,15 +45,14 @@ class MembraneSite(mesa.Agent):
     """A fixed agent in one membrane cell (column `x`) that makes reversible transitions.
 
     Subclasses declare `k_param` (name of the rate parameter), `rate_law` (``"fermi"`` or ``"barrier"``),
-    `binding` (the carrier couples whose occupancy scales the rate under ``kinetics="mass_action"``),
-    `inhibitor` (name that blocks them) and implement `forward_change` and `fire`.
+    `binding` (the carrier couples whose occupancy scales the rate under ``kinetics="mass_action"``) and
+    implement `forward_change` and `fire`; which inhibitors block a class is `world.membrane.INHIBITORS`.
     """
 
     k_param: ClassVar[str] = ""
     rate_law: ClassVar[str] = "fermi"
     binding: ClassVar[tuple[tuple[str, str, int, str], ...]] = ()
     """Binding sites for the mass-action law: (substrate, product, molecules per turnover, K parameter)."""
-    inhibitor: ClassVar[str | None] = None
     number: ClassVar[int] = 0
 
     def __init__(self, model: MembraneWorld, x: int) -> None:
@@ -136,7 +135,6 @@ class ComplexI(MembraneSite):
 
     k_param = "k_complex1"
     binding = (("nadh", "nad", 1, "km_nad"), ("q", "qh2", 1, "km_q"))
-    inhibitor = "rotenone"
     number = 1
 
     @classmethod
@@ -171,7 +169,6 @@ class ComplexIII(MembraneSite):
 
     k_param = "k_complex3"
     binding = (("qh2", "q", 1, "km_q"), ("cox", "cred", 2, "km_cytc"))
-    inhibitor = "antimycin_a"
     number = 3
 
     @classmethod
@@ -226,7 +223,6 @@ class ComplexIV(MembraneSite):
 
     k_param = "k_complex4"
     binding = (("cred", "cox", 2, "km_cytc"),)
-    inhibitor = "cyanide"
     number = 4
 
     def __init__(self, model: MembraneWorld, x: int) -> None:

@@ -47,7 +47,6 @@ class ATPSynthase(MembraneSite):
     """
 
     k_param = "k_rotor"
-    inhibitor = "oligomycin"
     number = 5
 
     def __init__(self, model: MembraneWorld, x: int) -> None:

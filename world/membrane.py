@@ -61,7 +61,15 @@ from world.thermo import (
     saturable_rates,
 )
 
-INHIBITORS = {"oligomycin": "ATPSynthase", "rotenone": "ComplexI", "antimycin_a": "ComplexIII", "cyanide": "ComplexIV"}
+INHIBITORS: dict[str, dict[str, float]] = {
+    "oligomycin": {"ATPSynthase": 1.0},
+    "rotenone": {"ComplexI": 1.0},
+    "antimycin_a": {"ComplexIII": 1.0},
+    "cyanide": {"ComplexIV": 1.0},
+}
+"""Inhibitor name → {site class name: fraction of its sites blocked at a full dose}. A dose `f` of an inhibitor
+blocks ``f × fraction`` of each target; several inhibitors multiply their unblocked shares. A new inhibitor is
+one line (e.g. ``"myxothiazol": {"ComplexIII": 1.0}``); the `inhibitors` scenario runs every entry."""
 SUBSTRATES = ("nadh", "succinate")
 _REDOX = frozenset({"nad", "nadh", "fum", "succ", "q", "qh2", "cox", "cred"})
 _SITE_ORDER = (*COMPLEX_CLASSES, ATPSynthase, NucleotideExchanger, LeakSite)
@@ -205,7 +213,8 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
         self.charge0 = self.charge
         self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
-        self.inhibitors: set[str] = set()
+        self.inhibitors: dict[str, float] = {}
+        """Inhibitors present → dose (fraction of a full block), set by `add_inhibitor`."""
         self.nadh_supply = p.nadh_supply
         self.succinate_supply = p.succinate_supply
         self.groups = self._place_sites()
@@ -288,10 +297,18 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         c["int_dph"] += self.delta_ph * self.dt
         self._flush_rows()
 
+    def activity(self, cls: type[MembraneSite]) -> float:
+        """Unblocked share of a site class: Π over inhibitors present of (1 − dose × its fraction on `cls`)."""
+        a = 1.0
+        for name, dose in self.inhibitors.items():
+            a *= 1.0 - dose * INHIBITORS[name].get(cls.__name__, 0.0)
+        return max(a, 0.0)
+
     def _step_group(self, cls: type[MembraneSite], members: list[MembraneSite]) -> None:
-        if not members or (cls.inhibitor is not None and cls.inhibitor in self.inhibitors):
+        if not members:
             return
-        k = getattr(self.params, cls.k_param)
+        act = self.activity(cls) if self.inhibitors else 1.0
+        k = getattr(self.params, cls.k_param) * act
         if k <= 0:
             return
         if cls.binding and self.params.kinetics == "mass_action":

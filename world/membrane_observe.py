@@ -77,9 +77,6 @@ def redox_fractions(pool: Any) -> dict[str, float]:
     return out
 
 
-_INHIBITOR_NAMES = ("oligomycin", "rotenone", "antimycin_a", "cyanide")
-
-
 def _nonneg(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{name}(={value!r}) must be a finite number >= 0")
@@ -349,12 +346,19 @@ class ObserveMixin:
         w: Any = self
         w.uncoupler.concentration = _nonneg("concentration", concentration)
 
-    def add_inhibitor(self, name: str) -> None:
-        """Block a target completely: oligomycin (synthase), rotenone (I), antimycin_a (III), cyanide (IV)."""
-        if name not in _INHIBITOR_NAMES:
-            raise ValueError(f"inhibitor(={name!r}) must be one of: {', '.join(_INHIBITOR_NAMES)}")
+    def add_inhibitor(self, name: str, dose: float = 1.0) -> None:
+        """Add an inhibitor of `world.membrane.INHIBITORS` (oligomycin: synthase, rotenone: I, antimycin_a: III,
+        cyanide: IV) at `dose`, the fraction of a full block (1, the default, blocks its targets completely).
+        Doses do not wash out: a second call keeps the larger dose. A partial block scales both directions of
+        the targets' moves by the unblocked share, so detailed balance is untouched."""
+        from world.membrane import INHIBITORS
+
+        if name not in INHIBITORS:
+            raise ValueError(f"inhibitor(={name!r}) must be one of: {', '.join(INHIBITORS)}")
+        if not (isinstance(dose, int | float) and math.isfinite(dose) and 0.0 <= dose <= 1.0):
+            raise ValueError(f"dose(={dose!r}) must be a number between 0 and 1")
         w: Any = self
-        w.inhibitors.add(name)
+        w.inhibitors[name] = max(float(dose), w.inhibitors.get(name, 0.0))
 
     def add_uncoupler(self, concentration: float) -> None:
         """Add protonophore (µM) to the membrane."""

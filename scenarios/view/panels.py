@@ -66,11 +66,7 @@ def _fmt(v: float, digits: int = 1) -> str:
 def LatticeImage(model: Any) -> solara.Element:
     """The proton lattice: P side (red) over the membrane (sites coloured) over the N side (blue)."""
     w = model.world
-    sites = [
-        (s.x, cls.__name__, cls.inhibitor is not None and cls.inhibitor in w.inhibitors)
-        for cls, members in w.groups
-        for s in members
-    ]
+    sites = [(s.x, cls.__name__, w.activity(cls) < 1.0) for cls, members in w.groups for s in members]
     legend = " ".join(
         f'<span style="display:inline-block;width:10px;height:10px;background:rgb{c};border:1px solid #888"></span>'
         f"&nbsp;{name}"
@@ -119,7 +115,8 @@ def MembraneChart(model: MembraneView) -> solara.Element:
 def MembraneReadout(model: Any) -> solara.Element:
     """The current numbers as text."""
     r = model.readout
-    inhibitors = ", ".join(sorted(model.world.inhibitors)) or "none"
+    doses = model.world.inhibitors
+    inhibitors = ", ".join(n if doses[n] >= 1.0 else f"{n} {doses[n]:.0%}" for n in sorted(doses)) or "none"
     return Text(
         f"Δψ = {_fmt(r['delta_psi_mV'])} mV · Δp = {_fmt(r['pmf_mV'])} mV · cytosolic ATP = "
         f"{_fmt(r['atp_cytosol'], 0)} · OCR = {_fmt(r['ocr'])} O₂/s · ATP synthesis = {_fmt(r['atp_rate'])} ATP/s · "

@@ -16,6 +16,10 @@ PERTURBATIONS = st.lists(
         st.tuples(st.just("add_adp"), st.integers(0, 400)),
         st.tuples(st.just("set_atp_demand"), st.floats(0, 2000)),
         st.tuples(st.just("add_inhibitor"), st.sampled_from(["oligomycin", "rotenone", "antimycin_a", "cyanide"])),
+        st.tuples(
+            st.just("partial_inhibitor"),
+            st.tuples(st.sampled_from(["oligomycin", "rotenone", "antimycin_a", "cyanide"]), st.floats(0, 1)),
+        ),
         st.tuples(st.just("add_uncoupler"), st.floats(0, 2)),
         st.tuples(st.just("set_leak"), st.floats(0, 20)),
         st.tuples(st.just("set_substrate"), st.sampled_from(["nadh", "succinate"])),
@@ -28,6 +32,8 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
     name, arg = op
     if name == "set_substrate":
         world.set_substrate(arg, 300.0)
+    elif name == "partial_inhibitor":
+        world.add_inhibitor(*arg)
     else:
         getattr(world, name)(arg)
 
@@ -56,7 +62,7 @@ def test_every_law_holds_at_every_step(
     supply_law: str,
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
-    under either rate law of the complexes and either NADH supply."""
+    under either rate law of the complexes, either NADH supply and full or partial inhibitor doses."""
     run = Run(seed)
     world = MembraneWorld(
         run,

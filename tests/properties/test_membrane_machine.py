@@ -78,6 +78,11 @@ class MembraneMachine(RuleBasedStateMachine):
         """Block one target completely."""
         self.world.add_inhibitor(name)
 
+    @rule(name=st.sampled_from(sorted(INHIBITORS)), dose=st.floats(0, 1))
+    def add_partial_inhibitor(self, name: str, dose: float) -> None:
+        """Block a fraction of one target's sites (a titration step)."""
+        self.world.add_inhibitor(name, dose)
+
     @rule(concentration=st.floats(0, 2))
     def add_uncoupler(self, concentration: float) -> None:
         """Add protonophore."""
