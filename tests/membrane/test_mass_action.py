@@ -98,16 +98,16 @@ def test_equilibrium_does_not_depend_on_the_rate_law(seed: int) -> None:
     assert abs(psi_f - psi_m) <= 3.0, (psi_f, psi_m)
 
 
-def _cytc_reduced(kinetics: str, seed: int) -> tuple[float, float]:
-    """Cytochrome c reduced fraction at ATP demand 0 and 1200/s (default world, 2 s holds, last 1.5 s each)."""
+def _low_high(key: str, seed: int, **params) -> tuple[float, float]:
+    """Window mean of `key` at ATP demand 0 and 1200/s (default world, 2 s holds, last 1.5 s each)."""
     run = Run(seed)
-    world = MembraneWorld(run, kinetics=kinetics)
+    world = MembraneWorld(run, **params)
     proto = Protocol(run, world, None)
     low = proto.measure(0.5, 2.0)
     proto.at(2.0, world.set_atp_demand, 1200.0)
     high = proto.measure(2.5, 4.0)
     run.run_until(4.0)
-    return low["cytc_reduced_fraction"], high["cytc_reduced_fraction"]
+    return low[key], high[key]
 
 
 def test_mass_action_makes_cytochrome_c_reduction_rise_with_demand() -> None:
@@ -115,8 +115,8 @@ def test_mass_action_makes_cytochrome_c_reduction_rise_with_demand() -> None:
     c²⁺, a higher electron flux needs more reduced cytochrome c, so its reduced fraction rises from ATP demand 0
     to 1200/s (the direction of Bazil 2016's data); under the substrate-blind Fermi law complex IV runs at full
     speed on any two c²⁺, so the fraction does not rise (measured earlier: it falls)."""
-    lo_m, hi_m = _cytc_reduced("mass_action", 1)
-    lo_f, hi_f = _cytc_reduced("fermi", 1)
+    lo_m, hi_m = _low_high("cytc_reduced_fraction", 1, kinetics="mass_action")
+    lo_f, hi_f = _low_high("cytc_reduced_fraction", 1, kinetics="fermi")
     assert hi_m > lo_m + 0.03, (lo_m, hi_m)
     assert hi_f <= lo_f, (lo_f, hi_f)
 
@@ -166,18 +166,6 @@ def test_reversible_dehydrogenase_relaxes_to_its_equilibrium(ratio: float) -> No
     assert abs(float(np.mean(xs)) - ratio / (1 + ratio)) < 0.02, (np.mean(xs), ratio)
 
 
-def _nadh_reduced(seed: int, **params) -> tuple[float, float]:
-    """Reduced NADH fraction at ATP demand 0 and 1200/s (default world, 2 s holds, last 1.5 s each)."""
-    run = Run(seed)
-    world = MembraneWorld(run, **params)
-    proto = Protocol(run, world, None)
-    low = proto.measure(0.5, 2.0)
-    proto.at(2.0, world.set_atp_demand, 1200.0)
-    high = proto.measure(2.5, 4.0)
-    run.run_until(4.0)
-    return low["nadh_reduced_fraction"], high["nadh_reduced_fraction"]
-
-
 def test_reversible_supply_lets_demand_oxidise_nad() -> None:
     """Where the reversible dehydrogenase must matter. Prediction, written before measuring: the saturating
     supply keeps NAD ≥ 0.95 reduced in state 4 (it stops only when NAD⁺ is nearly gone); the reversible one
@@ -187,9 +175,9 @@ def test_reversible_supply_lets_demand_oxidise_nad() -> None:
     hold with room: a drop of ≥ 0.05 and ≥ 3× the saturating supply's.
     Limit where it must not matter: with r = 10⁴ and a supply far above the chain's flux the reversible
     dehydrogenase keeps NAD ≥ 0.95 reduced in state 4, like the saturating one."""
-    lo_s, hi_s = _nadh_reduced(1, nadh_supply=1000.0)
-    lo_r, hi_r = _nadh_reduced(1, nadh_supply=1000.0, supply_law="reversible")
+    lo_s, hi_s = _low_high("nadh_reduced_fraction", 1, nadh_supply=1000.0)
+    lo_r, hi_r = _low_high("nadh_reduced_fraction", 1, nadh_supply=1000.0, supply_law="reversible")
     assert lo_s >= 0.95 and lo_r < 0.87, (lo_s, lo_r)
     assert lo_r - hi_r >= max(0.05, 3 * (lo_s - hi_s)), (lo_s, hi_s, lo_r, hi_r)
-    lo_lim, _ = _nadh_reduced(1, nadh_supply=20000.0, supply_law="reversible", dh_ratio=1e4)
+    lo_lim, _ = _low_high("nadh_reduced_fraction", 1, nadh_supply=20000.0, supply_law="reversible", dh_ratio=1e4)
     assert lo_lim >= 0.95, lo_lim
