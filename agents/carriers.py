@@ -153,13 +153,7 @@ class SubstrateSupply(mesa.Agent):
             v = world.nadh_supply * pool["nad"] / (pool["nad"] + km)
             k = min(int(rng.poisson(v * world.dt)), pool["nad"])
             if k:
-                pool["nad"] -= k
-                pool["nadh"] += k
-                world.counters["nadh_supplied"] += k
-                world.emit("nadh_supplied", value=float(k), unit="molecule")
-                xs = rng.integers(0, p.width, size=k)
-                for x0 in xs.tolist():
-                    world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
+                _shift_nad(world, k, rng.integers(0, p.width, size=k).tolist())
         if world.succinate_supply > 0 and pool["fum"] > 0:
             km = max(1.0, p.supply_km_fraction * p.succ_total)
             v = world.succinate_supply * pool["fum"] / (pool["fum"] + km)
@@ -184,17 +178,21 @@ class SubstrateSupply(mesa.Agent):
         n_b = min(int(rng.poisson(kb * world.dt)), pool["nadh"])
         xs = rng.integers(0, p.width, size=n_f + n_b).tolist()
         if n_f:
-            pool["nad"] -= n_f
-            pool["nadh"] += n_f
-            world.counters["nadh_supplied"] += n_f
-            world.emit("nadh_supplied", value=float(n_f), unit="molecule")
-            for x0 in xs[:n_f]:
-                world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
+            _shift_nad(world, n_f, xs[:n_f])
         n_b = min(n_b, int(world.lattice.counts[N_SIDE]))
         if n_b:
-            pool["nadh"] -= n_b
-            pool["nad"] += n_b
-            world.counters["nadh_supplied"] -= n_b
-            world.emit("nadh_supplied", value=float(-n_b), unit="molecule")
-            for x0 in xs[n_f : n_f + n_b]:
-                world.consume_from(N_SIDE, int(x0), 1, "h_produced", None, "substrate", external=True)
+            _shift_nad(world, -n_b, xs[n_f : n_f + n_b])
+
+
+def _shift_nad(world: MembraneWorld, n: int, xs: list[int]) -> None:
+    """Reduce `n` NAD⁺ to NADH (n > 0: one proton into the matrix per NADH, at columns `xs`) or oxidise −n NADH
+    back (n < 0: the protons return to the reserve); count, trace and book the protons' pH energy as external."""
+    world.pool["nad"] -= n
+    world.pool["nadh"] += n
+    world.counters["nadh_supplied"] += n
+    world.emit("nadh_supplied", value=float(n), unit="molecule")
+    for x0 in xs:
+        if n > 0:
+            world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
+        else:
+            world.consume_from(N_SIDE, int(x0), 1, "h_produced", None, "substrate", external=True)

@@ -10,14 +10,15 @@ One turnover moves 2 electrons. Forward, per the reference table (H⁺ released 
 * IV (half of ½O₂ reduction per turnover): 2 c²⁺ → 2 c³⁺; 2 N → P (pumped), 2 N → bound in the O₂
   intermediate; every second turnover the 4 bound protons and O₂ become water (``o2_reduced``). 2/4/4.
 
-Each turnover runs backward too (every move exactly undone). Rates (default ``kinetics="mass_action"``,
-`world.thermo.saturable_rates`): ``k₊ = k_max · σ(ΔG′) · Π a/(1 + a + b)`` per direction, one factor per
+Each turnover runs backward too (every move exactly undone). Rates under ``kinetics="mass_action"``
+(`world.thermo.saturable_rates`): ``k₊ = k_max · σ(ΔG′) · Π a/(1 + a + b)`` per direction, one factor per
 carrier couple the complex binds (`binding`: NADH/NAD⁺, succinate/fumarate, QH₂/Q, c²⁺/c³⁺), ``a`` and ``b``
 being the substrate and product counts over K (``km_*`` × the couple's pool), so a complex slows as its
 substrate runs short and its product accumulates; ΔG is the exact free-energy change of the whole move —
 redox (Nernst, from carrier counts) + charge against Δψ + protons against the pH of each side — and
-k₊/k₋ = exp(−ΔG/kT) exactly, so back-pressure from Δp emerges. ``kinetics="fermi"`` is the earlier law
-``k = k_max / (1 + exp(ΔG/kT))`` (`world.thermo.fermi_rates`): full speed while one substrate molecule exists.
+k₊/k₋ = exp(−ΔG/kT) exactly, so back-pressure from Δp emerges. ``kinetics="fermi"`` (the default until the
+recalibration) is the earlier law ``k = k_max / (1 + exp(ΔG/kT))`` (`world.thermo.fermi_rates`), with the same
+ΔG: full speed while one substrate molecule exists.
 
 Trace rows per turnover: one ``redox`` row (entity = complex id, layer = complex number, value ±1, energy_J =
 heat of the turnover) and one row per proton moved: ``pump`` (arrives on P, or leaves P backward; value ±1),

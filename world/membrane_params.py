@@ -25,7 +25,7 @@ E0_V: dict[str, float] = {
 DG0_ATP_J_PER_MOL: float = 30.5e3
 """ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure."""
 KINETICS: tuple[str, ...] = ("mass_action", "fermi")
-"""Rate laws of the complexes: saturable mass action (default) or the earlier substrate-blind Fermi law."""
+"""Rate laws of the complexes: saturable mass action, or the substrate-blind Fermi law (the default)."""
 SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
 """NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
 O2_SATURATION_UM: float = 1230.0

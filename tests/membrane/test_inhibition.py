@@ -8,7 +8,6 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-import world.membrane as membrane
 from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV
 from agents.synthase import ATPSynthase
 from world.clock import Run
@@ -42,7 +41,6 @@ def test_the_mapping_sets_each_class_activity(monkeypatch) -> None:
     assert world.inhibitors["two_sites"] == 0.5
     world.add_inhibitor("two_sites")
     assert world.activity(ComplexI) == 0.0 and world.activity(ComplexIII) == pytest.approx(0.5 * 0.8)
-    assert membrane.INHIBITORS is INHIBITORS
 
 
 def _frame(dose: float | None) -> pd.DataFrame:
