@@ -97,11 +97,10 @@ def _quinone_turnover(
     red, ox = donor
     x = site.x
     q = world.quinones
-    lat = world.lattice
     pumped = ETC_CHARGES[site.number]
     if direction > 0:
         qi = q.nearest(x, reduced=False)
-        if qi < 0 or world.pool[red] < 1 or lat.counts[N_SIDE] + produced < pumped + 2:
+        if qi < 0 or world.pool[red] < 1 or not world.can_take(N_SIDE, x, pumped + 2 - produced):
             return False
         parts = world.event_dG(pumped, produced - pumped - 2, pumped, ((red, -1), (ox, 1), ("q", -1), ("qh2", 1)), 0)
         world.produce_into(N_SIDE, x, produced, "substrate")
@@ -111,7 +110,7 @@ def _quinone_turnover(
         q.h[qi] = h
     else:
         qi = q.nearest(x, reduced=True)
-        if qi < 0 or world.pool[ox] < 1 or lat.counts[P_SIDE] < pumped:
+        if qi < 0 or world.pool[ox] < 1 or not world.can_take(P_SIDE, x, pumped):
             return False
         parts = world.event_dG(-pumped, pumped + 2 - produced, -pumped, ((red, 1), (ox, -1), ("q", 1), ("qh2", -1)), 0)
         world.release(q.h[qi], N_SIDE, x, "h_bind", site.number, -1.0, src_label="Q")
@@ -181,11 +180,10 @@ class ComplexIII(MembraneSite):
         """One turnover forward (+1) or backward (−1)."""
         x = self.x
         q = world.quinones
-        lat = world.lattice
         if direction > 0:
             qi = q.nearest(x, reduced=True)
             cs = world.cytc.nearest(x, reduced=False, k=2)
-            if qi < 0 or cs is None or lat.counts[N_SIDE] < 2:
+            if qi < 0 or cs is None or not world.can_take(N_SIDE, x, 2):
                 return False
             parts = world.event_dG(2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)), 0)
             world.release(q.h[qi], P_SIDE, x, "pump", 3, 1.0, src_label="Q")
@@ -196,7 +194,7 @@ class ComplexIII(MembraneSite):
         else:
             qi = q.nearest(x, reduced=False)
             cs = world.cytc.nearest(x, reduced=True, k=2)
-            if qi < 0 or cs is None or lat.counts[P_SIDE] < 4:
+            if qi < 0 or cs is None or not world.can_take(P_SIDE, x, 4):
                 return False
             parts = world.event_dG(-2, 2, -4, (("qh2", 1), ("q", -1), ("cox", 2), ("cred", -2)), 0)
             world.transfer(P_SIDE, N_SIDE, x, 2, "pump", 3, -1.0)
@@ -238,10 +236,9 @@ class ComplexIV(MembraneSite):
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
         x = self.x
-        lat = world.lattice
         if direction > 0:
             cs = world.cytc.nearest(x, reduced=True, k=2)
-            if cs is None or lat.counts[N_SIDE] < 4:
+            if cs is None or not world.can_take(N_SIDE, x, 4):
                 return False
             parts = world.event_dG(4, -4, 2, (("cred", -2), ("cox", 2)), 1)
             world.transfer(N_SIDE, P_SIDE, x, 2, "pump", 4, 1.0)
@@ -253,7 +250,7 @@ class ComplexIV(MembraneSite):
             world.cytc.red[cs] = False
         else:
             cs = world.cytc.nearest(x, reduced=False, k=2)
-            if cs is None or lat.counts[P_SIDE] < 2:
+            if cs is None or not world.can_take(P_SIDE, x, 2):
                 return False
             parts = world.event_dG(-4, 4, -2, (("cred", 2), ("cox", -2)), -1)
             if self.bound.size == 0:

@@ -80,7 +80,7 @@ class ATPSynthase(MembraneSite):
         boundary = atp_at_step(s_from, n)
         chem = tuple((m, direction * d) for m, d in _SYNTH) if boundary else ()
         src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
-        if world.lattice.counts[src] < 1 or not world.possible(0, 0, chem):
+        if not world.can_take(src, self.x, 1) or not world.possible(0, 0, chem):
             return False
         parts = world.event_dG(-direction, direction, -direction, chem, 0)
         heat = world.account(parts)

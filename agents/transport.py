@@ -39,7 +39,7 @@ def _proton_hop(
 ) -> bool:
     """Move one proton P → N (direction +1) or N → P (−1) with `chem` molecule changes; trace and account."""
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
-    if world.lattice.counts[src] < 1 or not world.possible(0, 0, chem):
+    if not world.can_take(src, site_x, 1) or not world.possible(0, 0, chem):
         return False
     parts = world.event_dG(-direction, direction, -direction, chem, 0)
     heat = world.account(parts)

@@ -37,6 +37,7 @@ from typing import Any
 import mesa
 import numpy as np
 from mesa.discrete_space import PropertyLayer
+from scipy.special import expit
 
 from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, SubstrateSupply
 from agents.complexes import COMPLEX_CLASSES, MembraneSite
@@ -45,6 +46,7 @@ from agents.synthase import ATPSynthase
 from agents.transport import ATPDemand, LeakSite, NucleotideExchanger, Uncoupler
 from world.clock import Run
 from world.constants import E_CHARGE, ETC_CHARGES, LN10, N_A
+from world.diffusion import hop_rate
 from world.membrane_events import EventsMixin
 from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
 from world.membrane_observe import ObserveMixin
@@ -58,6 +60,7 @@ from world.thermo import (
     fermi_rates,
     kT_J,
     log_nav,
+    occupancy,
     saturable_rates,
 )
 
@@ -171,6 +174,11 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.protons = [Proton(self, i) for i in range(self.lattice.size)]
         self.proton_uid = np.array([a.unique_id for a in self.protons], dtype=np.int64)
         self.lattice.on_grow = self._add_protons
+        if p.d_proton_um2_s is not None:
+            lam = hop_rate(p.d_proton_um2_s, p.cell_nm) * self.dt
+            self.lattice.set_diffusion(lam, math.exp(-p.surface_barrier_kT))
+        if p.proton_access == "local":
+            self.lattice.set_reach(self.reach_cells)
         self.quinones = QuinonePool(p.n_quinone, p.width, self.rng)
         self.quinone_agents = [Quinone(self, i) for i in range(p.n_quinone)]
         self.cytc = CytochromePool(p.n_cytc, p.width, p.n_rows + 1, p.n_rows + p.p_rows, self.rng)
@@ -311,6 +319,16 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         k = getattr(self.params, cls.k_param) * act
         if k <= 0:
             return
+        if self.lattice.reach is not None and cls.forward_change(self)[1:3] != (0, 0):
+            kf_s, kb_s = self._local_rates(cls, members, k)
+            ks = kf_s + kb_s
+            p_ev = -np.expm1(-ks * self.dt)
+            p_f = np.divide(kf_s, ks, out=np.zeros_like(ks), where=ks > 0)
+            u = self.rng.random(len(members))
+            v = self.rng.random(len(members))
+            for i in np.flatnonzero(u < p_ev).tolist():
+                members[i].fire(self, 1 if v[i] < p_f[i] else -1)
+            return
         if cls.binding and self.params.kinetics == "mass_action":
             kf, kb = saturable_rates(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT, self.couples(cls))
         else:
@@ -323,6 +341,68 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         v = self.rng.random(len(members))
         for i in np.flatnonzero(u < p_event).tolist():
             members[i].fire(self, 1 if v[i] < p_fwd else -1)
+
+    @property
+    def reach_cells(self) -> int:
+        """Columns either side of a site within which it reaches protons under local access."""
+        return math.floor(self.params.reach_nm / self.params.cell_nm + 1e-9)
+
+    def can_take(self, side: int, x: int, k: int) -> bool:
+        """True if a site at column `x` can take `k` free protons from `side` now (the whole side under bulk
+        access; the protons still available at its mouth under local access)."""
+        lat = self.lattice
+        if k <= 0:
+            return True
+        if lat.counts[side] < k:
+            return False
+        return lat.reach is None or lat.available_near(side, x) >= k
+
+    def local_activity(self, side: int) -> np.ndarray:
+        """ln(ρ_mouth / ρ_side) at every column under local access: the mouth row's available protons within
+        reach over the count a uniform side would put there, each with ½ added (so an empty mouth is finite)."""
+        lat = self.lattice
+        p = self.params
+        cells = min(2 * lat.reach + 1, p.width)
+        rows = p.n_rows if side == N_SIDE else p.p_rows
+        expected = lat.counts[side] * cells / (p.width * rows)
+        return np.log((lat.mouth_counts(side) + 0.5) / (expected + 0.5))
+
+    def local_pmf_mV(self, site_class: str = "ATPSynthase") -> float:
+        """Mean Δp (mV) at the mouths of a site class under local access: the bulk Δp plus
+        ``(kT/e)·(ln a_P − ln a_N)`` at each site's column (`local_activity`), averaged over the class's sites."""
+        xs = [m.x for m in self.groups_by_name()[site_class]]
+        if not xs:
+            return float("nan")
+        shift = self.local_activity(P_SIDE)[xs] - self.local_activity(N_SIDE)[xs]
+        return self.pmf_mV + 1e3 * self.kT / E_CHARGE * float(shift.mean())
+
+    def _local_rates(
+        self, cls: type[MembraneSite], members: list[MembraneSite], k: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-site forward and backward rates under local access: the class's ΔG of each direction shifted by
+        ``kT·(ΔN·ln a_N(x) + ΔP·ln a_P(x))`` (`local_activity` at the site's column), then the class's law
+        (`world.thermo.fermi_rates`, `barrier_rates` or `saturable_rates`, written here over all sites at once)."""
+        _, dn_n, dn_p, _, _ = cls.forward_change(self)
+        dg_f, dg_b = cls.rate_dG(self, 1), cls.rate_dG(self, -1)
+        xs = np.fromiter((m.x for m in members), dtype=np.int64, count=len(members))
+        shift = self.kT * (dn_n * self.local_activity(N_SIDE)[xs] + dn_p * self.local_activity(P_SIDE)[xs])
+        mass_action = bool(cls.binding) and self.params.kinetics == "mass_action"
+        couples = self.couples(cls) if mass_action else ()
+        occ = (occupancy(couples, True), occupancy(couples, False)) if mass_action else None
+        rates = []
+        for j, (dg, sh) in enumerate(((dg_f, shift), (dg_b, -shift))):
+            if dg is None or (occ is not None and occ[j] is None):
+                rates.append(np.zeros(len(members)))
+                continue
+            x = (dg + sh) / self.kT
+            if cls.rate_law == "barrier":
+                rates.append(k * np.exp(-0.5 * x))
+            elif occ is not None:
+                ln_ratio, factor = occ[j]  # type: ignore[misc]
+                rates.append(k * factor * expit(ln_ratio - x))
+            else:
+                rates.append(k * expit(-x))
+        return rates[0], rates[1]
 
     def couples(self, cls: type[MembraneSite]) -> tuple[Couple, ...]:
         """The binding couples of a site class as ``(n_substrate, n_product, ν, K molecules)`` from the pools."""

@@ -77,9 +77,11 @@ class EventsMixin:
         value: float,
         dst_label: str | None = None,
         energy_J: float | None = None,
+        bulk: bool = False,
     ) -> np.ndarray:
-        """Move the `k` free protons of side `src` nearest column `x0` into `dst`; one trace row each."""
-        idx = self.lattice.take(src, x0, k)
+        """Move the `k` free protons of side `src` nearest column `x0` into `dst`; one trace row each (`bulk`:
+        from anywhere on the side even under local access, see `ProtonLattice.take`)."""
+        idx = self.lattice.take(src, x0, k, bulk=bulk)
         if idx is None:
             raise SimulationError(f"transfer of {k} protons from {COMPARTMENT_NAMES[src]} was not gated")
         self.lattice.move(idx, dst, x0)
@@ -128,7 +130,7 @@ class EventsMixin:
         """Return `k` free protons of `side` to the reserve (undoing a production; value −1 rows)."""
         if external:
             self._book_external(side, -k)
-        idx = self.transfer(side, RESERVE, x0, k, kind, layer, -1.0, dst_label=dst_label)
+        idx = self.transfer(side, RESERVE, x0, k, kind, layer, -1.0, dst_label=dst_label, bulk=external)
         self.lattice.reserve_queue.extend(idx.tolist())
         self.counters["h_produced"] -= k
 

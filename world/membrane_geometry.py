@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from world.diffusion import BandKernel, RingKernel
+
 N_SIDE, P_SIDE, BOUND, RESERVE = 0, 1, 2, 3
 COMPARTMENT_NAMES = ("N", "P", "bound", "reserve")
 _DX = np.array([1, -1, 0, 0, 0], dtype=np.int32)
@@ -57,9 +59,29 @@ class ProtonLattice:
         self._row_ok[[0, n_rows + 1, self.height + 1]] = False
         self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
-        self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
+        self.kernels: tuple[RingKernel, BandKernel, BandKernel] | None = None
+        """Exact one-step kernels (x ring, N band, P band) once `set_diffusion` is called; None: the lazy walk."""
+        self.reach: int | None = None
+        """Local access (`set_reach`): moves take protons only within this many columns of their site."""
+
+    def set_diffusion(self, lam: float, surface_factor: float = 1.0) -> None:
+        """Diffuse free protons by the exact continuous-time walk with `lam` = k·dt hops per direction and step
+        (`world.diffusion`); before this call `diffuse` makes the lazy one-hop walk. `surface_factor` < 1 slows
+        hops between each band's mouth row (the membrane surface) and the row behind it by that factor, both
+        ways: a surface-to-bulk barrier of −kT·ln f."""
+        self.kernels = (
+            RingKernel(self.width, lam),
+            BandKernel(self.n_rows, lam, (self.n_rows - 2, surface_factor) if self.n_rows > 1 else None),
+            BandKernel(self.p_rows, lam, (0, surface_factor) if self.p_rows > 1 else None),
+        )
+
+    def set_reach(self, reach: int) -> None:
+        """Make `take` local: only free protons in the mouth row within `reach` columns (periodic) of the site,
+        including those placed there earlier in the same step, can be taken."""
+        self.reach = int(reach)
 
     @property
     def size(self) -> int:
@@ -80,9 +102,20 @@ class ProtonLattice:
         return idx
 
     def diffuse(self) -> None:
-        """One lattice step for every proton: ±x (periodic) or ±y or stay, each with probability 1/5;
-        a step into the membrane row or through a wall is refused (bound and reserve equivalents wander
-        too, harmlessly: their position is set when a transporter releases them)."""
+        """One step of diffusion.
+
+        Lazy walk (no `set_diffusion`): every proton moves ±x (periodic) or ±y or stays, each with probability
+        1/5; a step into the membrane row or through a wall is refused (bound and reserve equivalents wander
+        too, harmlessly: their position is set when a transporter releases them). Its diffusion coefficient,
+        a²/(5·dt), depends on dt.
+
+        Exact walk (after `set_diffusion`): every free proton draws its new column from the ring kernel and its
+        new row from its band's kernel (two uniforms per proton equivalent, drawn for all of them so the number
+        of draws does not depend on the state); bound and reserve equivalents stay where they are.
+        """
+        if self.kernels is not None:
+            self._diffuse_exact(*self.kernels)
+            return
         d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8)
         x = self.x + _DX[d]
         x[x < 0] += self.width
@@ -90,6 +123,21 @@ class ProtonLattice:
         y = self.y + _DY[d]
         self.x = x
         self.y = np.where(self._row_ok[y + 1], y, self.y)
+        self.positions_changed()
+
+    def _diffuse_exact(self, ring: RingKernel, band_n: BandKernel, band_p: BandKernel) -> None:
+        u = self.rng.random((2, self.comp.size))
+        free = self.comp <= P_SIDE
+        self.x = np.where(free, (self.x + ring.shift(u[0])) % self.width, self.x).astype(np.int32)
+        n = np.flatnonzero(self.comp == N_SIDE)
+        self.y[n] = band_n.move(self.y[n], u[1, n])
+        p = np.flatnonzero(self.comp == P_SIDE)
+        base = self.membrane_row + 1
+        self.y[p] = base + band_p.move(self.y[p] - base, u[1, p])
+        self.positions_changed()
+
+    def positions_changed(self) -> None:
+        """Forget the mouth candidates (call after moving protons by hand, as diffusion does)."""
         self._mouth_cache.clear()
 
     def cell_index(self) -> np.ndarray:
@@ -102,43 +150,84 @@ class ProtonLattice:
         counts = np.bincount(self.cell_index(), minlength=self.width * self.height)
         return counts.reshape(self.height, self.width).T
 
-    def _mouth(self, side: int) -> tuple[np.ndarray, np.ndarray]:
+    def _mouth(self, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Candidates of `side` in the band row touching the membrane, cached until the next diffusion step:
-        (indices, still-available mask). Every removal from a side goes through `take`, so the cache stays
-        valid within a step; protons arriving during the step become candidates after the next diffusion."""
+        (indices, still-available mask, available count per column under local access else None). Every removal
+        from a side goes through `take`, so the cache stays valid within a step; protons arriving during the step
+        become candidates after the next diffusion (under local access at once, see `move`)."""
         entry = self._mouth_cache.get(side)
         if entry is None:
             row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
             cand = np.flatnonzero((self.comp == side) & (self.y == row))
-            entry = (cand, np.ones(cand.size, dtype=bool))
+            per_col = None if self.reach is None else np.bincount(self.x[cand], minlength=self.width)
+            entry = (cand, np.ones(cand.size, dtype=bool), per_col)
             self._mouth_cache[side] = entry
         return entry
 
-    def take(self, side: int, x0: int, k: int) -> np.ndarray | None:
+    def take(self, side: int, x0: int, k: int, bulk: bool = False) -> np.ndarray | None:
         """Indices of the `k` free protons of `side` nearest the membrane mouth at column `x0`.
 
         Candidates are the protons in the band row touching the membrane, nearest in x first (ties by index);
         if that row holds too few, the nearest anywhere in the band. None if the side has fewer than `k`.
-        The chosen protons are not moved here; `move` does that.
+        The chosen protons are not moved here; `move` does that. With `set_reach` (local access) only the
+        mouth row within `reach` columns counts, nearest first (ties by candidate order), unless `bulk` (a
+        process that is not a membrane site, such as the matrix dehydrogenases).
         """
         if k == 0:
             return np.empty(0, dtype=np.int64)
         if self.counts[side] < k:
             return None
-        cand, avail = self._mouth(side)
+        if self.reach is not None and not bulk:
+            return self._take_local(side, x0, k)
+        cand, avail, per_col = self._mouth(side)
         if int(avail.sum()) >= k:
             dx = np.abs(self.x[cand] - x0)
             dx = np.minimum(dx, self.width - dx) + np.where(avail, 0, 4 * self.width)
             pick = np.argpartition(dx, k - 1)[:k] if k < dx.size else np.arange(dx.size)
             avail[pick] = False
-            return cand[pick]
-        row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
-        allc = np.flatnonzero(self.comp == side)
-        dx = np.abs(self.x[allc] - x0)
-        dist = np.minimum(dx, self.width - dx) + np.abs(self.y[allc] - row)
-        chosen = allc[np.argsort(dist, kind="stable")[:k]]
-        avail[np.isin(cand, chosen)] = False
+            chosen = cand[pick]
+        else:
+            row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+            allc = np.flatnonzero(self.comp == side)
+            dx = np.abs(self.x[allc] - x0)
+            dist = np.minimum(dx, self.width - dx) + np.abs(self.y[allc] - row)
+            chosen = allc[np.argsort(dist, kind="stable")[:k]]
+            avail[np.isin(cand, chosen)] = False
+        if per_col is not None:
+            per_col[:] = np.bincount(self.x[cand[avail]], minlength=self.width)
         return chosen
+
+    def mouth_counts(self, side: int) -> np.ndarray:
+        """Protons of `side` that `take` could still hand out, per column within `reach` of it: element x is
+        the count a site at column x sees (requires `set_reach`)."""
+        per_col = self._mouth(side)[2]
+        assert per_col is not None and self.reach is not None
+        r = self.reach
+        if 2 * r + 1 >= self.width:
+            return np.full(self.width, per_col.sum())
+        csum = np.concatenate([[0], np.cumsum(np.concatenate([per_col[self.width - r :], per_col, per_col[:r]]))])
+        return csum[2 * r + 1 :] - csum[: self.width]
+
+    def available_near(self, side: int, x0: int) -> int:
+        """Protons of `side` that `take` could still hand out to a site at column `x0` (requires `set_reach`)."""
+        per_col = self._mouth(side)[2]
+        assert per_col is not None and self.reach is not None
+        if 2 * self.reach + 1 >= self.width:
+            return int(per_col.sum())
+        return int(per_col.take(np.arange(x0 - self.reach, x0 + self.reach + 1), mode="wrap").sum())
+
+    def _take_local(self, side: int, x0: int, k: int) -> np.ndarray | None:
+        cand, avail, per_col = self._mouth(side)
+        dx = np.abs(self.x[cand] - x0)
+        dx = np.minimum(dx, self.width - dx)
+        ok = np.flatnonzero(avail & (dx <= self.reach))
+        if ok.size < k:
+            return None
+        pick = ok[np.argsort(dx[ok], kind="stable")[:k]]
+        avail[pick] = False
+        assert per_col is not None
+        np.subtract.at(per_col, self.x[cand[pick]], 1)
+        return cand[pick]
 
     def move(self, idx: np.ndarray, dst: int, x0: int) -> None:
         """Put protons `idx` into compartment `dst` at the membrane mouth of column `x0`."""
@@ -154,6 +243,15 @@ class ProtonLattice:
             self.y[idx] = self.membrane_row + 1
         else:
             self.y[idx] = self.membrane_row
+        if self.reach is not None and dst <= P_SIDE and dst in self._mouth_cache:
+            cand, avail, per_col = self._mouth_cache[dst]
+            assert per_col is not None
+            per_col[x0] += idx.size
+            self._mouth_cache[dst] = (
+                np.concatenate([cand, idx]),
+                np.concatenate([avail, np.ones(idx.size, bool)]),
+                per_col,
+            )
 
     def produce(self, k: int) -> np.ndarray:
         """Take `k` equivalents from the reserve (growing it if empty), in FIFO order; still RESERVE."""

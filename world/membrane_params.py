@@ -28,6 +28,10 @@ KINETICS: tuple[str, ...] = ("mass_action", "fermi")
 """Rate laws of the complexes: saturable mass action, or the substrate-blind Fermi law (the default)."""
 SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
 """NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
+PROTON_ACCESS: tuple[str, ...] = ("bulk", "local")
+"""Which protons a transporter sees: the whole side (default) or those at its mouth (`reach_nm`)."""
+D_FREE_PROTON_UM2_S: float = 9.3e3
+"""Diffusion coefficient of free H⁺ in water at 25 °C (µm²/s), the fast limit of `d_proton_um2_s`."""
 O2_SATURATION_UM: float = 1230.0
 """Dissolved O₂ in water under 1 atm O₂ at 37 °C (µM), the standard state of E°′(O₂)."""
 
@@ -39,6 +43,17 @@ class MembraneParams:
     Geometry: a lattice `width` cells wide; rows ``0 … n_rows-1`` are the N band (matrix), one membrane row,
     then `p_rows` of P band (intermembrane space). A cell is a cube of `cell_nm`; the slab is `depth_nm` deep,
     so membrane area = width·cell·depth and band volumes = width·rows·cell²·depth.
+
+    Space: `d_proton_um2_s` None keeps the lazy lattice walk (one hop of one cell per step with probability 4/5,
+    D = cell²/(5·dt) ≈ 0.5 µm²/s at the defaults, so it depends on dt); a number makes free protons diffuse by
+    the exact continuous-time walk with that coefficient (`world.diffusion`; 9.3·10³ µm²/s is free H⁺ in
+    water, `D_FREE_PROTON_UM2_S`). `proton_access` ``"bulk"`` lets every transporter draw on its whole side
+    (pH from side totals); ``"local"`` lets it take only the protons in the band row at its mouth within
+    `reach_nm` (whole cells, ``floor(reach_nm / cell_nm)`` columns either side) and shifts each site's ΔG by the
+    local proton activity, ``kT·ln(ρ_mouth/ρ_side)`` per proton taken from or put into a side.
+    `surface_barrier_kT` (exact walk and local access only) makes each band's mouth row a membrane surface:
+    hops between it and the bulk row behind it are slowed by exp(−barrier), both ways, while lateral hops along
+    it keep their speed (surface-to-bulk release, Heberle et al. 1994; 0 is Mitchell's delocalized coupling).
 
     The patch holds far fewer enzymes per µm² than a real inner membrane, so the pools it exchanges with
     (nucleotides, buffer) have effective volumes (`matrix_volume_aL`, `cytosol_volume_aL`) scaled down by the
@@ -57,6 +72,10 @@ class MembraneParams:
     protons_n: int = 5000
     protons_p: int = 2500
     reserve: int = 600
+    d_proton_um2_s: float | None = None
+    proton_access: str = "bulk"
+    reach_nm: float = 50.0
+    surface_barrier_kT: float = 0.0
     ph_n0: float = 7.2
     ph_p0: float = 7.2
     buffer_n_mM_per_pH: float = 20.0
@@ -118,9 +137,21 @@ class MembraneParams:
             raise ValueError(f"kinetics(={self.kinetics!r}) must be one of {', '.join(KINETICS)}")
         if self.supply_law not in SUPPLY_LAWS:
             raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
+        if self.proton_access not in PROTON_ACCESS:
+            raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
+        d = self.d_proton_um2_s
+        if d is not None and not (
+            isinstance(d, int | float) and not isinstance(d, bool) and math.isfinite(d) and d >= 0
+        ):
+            raise ValueError(f"d_proton_um2_s(={d!r}) must be None (the lazy lattice walk) or a finite number >= 0")
+        if self.surface_barrier_kT > 0 and (d is None or self.proton_access != "local"):
+            raise ValueError(
+                f"surface_barrier_kT(={self.surface_barrier_kT}) needs d_proton_um2_s set and proton_access='local' "
+                "(the barrier acts on the exact walk, and only local access reads the surface)"
+            )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ("kinetics", "supply_law"):
+            if f.name in ("kinetics", "supply_law", "proton_access", "d_proton_um2_s"):
                 continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:

@@ -1,7 +1,7 @@
 """Small worlds and law checkers for your own tests (property tests with hypothesis, scenario checks).
 
 Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `small_membrane_world`, `small_attention_world`,
-`membrane_law_violations`, `assert_membrane_laws`.
+`membrane_law_violations`, `assert_membrane_laws`, `randomise_space`.
 
 The project's own membrane property tests use the same small patch (`SMALL_WORLD`, a few ms per 100 steps)
 and the same laws (docs/membrane.md, "Conservation laws")::
@@ -34,6 +34,7 @@ __all__ = [
     "SMALL_WORLD",
     "assert_membrane_laws",
     "membrane_law_violations",
+    "randomise_space",
     "small_attention_world",
     "small_membrane_world",
 ]
@@ -48,6 +49,30 @@ def small_membrane_world(seed: int = 0, run: Run | None = None, **overrides: Any
 
     run = run if run is not None else Run(seed)
     return run, MembraneWorld(run, **{**SMALL_WORLD, **overrides})
+
+
+def randomise_space(world: Any, rng: Any) -> None:
+    """Control for "does space matter": after every diffusion step of `world`, put each free proton at a
+    uniformly random cell of its band, drawn from `rng` (a generator of its own, so the run's draws are those
+    of the unshuffled world). Positions then carry no memory, the well-mixed limit of any diffusion."""
+    import numpy as np
+
+    lat = world.lattice
+    diffuse = lat.diffuse
+
+    def diffuse_then_shuffle() -> None:
+        diffuse()
+        free = np.flatnonzero(lat.comp <= 1)
+        lat.x[free] = rng.integers(0, lat.width, size=free.size)
+        n_side = lat.comp[free] == 0
+        lat.y[free] = np.where(
+            n_side,
+            rng.integers(0, lat.n_rows, size=free.size),
+            rng.integers(lat.n_rows + 1, lat.height, size=free.size),
+        )
+        lat.positions_changed()
+
+    lat.diffuse = diffuse_then_shuffle
 
 
 def small_attention_world(seed: int = 0, run: Run | None = None, **overrides: Any) -> tuple[Run, Any]:

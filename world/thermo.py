@@ -117,7 +117,7 @@ Couple = tuple[int, int, int, float]
 """One binding site of an enzyme: (substrate count, product count, molecules per turnover ν, K in molecules)."""
 
 
-def _occupancy(couples: tuple[Couple, ...], forward: bool) -> tuple[float, float] | None:
+def occupancy(couples: tuple[Couple, ...], forward: bool) -> tuple[float, float] | None:
     """(ln of the product-side over the substrate-side saturation, rate factor) for one direction's pair.
 
     For each couple the pair of states a move connects has a substrate-rich end (``n_s`` before the move)
@@ -145,7 +145,7 @@ def saturable_rates(
     Each couple (e.g. QH₂/Q, c³⁺/c²⁺) is a binding site that holds the substrate or the product form,
     competitively, with the same K: the forward rate is ``k_max · σ(ΔG′) · Π a/(1 + a + b)`` and the backward
     rate ``k_max · σ(−ΔG′) · Π b/(1 + a + b)``, where ``a``/``b`` are the substrate/product counts over K at
-    the two ends of the move (see `_occupancy`) and ``ΔG′ = ΔG − kT·ln Π(b/a)`` is the part of the free-energy
+    the two ends of the move (see `occupancy`) and ``ΔG′ = ΔG − kT·ln Π(b/a)`` is the part of the free-energy
     change not already carried by the occupancies (σ(x) = 1/(1 + eˣ)). Because a, b and D are the same from
     either end, ``k(A→B)/k(B→A) = exp(−ΔG/kT)`` exactly; the rate is first order in a scarce substrate,
     inhibited by its product and never exceeds `k_max` (reached only with saturating substrate, no product).
@@ -160,7 +160,7 @@ def saturable_rates(
     """
     rates = []
     for dG, forward in ((dG_fwd_J, True), (dG_bwd_J, False)):
-        occ = None if dG is None else _occupancy(couples, forward)
+        occ = None if dG is None else occupancy(couples, forward)
         if occ is None:
             rates.append(0.0)
             continue

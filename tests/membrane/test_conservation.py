@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_params import KINETICS, SUPPLY_LAWS
+from world.membrane_params import KINETICS, PROTON_ACCESS, SUPPLY_LAWS
 
 PERTURBATIONS = st.lists(
     st.one_of(
@@ -48,6 +48,8 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
     protons_n=st.integers(50, 3000),
     kinetics=st.sampled_from(KINETICS),
     supply_law=st.sampled_from(SUPPLY_LAWS),
+    d_proton=st.sampled_from([None, 0.05, 100.0]),
+    access=st.sampled_from(PROTON_ACCESS),
 )
 def test_every_law_holds_at_every_step(
     small: dict,
@@ -60,9 +62,12 @@ def test_every_law_holds_at_every_step(
     protons_n: int,
     kinetics: str,
     supply_law: str,
+    d_proton: float | None,
+    access: str,
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
-    under either rate law of the complexes, either NADH supply and full or partial inhibitor doses."""
+    under either rate law of the complexes, either NADH supply, full or partial inhibitor doses, the lazy or the
+    exact proton walk and bulk or local proton access."""
     run = Run(seed)
     world = MembraneWorld(
         run,
@@ -75,6 +80,8 @@ def test_every_law_holds_at_every_step(
             "succinate_supply": supply / 2,
             "kinetics": kinetics,
             "supply_law": supply_law,
+            "d_proton_um2_s": d_proton,
+            "proton_access": access,
         },
     )
     check_ledger(world)

@@ -1,0 +1,235 @@
+"""Space in the membrane world: exact diffusion for any dt, local proton access, and when space matters.
+
+Tolerances and predictions are written in each test's docstring before it was first run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from world.clock import Run
+from world.diffusion import BandKernel, RingKernel, alias_draw, alias_table, hop_rate
+from world.membrane import MembraneWorld
+from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
+from world.membrane_protocol import Protocol
+from world.testing import randomise_space, small_membrane_world
+
+
+def _generator(n: int, lam: float, ring: bool) -> np.ndarray:
+    q = np.zeros((n, n))
+    for i in range(n):
+        for j in (i - 1, i + 1):
+            if ring:
+                q[i, j % n] += lam
+                q[i, i] -= lam
+            elif 0 <= j < n:
+                q[i, j] += lam
+                q[i, i] -= lam
+    return q
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 20])
+@pytest.mark.parametrize("lam", [0.0, 0.02, 0.7, 9.0, 3720.0])
+def test_kernels_are_the_exact_master_equation_solution(n: int, lam: float) -> None:
+    """Both kernels equal exp(Q·dt) of the walk's generator (scipy's expm) to 1e-12, and two steps of λ equal one of
+    2λ (Chapman–Kolmogorov), so the walk does not depend on how a time is cut into steps."""
+    band = BandKernel(n, lam)
+    assert np.abs(band.P - scipy.linalg.expm(_generator(n, lam, ring=False))).max() < 1e-12
+    assert np.abs(BandKernel(n, 2 * lam).P - band.P @ band.P).max() < 1e-12
+    if n >= 3:
+        ring = RingKernel(n, lam)
+        assert np.abs(ring.p - scipy.linalg.expm(_generator(n, lam, ring=True))[0]).max() < 1e-12
+        two = np.array([sum(ring.p[j] * ring.p[(k - j) % n] for j in range(n)) for k in range(n)])
+        assert np.abs(RingKernel(n, 2 * lam).p - two).max() < 1e-12
+
+
+@pytest.mark.parametrize(("n", "bond", "f"), [(2, 0, 0.5), (5, 3, 0.1), (20, 18, 1e-4), (10, 0, 1e-6)])
+@pytest.mark.parametrize("lam", [0.3, 3720])
+def test_gated_band_kernel_is_exact(n: int, bond: int, f: float, lam: float) -> None:
+    """A band with one slow bond (the surface barrier) is still exp(Q·dt) to 1e-12 and composes; an integer λ is
+    taken as a float (an integer rate array would truncate f·λ)."""
+    q = _generator(n, float(lam), ring=False)
+    q[bond, bond + 1] *= f
+    q[bond + 1, bond] *= f
+    q -= np.diag(q.sum(axis=1))
+    k = BandKernel(n, lam, (bond, f))
+    assert np.abs(k.P - scipy.linalg.expm(q)).max() < 1e-12
+    assert np.abs(BandKernel(n, 2 * lam, (bond, f)).P - k.P @ k.P).max() < 1e-12
+
+
+def test_alias_draws_follow_their_distribution() -> None:
+    """Frequencies of 400 000 alias draws from an uneven distribution lie within 5 standard errors of it."""
+    p = np.array([0.5, 0.0, 0.2, 0.05, 0.25, 1e-3])
+    p = p / p.sum()
+    thr, alias = alias_table(p)
+    u = np.random.default_rng(3).random(400_000)
+    f = np.bincount(alias_draw(thr, alias, p.size, u), minlength=p.size) / u.size
+    assert np.all(np.abs(f - p) <= 5 * np.sqrt(p * (1 - p) / u.size) + 1e-12), (f, p)
+
+
+@pytest.mark.parametrize("dt", [1e-4, 1e-3, 1e-2])
+def test_mean_square_displacement_is_4_D_t_for_any_dt(dt: float) -> None:
+    """20 000 free protons start at one cell of a lattice far larger than their spread; after 0.5 s at D = 1 µm²/s
+    (cells of 50 nm) their mean-square displacement is 4·D·t = 2 µm² within 5 %, whether 0.5 s is cut into
+    5 000, 500 or 50 steps."""
+    d, t, cell = 1.0, 0.5, 50.0
+    rng = np.random.default_rng(11)
+    lat = ProtonLattice(400, 400, 2, 20_000, 0, 0, rng)
+    lat.x[:] = 200
+    lat.y[:] = 200
+    lat.set_diffusion(hop_rate(d, cell) * dt)
+    for _ in range(round(t / dt)):
+        lat.diffuse()
+    msd = (((lat.x - 200.0) ** 2 + (lat.y - 200.0) ** 2) * (cell * 1e-3) ** 2).mean()
+    assert msd == pytest.approx(4 * d * t, rel=0.05)
+
+
+def test_world_protons_spread_at_their_diffusion_coefficient() -> None:
+    """In a world with no membrane sites, free protons given D = 0.05 µm²/s spread along the membrane (the periodic
+    x axis, minimal image) by 2·D·t = 0.02 µm² in 0.2 s, within 5 %; the lazy walk's own coefficient is
+    cell²/(5·dt) = 0.5 µm²/s, ten times more, so this fails if the parameter is ignored."""
+    zero = {
+        k: 0 for k in ("n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_leak")
+    }
+    world = MembraneWorld(seed=4, d_proton_um2_s=0.05, nadh_supply=0.0, **zero)
+    x0 = world.lattice.x.copy()
+    for _ in range(200):
+        world.step()
+    dx = (world.lattice.x - x0 + 30) % 60 - 30
+    free = world.lattice.comp <= P_SIDE
+    msd_x = float(((dx[free] * 0.05) ** 2).mean())
+    assert msd_x == pytest.approx(2 * 0.05 * 0.2, rel=0.05)
+
+
+def test_local_take_reaches_only_its_neighbourhood() -> None:
+    """Under local access a site takes only available mouth-row protons within its reach, nearest first; the
+    per-column counts it reads equal a brute-force count after takes and arrivals, and it is refused (None)
+    rather than served from afar when too few are near."""
+    rng = np.random.default_rng(5)
+    lat = ProtonLattice(30, 4, 4, 300, 300, 10, rng)
+    lat.set_reach(2)
+    for _ in range(3):
+        lat.diffuse()
+        for x0 in (0, 7, 29):
+            row = lat.membrane_row - 1
+            near = np.flatnonzero(
+                (lat.comp == N_SIDE) & (lat.y == row) & (np.minimum(abs(lat.x - x0), 30 - abs(lat.x - x0)) <= 2)
+            )
+            assert lat.available_near(N_SIDE, x0) == near.size
+            assert lat.mouth_counts(N_SIDE)[x0] == near.size
+            got = lat.take(N_SIDE, x0, near.size)
+            assert got is not None and set(got.tolist()) == set(near.tolist())
+            lat.move(got, P_SIDE, x0)
+            assert lat.take(N_SIDE, x0, 1) is None
+            assert lat.available_near(P_SIDE, x0) >= near.size  # arrivals are available at once
+    assert lat.take(N_SIDE, 0, 1, bulk=True) is not None  # a non-site process still reaches the whole side
+
+
+def _states(seed: int, shuffle: bool, **params) -> tuple[dict, dict]:
+    """State 4 (no demand, 0.5–2 s) and state 3 (ATP demand 1 200/s, 2.5–4 s) window means of one world, with
+    the pumps' mean local N-side proton activity in state 3."""
+    run = Run(seed)
+    world = MembraneWorld(run, proton_access="local", **params)
+    if shuffle:
+        randomise_space(world, np.random.default_rng(1000 + seed))
+    proto = Protocol(run, world, None)
+    s4 = proto.measure(0.5, 2.0)
+    proto.at(2.0, world.set_atp_demand, 1200.0)
+    s3 = proto.measure(2.5, 4.0)
+    pumps = [m.x for name in ("ComplexI", "ComplexIII", "ComplexIV") for m in world.groups_by_name()[name]]
+    act: list[float] = []
+    run.every(0.05, lambda: act.append(float(world.local_activity(N_SIDE)[pumps].mean())) if run.now > 2.5 else None)
+    run.run_until(4.0)
+    s3["pump_ln_activity_n"] = float(np.mean(act))
+    return s4, s3
+
+
+def _poisson_se(rate: float, seconds: float = 1.5) -> float:
+    return float(np.sqrt(max(rate, 1.0) / seconds))
+
+
+def test_fast_diffusion_gives_the_well_mixed_answer() -> None:
+    """Limit where space must not matter. Buffered-proton diffusion (D = 100 µm²/s, a 9-cell spread per 1 ms step,
+    far from a uniform redraw) under local access against the same world with every free proton redrawn
+    uniformly after each step. Tolerances, fixed before the run: Δψ within 3 mV and OCR and ATP rate within 3
+    combined Poisson standard errors, in state 4 and in state 3."""
+    fast = _states(2, False, d_proton_um2_s=100.0)
+    mixed = _states(2, True, d_proton_um2_s=100.0)
+    for a, b in zip(fast, mixed, strict=True):
+        assert abs(a["delta_psi_mV"] - b["delta_psi_mV"]) < 3.0, (a, b)
+        for key in ("ocr", "atp_rate"):
+            se = np.hypot(_poisson_se(a[key]), _poisson_se(b[key]))
+            assert abs(a[key] - b[key]) < 3 * se, (key, a[key], b[key], se)
+    assert abs(fast[1]["pump_ln_activity_n"] - mixed[1]["pump_ln_activity_n"]) < 0.1
+
+
+def test_slow_diffusion_starves_the_mouths() -> None:
+    """Where space must matter. Prediction, written before the run: with D = 0.05 µm²/s (a proton needs ≈ 50 ms
+    to cross one 50 nm cell while a pump takes one every few ms) the pumps drain the N-side row at their mouths
+    (mean ln activity below −0.5 in state 3, against ≈ 0 when positions are redrawn every step) and the
+    synthases, short of protons at both mouths, make ATP in state 3 at under 70 % of the well-mixed rate."""
+    slow = _states(2, False, d_proton_um2_s=0.05)
+    mixed = _states(2, True, d_proton_um2_s=0.05)
+    assert slow[1]["pump_ln_activity_n"] < -0.5, slow[1]
+    assert abs(mixed[1]["pump_ln_activity_n"]) < 0.15, mixed[1]
+    assert slow[1]["atp_rate"] < 0.7 * mixed[1]["atp_rate"], (slow[1]["atp_rate"], mixed[1]["atp_rate"])
+
+
+def _pmf_at_rotors(seed: int, barrier: float) -> tuple[float, float]:
+    """Mean bulk Δp and mean Δp at the synthases' mouths (mV) over 0.5–2 s of state 4, exact walk at free-H⁺
+    speed, local access, with a surface-to-bulk barrier of `barrier` kT."""
+    run = Run(seed)
+    world = MembraneWorld(run, d_proton_um2_s=9300.0, proton_access="local", surface_barrier_kT=barrier)
+    run.drive(world, world.dt)
+    bulk: list[float] = []
+    rotor: list[float] = []
+
+    def record() -> None:
+        if run.now > 0.5:
+            bulk.append(world.pmf_mV)
+            rotor.append(world.local_pmf_mV("ATPSynthase"))
+
+    run.every(0.05, record)
+    run.run_until(2.0)
+    return float(np.mean(bulk)), float(np.mean(rotor))
+
+
+def test_a_surface_barrier_holds_protons_at_the_membrane() -> None:
+    """Where the surface must matter. Prediction, written before the run: with a 15 kT barrier between the mouth
+    rows and the bulk, pumped protons stay on the P surface (and the pumps drain the N surface), so in state 4
+    the Δp at the synthases' mouths exceeds the bulk Δp by more than 30 mV; without a barrier the two agree
+    within 3 mV (free-H⁺ diffusion mixes the bands within a step)."""
+    bulk0, rotor0 = _pmf_at_rotors(2, 0.0)
+    bulk15, rotor15 = _pmf_at_rotors(2, 15.0)
+    assert abs(rotor0 - bulk0) < 3.0, (bulk0, rotor0)
+    assert rotor15 - bulk15 > 30.0, (bulk15, rotor15)
+
+
+def test_bulk_access_ignores_positions() -> None:
+    """Bulk access reads side totals only, so redrawing positions after each step changes no move: the trace of a
+    lazy-walk world equals, row for row outside proton positions, that of its redrawn twin."""
+    cols = ["t", "kind", "value", "energy_J"]
+    frames = []
+    for shuffle in (False, True):
+        run, world = small_membrane_world(7, atp_demand=300.0)
+        if shuffle:
+            randomise_space(world, np.random.default_rng(0))
+        for _ in range(300):
+            world.step()
+        frames.append(run.trace.to_frame()[cols])
+    assert frames[0].equals(frames[1])
+
+
+def test_space_parameters_are_validated() -> None:
+    with pytest.raises(ValueError, match="proton_access"):
+        MembraneWorld(proton_access="nearby")
+    with pytest.raises(ValueError, match="d_proton_um2_s"):
+        MembraneWorld(d_proton_um2_s=-1.0)
+    with pytest.raises(ValueError, match="reach_nm"):
+        MembraneWorld(reach_nm=float("nan"))
+    with pytest.raises(ValueError, match="surface_barrier_kT"):
+        MembraneWorld(surface_barrier_kT=5.0)  # no exact walk, bulk access: the barrier would do nothing
+    with pytest.raises(ValueError, match="surface_barrier_kT"):
+        MembraneWorld(d_proton_um2_s=100.0, proton_access="local", surface_barrier_kT=float("inf"))
