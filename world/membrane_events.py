@@ -31,6 +31,7 @@ class EventsMixin:
     kT: float
     run: Any
     t: float
+    transit: Any
 
     def emit(self, kind: str, **cols: Any) -> None:
         """Buffer one trace row for this step (written in order at the end of the step)."""
@@ -65,6 +66,8 @@ class EventsMixin:
             )
         if kind == "pump":
             self.counters["h_pumped"] += value * idx.size
+        if self.transit is not None:
+            self.transit.moved(idx, kind, src, dst, x0, self.t)
 
     def transfer(
         self,

@@ -1,0 +1,137 @@
+"""Report of the `localized_coupling` scenario: bulk Δp against the Δp at the enzymes' mouths, per surface barrier.
+
+Key names: `report_localized_coupling`, `tables_localized_coupling`.
+
+Numbers come from the summary: window means of the counters (ATP synthesis, OCR, Δψ, bulk Δp), means of the
+sampled local Δp at the synthases and at the pumps, and the pump-to-rotor transit ages by distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from analysis.report import Section, legend_outside, rows_table, save_figure, write_report
+
+_STATES = (("state4", "state 4"), ("state3", "state 3"))
+
+
+def _worlds(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [results[f"barrier_{b:g}"] for b in results["barriers_kT"]]
+
+
+def tables_localized_coupling(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per barrier and state: fluxes, bulk and local Δp; per barrier: transit ages by pump–rotor distance."""
+    rows = []
+    transit = []
+    for r in _worlds(results):
+        for key, label in _STATES:
+            s = r[key]
+            t = r[f"transit_{key}"]
+            rows.append(
+                {
+                    "barrier (kT)": r["barrier_kT"],
+                    "state": label,
+                    "ATP (1/s)": s["atp_rate"],
+                    "OCR (O2/s)": s["ocr"],
+                    "P/O": s["p_o"],
+                    "Δψ (mV)": s["delta_psi_mV"],
+                    "Δp bulk (mV)": s["pmf_mV"],
+                    "Δp at synthases (mV)": s["pmf_rotor_mV"],
+                    "Δp at pumps (mV)": s["pmf_pump_mV"],
+                    "synthases minus bulk (mV)": s.get("rotor_excess_mV"),
+                    "median H+ age at rotor (ms)": t["median_age_ms"],
+                }
+            )
+        for b in r["transit_state3"]["by_distance"]:
+            transit.append(
+                {
+                    "barrier (kT)": r["barrier_kT"],
+                    "pump-rotor distance (nm)": f"{b['distance_nm'][0]:g}-{b['distance_nm'][1]:g}",
+                    "transits": b["n"],
+                    "median age (ms)": b["median_age_ms"],
+                    "d²/(2D) at bin centre (ms)": b["diffusion_time_ms"],
+                }
+            )
+    return {"per barrier and state (window means)": rows, "pump-to-rotor transits in state 3": transit}
+
+
+def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
+    worlds = _worlds(results)
+    barriers = np.array([r["barrier_kT"] for r in worlds], float)
+
+    def col(state: str, key: str) -> np.ndarray:
+        return np.array([np.nan if r[state][key] is None else r[state][key] for r in worlds], float)
+
+    fig, axes = plt.subplots(2, 2, figsize=(11.0, 7.2), layout="constrained")
+    ax = axes[0, 0]
+    for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
+        ax.plot(barriers, col(state, "pmf_mV"), "o" + ls, color="0.3", label=f"bulk, {label}")
+        ax.plot(barriers, col(state, "pmf_rotor_mV"), "s" + ls, color="C3", label=f"at synthases, {label}")
+        ax.plot(barriers, col(state, "pmf_pump_mV"), "^" + ls, color="C0", label=f"at pumps, {label}")
+    ax.set_ylabel("Δp (mV)")
+    ax.set_title("bulk Δp and the Δp at the enzymes' mouths", fontsize=9)
+    legend_outside(ax)
+    ax = axes[0, 1]
+    for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
+        ax.plot(barriers, col(state, "atp_rate"), "o" + ls, color="C2", label=f"ATP synthesis, {label}")
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_ylabel("net ATP synthesis (ATP/s)")
+    ax.set_title("ATP synthesis (below 0: the synthases hydrolyse ATP)", fontsize=9)
+    legend_outside(ax)
+    ax = axes[1, 0]
+    for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
+        ax.plot(barriers, col(state, "ocr"), "o" + ls, color="C1", label=f"OCR, {label}")
+    ax.set_ylabel("OCR (O₂/s)")
+    ax.set_title("oxygen consumption", fontsize=9)
+    legend_outside(ax)
+    for a in (axes[0, 0], axes[0, 1], axes[1, 0]):
+        a.set_xlabel("surface-to-bulk barrier (kT)")
+    ax = axes[1, 1]
+    centres = None
+    for i, r in enumerate(worlds):
+        bins = r["transit_state3"]["by_distance"]
+        centres = np.array([(b["distance_nm"][0] + b["distance_nm"][1]) / 2 for b in bins])
+        med = np.array([np.nan if b["median_age_ms"] is None else b["median_age_ms"] for b in bins])
+        ax.plot(centres, med, "o-", color=f"C{4 + i}", label=f"{r['barrier_kT']:g} kT, median age")
+    if centres is not None:
+        d = results["d_proton_um2_s"]
+        grid = np.linspace(centres.min(), centres.max(), 50)
+        ax.plot(grid, 1e3 * (grid / 1e3) ** 2 / (2 * d), "k--", lw=1.2, label="d²/(2D), lateral diffusion")
+    ax.set_yscale("log")
+    ax.set_xlabel("pump-rotor distance (nm)")
+    ax.set_ylabel("time (ms)")
+    ax.set_title("age of pumped protons at the rotor, state 3", fontsize=9)
+    legend_outside(ax)
+    return save_figure(fig, out_dir, "localized_coupling")
+
+
+def report_localized_coupling(out_dir: Path, summary: dict[str, Any]) -> Path:
+    """Write ``report.md`` and the localized-coupling figure."""
+    out_dir = Path(out_dir)
+    res = summary["results"]
+    fig = _figure(out_dir, res)
+    d = res["d_proton_um2_s"]
+    text = [
+        "One membrane world per surface-to-bulk barrier, identical otherwise, on one clock. Free protons diffuse at "
+        f"{d:g} µm²/s; every pump, synthase, exchanger and leak site takes protons only at its mouth and feels the "
+        "local proton activity there. The mouth rows are the membrane surfaces: a barrier slows hops between them "
+        "and the bulk (both ways), while lateral motion along them keeps its speed. Barrier 0 is Mitchell's "
+        "delocalized chemiosmosis: the bands mix within a step and the Δp at every mouth equals the bulk Δp.",
+        "Δp 'at synthases' and 'at pumps' add (kT/e)·(ln a_P − ln a_N) at each enzyme's column to the bulk Δp, a "
+        "being the mouth's available protons (plus ½) over a uniform side's share. Transit ages: time from a proton's "
+        "arrival on the P side through a pump to its passage through a synthase; the line is the time lateral "
+        "diffusion needs to cover the distance, d²/(2D). Which regime holds in mitochondria is debated "
+        "(docs/membrane.md); the barrier is a parameter, not a calibrated value.",
+    ]
+    tables = [rows_table(r) for r in tables_localized_coupling(res).values()]
+    return write_report(
+        out_dir,
+        "Localized vs delocalized coupling",
+        summary,
+        [Section("Bulk Δp, local Δp and proton transit per surface barrier", text, tables, [fig])],
+    )

@@ -1,0 +1,152 @@
+"""Scenario `localized_coupling`: Mitchell's delocalized Δp against protons held at the membrane surface.
+
+One membrane world per surface-to-bulk barrier (0 kT is Mitchell's delocalized chemiosmosis), identical
+otherwise and on one clock: free protons take the exact walk at `d_proton` µm²/s and every transporter reads
+the protons at its mouth (local access), the mouth rows being the membrane surfaces. Each world is measured in
+state 4 (no ATP demand) and then in state 3 (`atp_demand`):
+
+* ATP synthesis, OCR, P/O, Δψ and the bulk Δp (exact window means of the counters);
+* the Δp the synthases see at their mouths and the Δp the pumps (complexes I, III, IV) see at theirs, from the
+  local proton activities (`MembraneWorld.local_pmf_mV`, sampled every `sample_dt`), and the synthases' excess
+  over the bulk Δp sampled at the same instants (`rotor_excess_mV`);
+* pump-to-rotor transits (`MembraneWorld.track_transit`): how old a pumped proton is when a synthase takes it,
+  by the lateral distance between pump and rotor, next to the lateral diffusion law's time d²/(2D).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from analysis.report_space import report_localized_coupling, tables_localized_coupling
+from analysis.steady import steady_summary
+from scenarios.params import Param
+from scenarios.registry import scenario
+from world.clock import Run
+from world.membrane import MembraneWorld
+from world.membrane_protocol import Protocol
+
+PUMPS = ("ComplexI", "ComplexIII", "ComplexIV")
+DISTANCE_BINS_NM = (0.0, 250.0, 500.0, 1000.0, 1500.0)
+"""Pump–rotor distance bins of the transit table (nm; the default patch is 3 µm around, so 1.5 µm is the most)."""
+
+
+def _window_local(run: Run, world: MembraneWorld, t0: float, t1: float, sample_dt: float) -> dict[str, list]:
+    """Samples of the bulk Δp and of the local Δp at the synthases and at the pumps, taken at the same instants
+    between `t0` and `t1` (filled as the clock runs)."""
+    out: dict[str, list] = {"bulk": [], "rotor": [], "pump": []}
+
+    def sample() -> None:
+        if t0 < run.now <= t1:
+            out["bulk"].append(world.pmf_mV)
+            out["rotor"].append(world.local_pmf_mV("ATPSynthase"))
+            out["pump"].append(float(np.mean([world.local_pmf_mV(name) for name in PUMPS])))
+
+    run.every(sample_dt, sample)
+    return out
+
+
+def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
+    return {
+        "ocr": m["ocr"],
+        "atp_rate": m["atp_rate"],
+        "p_o": m["atp_made"] / (2 * m["o2_consumed"]) if m["o2_consumed"] > 0 else None,
+        "delta_psi_mV": m["delta_psi_mV"],
+        "pmf_mV": m["pmf_mV"],
+        "pmf_rotor_mV": float(np.mean(local["rotor"])) if local["rotor"] else None,
+        "pmf_pump_mV": float(np.mean(local["pump"])) if local["pump"] else None,
+        "rotor_excess_mV": float(np.mean(np.subtract(local["rotor"], local["bulk"]))) if local["rotor"] else None,
+    }
+
+
+def _transits(records: dict[str, np.ndarray], t0: float, t1: float, d_um2_s: float) -> dict[str, Any]:
+    """Transit ages in a window, overall and per distance bin, with the lateral diffusion time d²/(2D)."""
+    sel = (records["t"] > t0) & (records["t"] <= t1)
+    age = records["age_s"][sel] * 1e3
+    dist = records["distance_nm"][sel]
+    bins = []
+    for lo, hi in itertools.pairwise(DISTANCE_BINS_NM):
+        m = (dist >= lo) & (dist < hi)
+        mid_um = (lo + hi) / 2e3
+        bins.append(
+            {
+                "distance_nm": [lo, hi],
+                "n": int(m.sum()),
+                "median_age_ms": float(np.median(age[m])) if m.any() else None,
+                "diffusion_time_ms": 1e3 * mid_um**2 / (2 * d_um2_s),
+            }
+        )
+    return {
+        "n": int(age.size),
+        "median_age_ms": float(np.median(age)) if age.size else None,
+        "mean_age_ms": float(age.mean()) if age.size else None,
+        "by_distance": bins,
+    }
+
+
+@scenario(
+    name="localized_coupling",
+    description="Membrane: surface-to-bulk proton barrier 0 (Mitchell) vs held surface protons; local Δp at rotors.",
+    params={
+        "barriers": Param((0.0, 5.0, 10.0, 12.5, 15.0), float, many=True, bounds=(0, 40), help="surface barriers (kT)"),
+        "d_proton": Param(9300.0, float, bounds=(1e-3, 1e5), help="free-proton diffusion coefficient (µm²/s)"),
+        "atp_demand": Param(1200.0, float, bounds=(0, 1e5), help="ATP demand in state 3 (ATP/s)"),
+        "warmup": Param(1.0, float, bounds=(0.05, 1e4), help="settling time before each window (s)"),
+        "window": Param(1.5, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
+        "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
+        "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric and local-Δp sampling interval (s)"),
+    },
+    duration=lambda p: 2 * (p["warmup"] + p["window"]),
+    report=report_localized_coupling,
+    tables=tables_localized_coupling,
+    smoke={"warmup": 0.2, "window": 0.2, "barriers": (0.0, 15.0)},
+)
+def run_localized_coupling(
+    run: Run,
+    *,
+    barriers: tuple[float, ...],
+    d_proton: float,
+    atp_demand: float,
+    warmup: float,
+    window: float,
+    dt: float,
+    sample_dt: float,
+) -> dict:
+    """Run one world per barrier on one clock: state 4, then state 3 under `atp_demand`."""
+    w4 = (warmup, warmup + window)
+    w3 = (2 * warmup + window, 2 * (warmup + window))
+    worlds = []
+    for barrier in barriers:
+        world = MembraneWorld(
+            run, dt=dt, d_proton_um2_s=d_proton, proton_access="local", surface_barrier_kT=float(barrier)
+        )
+        log = world.track_transit()
+        proto = Protocol(run, world, sample_dt)
+        m4, m3 = proto.measure(*w4), proto.measure(*w3)
+        proto.at(w4[1], world.set_atp_demand, atp_demand)
+        local = (_window_local(run, world, *w4, sample_dt), _window_local(run, world, *w3, sample_dt))
+        worlds.append((float(barrier), m4, m3, local, log))
+    run.run_until(w3[1])
+    out: dict[str, Any] = {"d_proton_um2_s": d_proton, "barriers_kT": [b for b, *_ in worlds]}
+    windows = {}
+    for barrier, m4, m3, (l4, l3), log in worlds:
+        rec = log.records()
+        key = f"barrier_{barrier:g}"
+        out[key] = {
+            "barrier_kT": barrier,
+            "state4": _state(m4, l4),
+            "state3": _state(m3, l3),
+            "transit_state4": _transits(rec, *w4, d_proton),
+            "transit_state3": _transits(rec, *w3, d_proton),
+        }
+        windows[f"{key} state 4"] = m4
+        windows[f"{key} state 3"] = m3
+    return {**out, "steadiness": steady_summary(windows)}
+
+
+if __name__ == "__main__":
+    from scenarios.cli import main_for
+
+    main_for("localized_coupling")
