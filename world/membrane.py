@@ -333,8 +333,11 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         if self.lattice.reach is not None and cls.forward_change(self)[1:3] != (0, 0):
             kf_s, kb_s = self._local_rates(cls, members, k)
             ks = kf_s + kb_s
-            p_ev = -np.expm1(-ks * self.dt)
             p_f = np.divide(kf_s, ks, out=np.zeros_like(ks), where=ks > 0)
+            if self.params.site_events == "poisson":
+                self._fire_poisson(members, ks, p_f)
+                return
+            p_ev = -np.expm1(-ks * self.dt)
             u = self.rng.random(len(members))
             v = self.rng.random(len(members))
             for i in np.flatnonzero(u < p_ev).tolist():
@@ -345,6 +348,11 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         else:
             law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
             kf, kb = law(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT)
+        if self.params.site_events == "poisson":
+            if kf + kb > 0:
+                n = len(members)
+                self._fire_poisson(members, np.full(n, kf + kb), np.full(n, kf / (kf + kb)))
+            return
         p_event, p_fwd = event_probabilities(kf, kb, self.dt)
         if p_event <= 0.0:
             return
@@ -352,6 +360,22 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         v = self.rng.random(len(members))
         for i in np.flatnonzero(u < p_event).tolist():
             members[i].fire(self, 1 if v[i] < p_fwd else -1)
+
+    def _fire_poisson(self, members: list[MembraneSite], k_total: np.ndarray, p_fwd: np.ndarray) -> None:
+        """``site_events="poisson"``: each site makes Poisson(k·dt) moves this step (rates from the step's start,
+        i.e. τ-leaping), each forward with probability k₊/k, taken round-robin over the class's sites (every
+        site's first move, then every second move, …) so no site drains a shared pool first. A move the state
+        no longer allows is refused, as in the one-move scheme."""
+        counts = self.rng.poisson(k_total * self.dt)
+        total = int(counts.sum())
+        if total == 0:
+            return
+        v = self.rng.random(total).tolist()
+        j = 0
+        for r in range(int(counts.max())):
+            for i in np.flatnonzero(counts > r).tolist():
+                members[i].fire(self, 1 if v[j] < p_fwd[i] else -1)
+                j += 1
 
     @property
     def reach_cells(self) -> int:

@@ -28,6 +28,8 @@ KINETICS: tuple[str, ...] = ("mass_action", "fermi")
 """Rate laws of the complexes: saturable mass action, or the substrate-blind Fermi law (the default)."""
 SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
 """NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
+SITE_EVENTS: tuple[str, ...] = ("one", "poisson")
+"""Moves per membrane site and step: at most one (default) or Poisson many (τ-leaping), see `MembraneParams`."""
 PROTON_ACCESS: tuple[str, ...] = ("bulk", "local")
 """Which protons a transporter sees: the whole side (default) or those at its mouth (`reach_nm`)."""
 D_FREE_PROTON_UM2_S: float = 9.3e3
@@ -43,6 +45,11 @@ class MembraneParams:
     Geometry: a lattice `width` cells wide; rows ``0 … n_rows-1`` are the N band (matrix), one membrane row,
     then `p_rows` of P band (intermembrane space). A cell is a cube of `cell_nm`; the slab is `depth_nm` deep,
     so membrane area = width·cell·depth and band volumes = width·rows·cell²·depth.
+
+    Moves per step: `site_events` ``"one"`` lets each site make at most one move per step, with probability
+    1 − exp(−k·dt), so a site's turnover is capped at (1 − e^{−k_max·dt})/dt (330/s for k_max = 400/s at
+    dt = 1 ms) and results depend on dt; ``"poisson"`` draws Poisson(k·dt) moves per site and step from the
+    step's rates (τ-leaping), so mean rates are k at any dt and what remains of dt is the delay of the rate update.
 
     Space: `d_proton_um2_s` None keeps the lazy lattice walk (one hop of one cell per step with probability 4/5,
     D = cell²/(5·dt) ≈ 0.5 µm²/s at the defaults, so it depends on dt); a number makes free protons diffuse by
@@ -102,6 +109,7 @@ class MembraneParams:
     k_uncoupler_per_uM: float = 400.0
     # mass action of the complexes: K of each carrier couple, as a fraction of the couple's pool
     kinetics: str = "fermi"
+    site_events: str = "one"
     km_nad: float = 0.01
     km_succ: float = 0.01
     km_q: float = 0.1
@@ -137,6 +145,8 @@ class MembraneParams:
             raise ValueError(f"kinetics(={self.kinetics!r}) must be one of {', '.join(KINETICS)}")
         if self.supply_law not in SUPPLY_LAWS:
             raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
+        if self.site_events not in SITE_EVENTS:
+            raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
         if self.proton_access not in PROTON_ACCESS:
             raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
         d = self.d_proton_um2_s
@@ -151,7 +161,7 @@ class MembraneParams:
             )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ("kinetics", "supply_law", "proton_access", "d_proton_um2_s"):
+            if f.name in ("kinetics", "supply_law", "proton_access", "d_proton_um2_s", "site_events"):
                 continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_params import KINETICS, PROTON_ACCESS, SUPPLY_LAWS
+from world.membrane_params import KINETICS, PROTON_ACCESS, SITE_EVENTS, SUPPLY_LAWS
 
 PERTURBATIONS = st.lists(
     st.one_of(
@@ -50,6 +50,7 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
     supply_law=st.sampled_from(SUPPLY_LAWS),
     d_proton=st.sampled_from([None, 0.05, 100.0]),
     access=st.sampled_from(PROTON_ACCESS),
+    site_events=st.sampled_from(SITE_EVENTS),
 )
 def test_every_law_holds_at_every_step(
     small: dict,
@@ -64,10 +65,11 @@ def test_every_law_holds_at_every_step(
     supply_law: str,
     d_proton: float | None,
     access: str,
+    site_events: str,
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
     under either rate law of the complexes, either NADH supply, full or partial inhibitor doses, the lazy or the
-    exact proton walk and bulk or local proton access."""
+    exact proton walk, bulk or local proton access and one or Poisson many moves per site and step."""
     run = Run(seed)
     world = MembraneWorld(
         run,
@@ -82,6 +84,7 @@ def test_every_law_holds_at_every_step(
             "supply_law": supply_law,
             "d_proton_um2_s": d_proton,
             "proton_access": access,
+            "site_events": site_events,
         },
     )
     check_ledger(world)

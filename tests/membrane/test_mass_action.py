@@ -125,9 +125,11 @@ def test_scenarios_offer_every_rate_law() -> None:
     """The scenarios that take `kinetics` declare it as a literal (the catalog reads it without importing) and
     offer exactly the laws the world accepts."""
     from scenarios.registry import all_scenarios
-    from world.membrane_params import KINETICS, SUPPLY_LAWS
+    from world.membrane_params import KINETICS, SITE_EVENTS, SUPPLY_LAWS
 
     for name in ("respiratory_control", "demand_titration"):
+        p = all_scenarios()[name].params["site_events"]
+        assert set(p.choices) == set(SITE_EVENTS) and p.default in SITE_EVENTS
         p = all_scenarios()[name].params["kinetics"]
         assert set(p.choices) == set(KINETICS) and p.default in KINETICS
         p = all_scenarios()[name].params["supply_law"]

@@ -30,14 +30,18 @@ def _run(seed: int, t_end: float = 0.4, out_dir=None, **params) -> tuple[Membran
 _MASS_ACTION = {"kinetics": "mass_action", "supply_law": "reversible", "nadh_supply": 1000.0}
 
 
-@pytest.mark.parametrize("params", [{}, _MASS_ACTION], ids=["default", "mass_action"])
+_SPACE = {"site_events": "poisson", "d_proton_um2_s": 100.0, "proton_access": "local", "surface_barrier_kT": 8.0}
+
+
+@pytest.mark.parametrize("params", [{}, _MASS_ACTION, _SPACE], ids=["default", "mass_action", "space_and_poisson"])
 def test_replayed_counters_equal_the_worlds_counters(params: dict) -> None:
     """Every cumulative counter rebuilt from the trace alone equals the world's own counter (also with mass
-    action and the reversible dehydrogenase, whose backward events are negative ``nadh_supplied`` rows)."""
+    action and the reversible dehydrogenase, whose backward events are negative ``nadh_supplied`` rows, and with
+    local proton access, a surface barrier and Poisson moves per site)."""
     world, run = _run(11, **params)
     frame = run.trace.to_frame()
     replay = replay_membrane_counters(frame)
-    if params:
+    if params.get("supply_law") == "reversible":
         supplied = frame.loc[frame["kind"] == "nadh_supplied", "value"]
         assert (supplied < 0).any(), "the reversible dehydrogenase must have run backward"
     for key, value in replay.items():
