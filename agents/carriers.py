@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from world.diffusion import BandKernel, RingKernel
 from world.membrane_geometry import N_SIDE
 
 if TYPE_CHECKING:
@@ -36,19 +37,34 @@ class QuinonePool:
         self.x = rng.integers(0, width, size=n, dtype=np.int32)
         self.red = np.zeros(n, dtype=bool)
         self.h = np.full((n, 2), -1, dtype=np.int64)
+        self.kernel: RingKernel | None = None
+
+    def set_diffusion(self, lam: float) -> None:
+        """Walk along the membrane by the exact continuous-time walk with `lam` = k·dt hops per direction and
+        step (`world.diffusion.RingKernel`); before this call `diffuse` makes the lazy ±1 / stay walk."""
+        self.kernel = RingKernel(self.width, lam)
 
     def diffuse(self) -> None:
-        """One periodic ±1 / stay step along the membrane for every quinone."""
-        if self.x.size:
+        """One step for every quinone: the exact walk if set, else ±1 or stay (each 1/3), periodic."""
+        if not self.x.size:
+            return
+        if self.kernel is not None:
+            self.x = (self.x + self.kernel.shift(self.rng.random(self.x.size))) % self.width
+        else:
             self.x = (self.x + _STEP[self.rng.integers(0, 3, size=self.x.size)]) % self.width
 
-    def nearest(self, x0: int, reduced: bool) -> int:
-        """Index of the nearest quinone in the given state (−1 if none)."""
+    def nearest(self, x0: int, reduced: bool, reach: int | None = None) -> int:
+        """Index of the nearest quinone in the given state (−1 if none; with `reach`, none within that many
+        columns)."""
         cand = np.flatnonzero(self.red == reduced)
         if cand.size == 0:
             return -1
         dx = np.abs(self.x[cand] - x0)
-        return int(cand[np.argmin(np.minimum(dx, self.width - dx))])
+        dx = np.minimum(dx, self.width - dx)
+        i = int(np.argmin(dx))
+        if reach is not None and dx[i] > reach:
+            return -1
+        return int(cand[i])
 
     @property
     def n_red(self) -> int:
@@ -67,24 +83,42 @@ class CytochromePool:
         self.x = rng.integers(0, width, size=n, dtype=np.int32)
         self.y = rng.integers(y_lo, y_hi + 1, size=n, dtype=np.int32)
         self.red = np.zeros(n, dtype=bool)
+        self.kernels: tuple[RingKernel, BandKernel] | None = None
+
+    def set_diffusion(self, lam: float) -> None:
+        """Diffuse by the exact continuous-time walk (`world.diffusion`) with `lam` = k·dt hops per direction
+        and step; before this call `diffuse` makes the lazy one-hop walk."""
+        self.kernels = (RingKernel(self.width, lam), BandKernel(self.y_hi - self.y_lo + 1, lam))
 
     def diffuse(self) -> None:
-        """One lattice step in the P band (periodic in x, reflecting in y)."""
+        """One step in the P band (periodic in x, reflecting in y): the exact walk if set, else ±x, ±y or stay
+        (each 1/5, a step into a wall refused)."""
         if not self.x.size:
+            return
+        if self.kernels is not None:
+            ring, band = self.kernels
+            u = self.rng.random((2, self.x.size))
+            self.x = (self.x + ring.shift(u[0])) % self.width
+            self.y = self.y_lo + band.move(self.y - self.y_lo, u[1])
             return
         d = self.rng.integers(0, 5, size=self.x.size)
         self.x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
         y = self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d]
         self.y = np.clip(y, self.y_lo, self.y_hi)
 
-    def nearest(self, x0: int, reduced: bool, k: int) -> np.ndarray | None:
-        """Indices of the `k` cytochromes in the given state nearest the membrane at column `x0`."""
+    def nearest(self, x0: int, reduced: bool, k: int, reach: int | None = None) -> np.ndarray | None:
+        """Indices of the `k` cytochromes in the given state nearest the membrane at column `x0` (lattice
+        distance from the P-side cell at the membrane, ``|dx| + rows above it``); None if fewer than `k` (with
+        `reach`, fewer than `k` within that distance)."""
         cand = np.flatnonzero(self.red == reduced)
         if cand.size < k:
             return None
         dx = np.abs(self.x[cand] - x0)
         dist = np.minimum(dx, self.width - dx) + (self.y[cand] - self.y_lo)
-        return cand[np.argsort(dist, kind="stable")[:k]]
+        order = np.argsort(dist, kind="stable")[:k]
+        if reach is not None and dist[order[-1]] > reach:
+            return None
+        return cand[order]
 
     @property
     def n_red(self) -> int:

@@ -99,7 +99,7 @@ def _quinone_turnover(
     q = world.quinones
     pumped = ETC_CHARGES[site.number]
     if direction > 0:
-        qi = q.nearest(x, reduced=False)
+        qi = q.nearest(x, reduced=False, reach=world.carrier_reach)
         if qi < 0 or world.pool[red] < 1 or not world.can_take(N_SIDE, x, pumped + 2 - produced):
             return False
         parts = world.event_dG(pumped, produced - pumped - 2, pumped, ((red, -1), (ox, 1), ("q", -1), ("qh2", 1)), 0)
@@ -109,7 +109,7 @@ def _quinone_turnover(
         q.red[qi] = True
         q.h[qi] = h
     else:
-        qi = q.nearest(x, reduced=True)
+        qi = q.nearest(x, reduced=True, reach=world.carrier_reach)
         if qi < 0 or world.pool[ox] < 1 or not world.can_take(P_SIDE, x, pumped):
             return False
         parts = world.event_dG(-pumped, pumped + 2 - produced, -pumped, ((red, 1), (ox, -1), ("q", 1), ("qh2", -1)), 0)
@@ -181,8 +181,8 @@ class ComplexIII(MembraneSite):
         x = self.x
         q = world.quinones
         if direction > 0:
-            qi = q.nearest(x, reduced=True)
-            cs = world.cytc.nearest(x, reduced=False, k=2)
+            qi = q.nearest(x, reduced=True, reach=world.carrier_reach)
+            cs = world.cytc.nearest(x, reduced=False, k=2, reach=world.carrier_reach)
             if qi < 0 or cs is None or not world.can_take(N_SIDE, x, 2):
                 return False
             parts = world.event_dG(2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)), 0)
@@ -192,8 +192,8 @@ class ComplexIII(MembraneSite):
             world.transfer(N_SIDE, P_SIDE, x, 2, "pump", 3, 1.0)
             world.cytc.red[cs] = True
         else:
-            qi = q.nearest(x, reduced=False)
-            cs = world.cytc.nearest(x, reduced=True, k=2)
+            qi = q.nearest(x, reduced=False, reach=world.carrier_reach)
+            cs = world.cytc.nearest(x, reduced=True, k=2, reach=world.carrier_reach)
             if qi < 0 or cs is None or not world.can_take(P_SIDE, x, 4):
                 return False
             parts = world.event_dG(-2, 2, -4, (("qh2", 1), ("q", -1), ("cox", 2), ("cred", -2)), 0)
@@ -237,7 +237,7 @@ class ComplexIV(MembraneSite):
         """One turnover forward (+1) or backward (−1)."""
         x = self.x
         if direction > 0:
-            cs = world.cytc.nearest(x, reduced=True, k=2)
+            cs = world.cytc.nearest(x, reduced=True, k=2, reach=world.carrier_reach)
             if cs is None or not world.can_take(N_SIDE, x, 4):
                 return False
             parts = world.event_dG(4, -4, 2, (("cred", -2), ("cox", 2)), 1)
@@ -249,7 +249,7 @@ class ComplexIV(MembraneSite):
                 self.bound = np.empty(0, dtype=np.int64)
             world.cytc.red[cs] = False
         else:
-            cs = world.cytc.nearest(x, reduced=False, k=2)
+            cs = world.cytc.nearest(x, reduced=False, k=2, reach=world.carrier_reach)
             if cs is None or not world.can_take(P_SIDE, x, 2):
                 return False
             parts = world.event_dG(-4, 4, -2, (("cred", 2), ("cox", -2)), -1)

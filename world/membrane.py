@@ -182,10 +182,18 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
             self.lattice.set_diffusion(lam, math.exp(-p.surface_barrier_kT))
         if p.proton_access == "local":
             self.lattice.set_reach(self.reach_cells)
+        self.carrier_reach: int | None = (
+            None if p.carrier_reach_nm is None else math.floor(p.carrier_reach_nm / p.cell_nm + 1e-9)
+        )
+        """Cells within which a complex finds its carriers (None: any distance)."""
         self.quinones = QuinonePool(p.n_quinone, p.width, self.rng)
         self.quinone_agents = [Quinone(self, i) for i in range(p.n_quinone)]
         self.cytc = CytochromePool(p.n_cytc, p.width, p.n_rows + 1, p.n_rows + p.p_rows, self.rng)
         self.cytc_agents = [CytochromeC(self, i) for i in range(p.n_cytc)]
+        if p.d_quinone_um2_s is not None:
+            self.quinones.set_diffusion(hop_rate(p.d_quinone_um2_s, p.cell_nm) * self.dt)
+        if p.d_cytc_um2_s is not None:
+            self.cytc.set_diffusion(hop_rate(p.d_cytc_um2_s, p.cell_nm) * self.dt)
         nadh = round(p.nad_total * p.nadh_fraction)
         succ = round(p.succ_total * p.succ_fraction)
         self.pool: dict[str, int] = {

@@ -34,6 +34,13 @@ PROTON_ACCESS: tuple[str, ...] = ("bulk", "local")
 """Which protons a transporter sees: the whole side (default) or those at its mouth (`reach_nm`)."""
 D_FREE_PROTON_UM2_S: float = 9.3e3
 """Diffusion coefficient of free H⁺ in water at 25 °C (µm²/s), the fast limit of `d_proton_um2_s`."""
+OPTIONAL_NUMBERS: dict[str, str] = {
+    "d_proton_um2_s": "the lazy lattice walk",
+    "d_quinone_um2_s": "the lazy walk along the membrane",
+    "d_cytc_um2_s": "the lazy lattice walk",
+    "carrier_reach_nm": "carriers at any distance",
+}
+"""Parameters that are a number or None, with what None means."""
 O2_SATURATION_UM: float = 1230.0
 """Dissolved O₂ in water under 1 atm O₂ at 37 °C (µM), the standard state of E°′(O₂)."""
 
@@ -62,6 +69,12 @@ class MembraneParams:
     hops between it and the bulk row behind it are slowed by exp(−barrier), both ways, while lateral hops along
     it keep their speed (surface-to-bulk release, Heberle et al. 1994; 0 is Mitchell's delocalized coupling).
 
+    Carriers: `d_quinone_um2_s` (along the membrane) and `d_cytc_um2_s` (in the P band), None for the lazy walks
+    (cell²/(3·dt) ≈ 0.83 and cell²/(5·dt) ≈ 0.5 µm²/s at the defaults), a number for the exact walk with that
+    coefficient. `carrier_reach_nm` None lets a complex react with the nearest carrier in the right state at any
+    distance; a number only with carriers within ``floor(reach/cell)`` cells (quinones: columns; cytochrome c:
+    columns plus rows above the membrane), so carrier diffusion limits encounters.
+
     The patch holds far fewer enzymes per µm² than a real inner membrane, so the pools it exchanges with
     (nucleotides, buffer) have effective volumes (`matrix_volume_aL`, `cytosol_volume_aL`) scaled down by the
     same factor; then pool turnover times, ΔG_ATP and ΔpH come out at their physiological values.
@@ -83,6 +96,9 @@ class MembraneParams:
     proton_access: str = "bulk"
     reach_nm: float = 50.0
     surface_barrier_kT: float = 0.0
+    d_quinone_um2_s: float | None = None
+    d_cytc_um2_s: float | None = None
+    carrier_reach_nm: float | None = None
     ph_n0: float = 7.2
     ph_p0: float = 7.2
     buffer_n_mM_per_pH: float = 20.0
@@ -149,11 +165,12 @@ class MembraneParams:
             raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
         if self.proton_access not in PROTON_ACCESS:
             raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
+        for name, none_means in OPTIONAL_NUMBERS.items():
+            v = getattr(self, name)
+            number = isinstance(v, int | float) and not isinstance(v, bool)
+            if v is not None and not (number and math.isfinite(v) and v >= 0):
+                raise ValueError(f"{name}(={v!r}) must be None ({none_means}) or a finite number >= 0")
         d = self.d_proton_um2_s
-        if d is not None and not (
-            isinstance(d, int | float) and not isinstance(d, bool) and math.isfinite(d) and d >= 0
-        ):
-            raise ValueError(f"d_proton_um2_s(={d!r}) must be None (the lazy lattice walk) or a finite number >= 0")
         if self.surface_barrier_kT > 0 and (d is None or self.proton_access != "local"):
             raise ValueError(
                 f"surface_barrier_kT(={self.surface_barrier_kT}) needs d_proton_um2_s set and proton_access='local' "
@@ -161,7 +178,7 @@ class MembraneParams:
             )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ("kinetics", "supply_law", "proton_access", "d_proton_um2_s", "site_events"):
+            if f.name in ("kinetics", "supply_law", "proton_access", "site_events") or f.name in OPTIONAL_NUMBERS:
                 continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:

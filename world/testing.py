@@ -51,10 +51,11 @@ def small_membrane_world(seed: int = 0, run: Run | None = None, **overrides: Any
     return run, MembraneWorld(run, **{**SMALL_WORLD, **overrides})
 
 
-def randomise_space(world: Any, rng: Any) -> None:
+def randomise_space(world: Any, rng: Any, *, carriers: bool = False) -> None:
     """Control for "does space matter": after every diffusion step of `world`, put each free proton at a
-    uniformly random cell of its band, drawn from `rng` (a generator of its own, so the run's draws are those
-    of the unshuffled world). Positions then carry no memory, the well-mixed limit of any diffusion."""
+    uniformly random cell of its band (with `carriers`, also every quinone at a random membrane column and every
+    cytochrome c at a random cell of the P band), drawn from `rng` (a generator of its own, so the run's draws
+    are those of the unshuffled world). Positions then carry no memory, the well-mixed limit of any diffusion."""
     import numpy as np
 
     lat = world.lattice
@@ -71,6 +72,11 @@ def randomise_space(world: Any, rng: Any) -> None:
             rng.integers(lat.n_rows + 1, lat.height, size=free.size),
         )
         lat.positions_changed()
+        if carriers:
+            q, c = world.quinones, world.cytc
+            q.x = rng.integers(0, q.width, size=q.x.size).astype(np.int32)
+            c.x = rng.integers(0, c.width, size=c.x.size).astype(np.int32)
+            c.y = rng.integers(c.y_lo, c.y_hi + 1, size=c.y.size).astype(np.int32)
 
     lat.diffuse = diffuse_then_shuffle
 

@@ -51,6 +51,7 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
     d_proton=st.sampled_from([None, 0.05, 100.0]),
     access=st.sampled_from(PROTON_ACCESS),
     site_events=st.sampled_from(SITE_EVENTS),
+    carriers=st.sampled_from([{}, {"d_quinone_um2_s": 0.05, "d_cytc_um2_s": 50.0, "carrier_reach_nm": 100.0}]),
 )
 def test_every_law_holds_at_every_step(
     small: dict,
@@ -66,10 +67,12 @@ def test_every_law_holds_at_every_step(
     d_proton: float | None,
     access: str,
     site_events: str,
+    carriers: dict,
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
     under either rate law of the complexes, either NADH supply, full or partial inhibitor doses, the lazy or the
-    exact proton walk, bulk or local proton access and one or Poisson many moves per site and step."""
+    exact proton walk, bulk or local proton access, one or Poisson many moves per site and step, and carriers
+    found at any distance or only within reach."""
     run = Run(seed)
     world = MembraneWorld(
         run,
@@ -85,6 +88,7 @@ def test_every_law_holds_at_every_step(
             "d_proton_um2_s": d_proton,
             "proton_access": access,
             "site_events": site_events,
+            **carriers,
         },
     )
     check_ledger(world)

@@ -30,7 +30,15 @@ def _run(seed: int, t_end: float = 0.4, out_dir=None, **params) -> tuple[Membran
 _MASS_ACTION = {"kinetics": "mass_action", "supply_law": "reversible", "nadh_supply": 1000.0}
 
 
-_SPACE = {"site_events": "poisson", "d_proton_um2_s": 100.0, "proton_access": "local", "surface_barrier_kT": 8.0}
+_SPACE = {
+    "site_events": "poisson",
+    "d_proton_um2_s": 100.0,
+    "proton_access": "local",
+    "surface_barrier_kT": 8.0,
+    "d_quinone_um2_s": 1.0,
+    "d_cytc_um2_s": 10.0,
+    "carrier_reach_nm": 250.0,
+}
 
 
 @pytest.mark.parametrize("params", [{}, _MASS_ACTION, _SPACE], ids=["default", "mass_action", "space_and_poisson"])
