@@ -30,6 +30,28 @@ from world.membrane import INHIBITORS, MembraneWorld
 from world.membrane_params import SMALL_WORLD
 from world.thermo import kT_J
 
+SPACE = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries(
+        {
+            "d_proton_um2_s": st.sampled_from([0.05, 100.0, 9300.0]),
+            "proton_access": st.just("local"),
+            "surface_barrier_kT": st.sampled_from([0.0, 8.0, 15.0]),
+            "reach_nm": st.sampled_from([0.0, 50.0, 150.0]),
+            "site_events": st.sampled_from(["one", "poisson"]),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "d_quinone_um2_s": st.sampled_from([0.01, 1.0]),
+            "d_cytc_um2_s": st.sampled_from([0.01, 10.0]),
+            "carrier_reach_nm": st.sampled_from([0.0, 100.0, 300.0]),
+        }
+    ),
+)
+"""Space as the world offers it: the lazy walks with bulk access, exact proton walks with local access, surface
+barriers, reaches and Poisson moves, or carriers that must be within reach."""
+
 SMALL = SMALL_WORLD
 """A small world: a few hundred µs per step, so one example of ~12 rules costs well under a second."""
 
@@ -49,11 +71,18 @@ class MembraneMachine(RuleBasedStateMachine):
         c_ring=st.integers(8, 15),
         supply=st.floats(0, 1000),
         demand=st.floats(0, 1000),
+        space=SPACE,
     )
-    def build(self, seed: int, c_ring: int, supply: float, demand: float) -> None:
+    def build(self, seed: int, c_ring: int, supply: float, demand: float, space: dict) -> None:
         self.run = Run(seed)
         self.world = MembraneWorld(
-            self.run, **SMALL, c_ring=c_ring, nadh_supply=supply, succinate_supply=supply / 2, atp_demand=demand
+            self.run,
+            **SMALL,
+            c_ring=c_ring,
+            nadh_supply=supply,
+            succinate_supply=supply / 2,
+            atp_demand=demand,
+            **space,
         )
         self.run.drive(self.world, self.world.dt)
         self.last_now = 0.0
