@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import mesa
 import numpy as np
+from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
 from world.membrane_geometry import BOUND, N_SIDE, P_SIDE
@@ -42,8 +42,9 @@ Change = tuple[int, int, int, tuple[tuple[str, int], ...], int]
 """(charges N→P, ΔN protons, ΔP protons, molecule changes, ½O₂ reduced) of a forward move."""
 
 
-class MembraneSite(mesa.Agent):
-    """A fixed agent in one membrane cell (column `x`) that makes reversible transitions.
+class MembraneSite(FixedAgent):
+    """A Mesa `FixedAgent` in one membrane cell of the world's grid (column `x`) that makes reversible
+    transitions; several sites may share a cell.
 
     Subclasses declare `k_param` (name of the rate parameter), `rate_law` (``"fermi"`` or ``"barrier"``),
     `binding` (the carrier couples whose occupancy scales the rate under ``kinetics="mass_action"``) and
@@ -58,7 +59,9 @@ class MembraneSite(mesa.Agent):
 
     def __init__(self, model: MembraneWorld, x: int) -> None:
         super().__init__(model)
+        self.cell = model.grid[(x, model.lattice.membrane_row)]
         self.x = x
+        """Membrane column (the x of `cell`, kept as an int for the per-step code)."""
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:

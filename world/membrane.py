@@ -36,7 +36,7 @@ from typing import Any
 
 import mesa
 import numpy as np
-from mesa.discrete_space import PropertyLayer
+from mesa.discrete_space import OrthogonalVonNeumannGrid
 from scipy.special import expit
 
 from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, SubstrateSupply
@@ -175,6 +175,13 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.protons = [Proton(self, i) for i in range(self.lattice.size)]
         self.proton_uid = np.array([a.unique_id for a in self.protons], dtype=np.int64)
         self.lattice.on_grow = self._add_protons
+        self.grid = OrthogonalVonNeumannGrid((p.width, self.lattice.height), torus=False, random=self.random)
+        """The Mesa grid of the lattice (width × height cells; rows as in `ProtonLattice`): membrane sites are
+        `FixedAgent`s in its membrane row and its property layers hold the per-cell populations (`_refresh_layers`,
+        every step). The lattice's own x-periodicity and walls are the physics' topology; the grid is not torus."""
+        self.proton_layer = self.grid.create_property_layer("protons", default_value=0, dtype=int)
+        self.quinone_layer = self.grid.create_property_layer("quinones", default_value=0, dtype=int)
+        self.cytc_layer = self.grid.create_property_layer("cytochrome_c", default_value=0, dtype=int)
         self.transit: TransitLog | None = None
         """Pump-to-rotor transit log once `track_transit` is called."""
         if p.d_proton_um2_s is not None:
@@ -241,7 +248,6 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.uncoupler = Uncoupler(self)
         self.demand = ATPDemand(self)
         self.demand.rate = p.atp_demand
-        self.proton_layer = PropertyLayer("protons", (p.width, self.lattice.height), 0, int)
         self._rows: list[tuple] = []
         self._init_observe()
         self.emit(
@@ -252,6 +258,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         )
         self._flush_rows()
         self._direct: tuple[float, int] | None = None  # (t0, steps) of direct stepping
+        self._refresh_layers()
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.datacollector.collect(self)
 
@@ -265,17 +272,18 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.proton_uid = np.concatenate([self.proton_uid, np.array([a.unique_id for a in new], dtype=np.int64)])
 
     def _place_sites(self) -> list[tuple[type[MembraneSite], list[MembraneSite]]]:
-        """Spread every kind of fixed agent evenly along the membrane, one per column (deterministic)."""
+        """Spread every kind of fixed agent evenly along the membrane, one per column (deterministic); the groups
+        are the model's `agents_by_type` sets (creation order, i.e. column order), listed once for stepping."""
         p = self.params
         slots: list[tuple[float, int, type[MembraneSite]]] = []
         for order, cls in enumerate(_SITE_ORDER):
             c = getattr(p, _COUNT_PARAM[cls.__name__])
             slots += [((i + 0.5) / c, order, cls) for i in range(c)]
         slots.sort(key=lambda s: (s[0], s[1]))
-        groups: dict[type[MembraneSite], list[MembraneSite]] = {cls: [] for cls in _SITE_ORDER}
         for j, (_, _, cls) in enumerate(slots):
-            groups[cls].append(cls(self, (j * p.width) // max(1, len(slots))))
-        return list(groups.items())
+            cls(self, (j * p.width) // max(1, len(slots)))
+        by_type = self.agents_by_type
+        return [(cls, by_type[cls].to_list() if cls in by_type else []) for cls in _SITE_ORDER]
 
     def track_transit(self) -> TransitLog:
         """Start logging pump-to-rotor transits (`world.membrane_transit.TransitLog`); returns the log."""
@@ -322,6 +330,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         c["int_dpsi"] += self.delta_psi_mV * self.dt
         c["int_pmf"] += self.pmf_mV * self.dt
         c["int_dph"] += self.delta_ph * self.dt
+        self._refresh_layers()
         self._flush_rows()
 
     def activity(self, cls: type[MembraneSite]) -> float:

@@ -263,10 +263,17 @@ class ObserveMixin:
             "delta_pH": rate("int_dph"),
         }
 
-    def update_layer(self) -> None:
-        """Mirror free-proton occupancy into the Mesa `PropertyLayer` ``proton_layer`` (one bincount)."""
+    def _refresh_layers(self) -> None:
+        """Write the grid's property layers from the arrays (called at the end of every step): free protons per
+        cell (one bincount), quinones per membrane cell, cytochrome c per P-band cell."""
         w: Any = self
-        w.proton_layer.data = w.lattice.occupancy()
+        w.proton_layer.data[:] = w.lattice.occupancy()
+        q = w.quinone_layer.data
+        q[:] = 0
+        q[:, w.lattice.membrane_row] = np.bincount(w.quinones.x, minlength=w.params.width)
+        c = w.cytc_layer.data
+        c[:] = 0
+        np.add.at(c, (w.cytc.x, w.cytc.y), 1)
 
     def sample(self) -> None:
         """Record the observables of `METRIC_UNITS` into ``run.metrics`` (world ``"membrane"``)."""
@@ -296,7 +303,6 @@ class ObserveMixin:
             "heat_J": c["heat_J"],
             **redox_fractions(w.pool),
         }
-        self.update_layer()
         w.run.metrics.record_many(now["t"], "membrane", {k: (float(v), METRIC_UNITS[k]) for k, v in values.items()})
 
     # ---------------------------------------------------------------- perturbations

@@ -37,17 +37,38 @@ def test_protons_stay_in_their_band_without_a_transporter(small: dict) -> None:
     assert np.array_equal(comp0, lat.comp)
 
 
-def test_property_layer_mirrors_free_proton_occupancy(small: dict) -> None:
-    """After sampling, the Mesa PropertyLayer holds the free-proton count of every lattice cell."""
+def test_property_layers_hold_every_cells_population_after_every_step(small: dict) -> None:
+    """The grid's property layers are current after every step (no sampling): free protons per cell equal a
+    count over the lattice's arrays, quinones sit in the membrane row, cytochrome c in the P band."""
     run = Run(2)
-    world = MembraneWorld(run, **small)
+    world = MembraneWorld(run, **small, atp_demand=500.0)
+    lat = world.lattice
     for _ in range(30):
         world.step()
-    world.sample()
-    data = world.proton_layer.data
-    assert data.shape == (small["width"], world.lattice.height)
-    assert data.sum() == world.lattice.counts[0] + world.lattice.counts[1]
-    assert data[:, world.lattice.membrane_row].sum() == 0
+        free = lat.comp <= 1
+        expect = np.zeros((small["width"], lat.height), dtype=int)
+        np.add.at(expect, (lat.x[free], lat.y[free]), 1)
+        assert np.array_equal(world.proton_layer.data, expect)
+        assert np.array_equal(world.grid.protons.data, expect)
+        assert world.quinone_layer.data[:, lat.membrane_row].sum() == small["n_quinone"]
+        assert world.quinone_layer.data.sum() == small["n_quinone"]
+        assert world.cytc_layer.data[:, lat.membrane_row + 1 :].sum() == small["n_cytc"]
+    assert world.proton_layer.data[:, lat.membrane_row].sum() == 0
+
+
+def test_sites_are_fixed_agents_in_membrane_cells_grouped_by_type(small: dict) -> None:
+    """Every membrane site is a Mesa FixedAgent in a membrane-row cell of the grid at its column, and the groups
+    the world steps are the model's `agents_by_type` sets in column order."""
+    from mesa.discrete_space import FixedAgent
+
+    world = MembraneWorld(Run(1), **small)
+    for cls, members in world.groups:
+        assert members == (world.agents_by_type[cls].to_list() if members else [])
+        assert [m.x for m in members] == sorted(m.x for m in members)
+        for m in members:
+            assert isinstance(m, FixedAgent)
+            assert m.cell.coordinate == (m.x, world.lattice.membrane_row)
+            assert m in m.cell.agents
 
 
 @pytest.mark.parametrize(
