@@ -67,30 +67,27 @@ def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
     def col(state: str, key: str) -> np.ndarray:
         return np.array([np.nan if r[state][key] is None else r[state][key] for r in worlds], float)
 
+    def panel(ax: plt.Axes, lines: list[tuple[str, str, str, str]], ylabel: str, title: str) -> None:
+        """One panel against the barrier: each (key, marker, colour, name) in both states (solid, dashed)."""
+        for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
+            for key, marker, color, name in lines:
+                ax.plot(barriers, col(state, key), marker + ls, color=color, label=f"{name}, {label}")
+        ax.set_xlabel("surface-to-bulk barrier (kT)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=9)
+        legend_outside(ax)
+
     fig, axes = plt.subplots(2, 2, figsize=(11.0, 7.2), layout="constrained")
-    ax = axes[0, 0]
-    for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
-        ax.plot(barriers, col(state, "pmf_mV"), "o" + ls, color="0.3", label=f"bulk, {label}")
-        ax.plot(barriers, col(state, "pmf_rotor_mV"), "s" + ls, color="C3", label=f"at synthases, {label}")
-        ax.plot(barriers, col(state, "pmf_pump_mV"), "^" + ls, color="C0", label=f"at pumps, {label}")
-    ax.set_ylabel("Δp (mV)")
-    ax.set_title("bulk Δp and the Δp at the enzymes' mouths", fontsize=9)
-    legend_outside(ax)
-    ax = axes[0, 1]
-    for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
-        ax.plot(barriers, col(state, "atp_rate"), "o" + ls, color="C2", label=f"ATP synthesis, {label}")
-    ax.axhline(0.0, color="0.6", lw=0.8)
-    ax.set_ylabel("net ATP synthesis (ATP/s)")
-    ax.set_title("ATP synthesis (below 0: the synthases hydrolyse ATP)", fontsize=9)
-    legend_outside(ax)
-    ax = axes[1, 0]
-    for (state, label), ls in zip(_STATES, ("-", "--"), strict=True):
-        ax.plot(barriers, col(state, "ocr"), "o" + ls, color="C1", label=f"OCR, {label}")
-    ax.set_ylabel("OCR (O₂/s)")
-    ax.set_title("oxygen consumption", fontsize=9)
-    legend_outside(ax)
-    for a in (axes[0, 0], axes[0, 1], axes[1, 0]):
-        a.set_xlabel("surface-to-bulk barrier (kT)")
+    pmf = [
+        ("pmf_mV", "o", "0.3", "bulk"),
+        ("pmf_rotor_mV", "s", "C3", "at synthases"),
+        ("pmf_pump_mV", "^", "C0", "at pumps"),
+    ]
+    panel(axes[0, 0], pmf, "Δp (mV)", "bulk Δp and the Δp at the enzymes' mouths")
+    atp = [("atp_rate", "o", "C2", "ATP synthesis")]
+    panel(axes[0, 1], atp, "net ATP synthesis (ATP/s)", "ATP synthesis (below 0: the synthases hydrolyse ATP)")
+    axes[0, 1].axhline(0.0, color="0.6", lw=0.8)
+    panel(axes[1, 0], [("ocr", "o", "C1", "OCR")], "OCR (O₂/s)", "oxygen consumption")
     ax = axes[1, 1]
     centres = None
     for i, r in enumerate(worlds):

@@ -1,7 +1,7 @@
 """Small worlds and law checkers for your own tests (property tests with hypothesis, scenario checks).
 
 Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `small_membrane_world`, `small_attention_world`,
-`membrane_law_violations`, `assert_membrane_laws`, `randomise_space`.
+`membrane_law_violations`, `assert_membrane_laws`, `randomise_space`, `states_4_and_3`.
 
 The project's own membrane property tests use the same small patch (`SMALL_WORLD`, a few ms per 100 steps)
 and the same laws (docs/membrane.md, "Conservation laws")::
@@ -37,6 +37,7 @@ __all__ = [
     "randomise_space",
     "small_attention_world",
     "small_membrane_world",
+    "states_4_and_3",
 ]
 
 SMALL_ATTENTION: dict[str, int] = {"vocab": 5, "n_ctx": 8, "d_model": 8, "n_layers": 1, "n_heads": 2}
@@ -79,6 +80,19 @@ def randomise_space(world: Any, rng: Any, *, carriers: bool = False) -> None:
             c.y = rng.integers(c.y_lo, c.y_hi + 1, size=c.y.size).astype(np.int32)
 
     lat.diffuse = diffuse_then_shuffle
+
+
+def states_4_and_3(
+    run: Run, world: Any, state4: tuple[float, float], state3: tuple[float, float], demand: float = 1200.0
+) -> tuple[dict, dict]:
+    """Schedule a state-4 window, an ATP demand of `demand` at its end and a state-3 window on `world`; the two
+    `world.membrane_protocol.Protocol.measure` dicts fill when ``run.run_until`` passes each window."""
+    from world.membrane_protocol import Protocol
+
+    proto = Protocol(run, world, None)
+    s4 = proto.measure(*state4)
+    proto.at(state4[1], world.set_atp_demand, demand)
+    return s4, proto.measure(*state3)
 
 
 def small_attention_world(seed: int = 0, run: Run | None = None, **overrides: Any) -> tuple[Run, Any]:

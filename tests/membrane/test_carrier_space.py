@@ -12,8 +12,7 @@ from agents.carriers import CytochromePool, QuinonePool
 from world.clock import Run
 from world.diffusion import hop_rate
 from world.membrane import MembraneWorld
-from world.membrane_protocol import Protocol
-from world.testing import randomise_space
+from world.testing import randomise_space, states_4_and_3
 
 DENSE = {"n_cytc": 300, "n_quinone": 200, "carrier_reach_nm": 150.0}
 """Carrier pools dense enough that several are within a 150 nm reach of each complex when they are mixed (the
@@ -74,10 +73,7 @@ def _states(seed: int, shuffle: bool, **params) -> tuple[dict, dict]:
     world = MembraneWorld(run, **{**DENSE, **params})
     if shuffle:
         randomise_space(world, np.random.default_rng(1000 + seed), carriers=True)
-    proto = Protocol(run, world, None)
-    s4 = proto.measure(0.5, 2.0)
-    proto.at(2.0, world.set_atp_demand, 1200.0)
-    s3 = proto.measure(2.5, 4.0)
+    s4, s3 = states_4_and_3(run, world, (0.5, 2.0), (2.5, 4.0))
     run.run_until(4.0)
     return s4, s3
 

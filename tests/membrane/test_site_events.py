@@ -12,7 +12,7 @@ import pytest
 from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_protocol import Protocol
+from world.testing import states_4_and_3
 from world.thermo import fermi_rates
 
 ONLY_SYNTHASES = {
@@ -61,10 +61,7 @@ def test_poisson_site_events_lift_the_per_step_cap(dt: float) -> None:
 def _states(dt: float, site_events: str) -> tuple[dict, dict]:
     run = Run(1)
     world = MembraneWorld(run, dt=dt, site_events=site_events)
-    proto = Protocol(run, world, None)
-    s4 = proto.measure(1.0, 3.0)
-    proto.at(3.0, world.set_atp_demand, 1200.0)
-    s3 = proto.measure(3.5, 5.5)
+    s4, s3 = states_4_and_3(run, world, (1.0, 3.0), (3.5, 5.5))
     run.run_until(5.5)
     return s4, s3
 

@@ -13,8 +13,7 @@ from world.clock import Run
 from world.diffusion import BandKernel, RingKernel, alias_draw, alias_table, hop_rate
 from world.membrane import MembraneWorld
 from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
-from world.membrane_protocol import Protocol
-from world.testing import randomise_space, small_membrane_world
+from world.testing import randomise_space, small_membrane_world, states_4_and_3
 
 
 def _generator(n: int, lam: float, ring: bool) -> np.ndarray:
@@ -134,10 +133,7 @@ def _states(seed: int, shuffle: bool, **params) -> tuple[dict, dict]:
     world = MembraneWorld(run, proton_access="local", **params)
     if shuffle:
         randomise_space(world, np.random.default_rng(1000 + seed))
-    proto = Protocol(run, world, None)
-    s4 = proto.measure(0.5, 2.0)
-    proto.at(2.0, world.set_atp_demand, 1200.0)
-    s3 = proto.measure(2.5, 4.0)
+    s4, s3 = states_4_and_3(run, world, (0.5, 2.0), (2.5, 4.0))
     pumps = [m.x for name in ("ComplexI", "ComplexIII", "ComplexIV") for m in world.groups_by_name()[name]]
     act: list[float] = []
     run.every(0.05, lambda: act.append(float(world.local_activity(N_SIDE)[pumps].mean())) if run.now > 2.5 else None)
