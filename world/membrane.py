@@ -272,7 +272,9 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.proton_uid = np.concatenate([self.proton_uid, np.array([a.unique_id for a in new], dtype=np.int64)])
 
     def _place_sites(self) -> list[tuple[type[MembraneSite], list[MembraneSite]]]:
-        """Spread every kind of fixed agent evenly along the membrane, one per column (deterministic); the groups
+        """Spread every kind of fixed agent evenly along the membrane (deterministic): site j of n goes to column
+        ⌊j·width/n⌋, so with more sites than columns neighbours share a membrane cell (Mesa cells hold any number
+        of agents) and no column holds more than one site above any other; the groups
         are the model's `agents_by_type` sets (creation order, i.e. column order), listed once for stepping."""
         p = self.params
         slots: list[tuple[float, int, type[MembraneSite]]] = []

@@ -212,15 +212,10 @@ class MembraneParams:
         for name in ("nadh_fraction", "succ_fraction"):
             if getattr(self, name) > 1:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
-        if self.n_sites > self.width:
-            raise ValueError(
-                f"width(={self.width}) must be >= the number of membrane sites (={self.n_sites}): "
-                "each complex, synthase, exchanger and leak site takes one membrane cell"
-            )
 
     @property
     def n_sites(self) -> int:
-        """Membrane cells occupied by fixed agents."""
+        """Fixed membrane agents (complexes, synthases, exchangers, leak sites); more than `width` share cells."""
         return (
             self.n_complex1
             + self.n_complex2

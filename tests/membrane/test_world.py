@@ -97,11 +97,12 @@ def test_set_substrate_rejects_unknown_kind(small: dict) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("width", 1), ("protons_n", -5), ("nadh_fraction", 1.5), ("k_rotor", 5000.0), ("n_synthase", 99)],
+    [("width", 1), ("protons_n", -5), ("nadh_fraction", 1.5), ("k_rotor", 5000.0), ("n_synthase", -1)],
 )
 def test_constructor_rejects_bad_parameters(name: str, value: object) -> None:
-    """Bad geometry, counts, fractions, too-fast rates or too many sites raise ValueError naming them."""
-    with pytest.raises(ValueError, match=name if name != "n_synthase" else "membrane sites"):
+    """Bad geometry, counts, fractions or too-fast rates raise ValueError naming them (more sites than columns
+    is allowed: they share cells, `test_more_sites_than_columns_share_cells_and_keep_the_laws`)."""
+    with pytest.raises(ValueError, match=name):
         MembraneWorld(Run(0), **{name: value})
 
 
@@ -167,3 +168,22 @@ def test_an_exhausted_reserve_grows_with_agents_and_trace_identities(tmp_path, s
     assert len(proton_rows) > 0
     assert set(proton_rows["entity_id"].dropna().astype(int)) <= set(world.proton_uid.tolist())
     assert_membrane_laws(world)
+
+
+def test_more_sites_than_columns_share_cells_and_keep_the_laws(check_ledger) -> None:
+    """At 16× the default enzyme density (608 sites on 60 columns) sites share membrane cells: every column holds
+    10 or 11 of them, each sits in its own column's cell, and 200 steps under ATP demand keep every conservation
+    law (the ledger after every step) while respiring and making ATP."""
+    counts = {k: 16 * v for k, v in {"n_complex1": 4, "n_complex2": 4, "n_complex3": 4, "n_complex4": 8}.items()}
+    counts |= {"n_synthase": 96, "n_exchanger": 96, "n_leak": 96}
+    run = Run(5)
+    world = MembraneWorld(run, **counts, atp_demand=3000.0, reserve=0)
+    per_column = np.bincount([m.x for _, ms in world.groups for m in ms], minlength=world.params.width)
+    assert per_column.sum() == 608 and per_column.min() >= 10 and per_column.max() <= 11
+    for _, members in world.groups:
+        for m in members:
+            assert m in world.grid[(m.x, world.lattice.membrane_row)].agents
+    for _ in range(200):
+        world.step()
+        check_ledger(world)
+    assert world.counters["o2_consumed"] > 0 and world.counters["atp_made"] > 0
