@@ -22,11 +22,13 @@ direct step), running whatever else is due on the clock, then steps — the same
 the same trace as driving it. The `DataCollector` records after each direct step (scenarios record metrics
 with `sample` instead).
 
-One step: protons, quinones and cytochrome c diffuse (vectorised), substrate is supplied, then every
-complex, synthase, exchanger and leak site may make one reversible transition (probabilities from
-detailed-balance rates, see `world.thermo`), the uncoupler shuttles and ATP is consumed. Transitions update
-the counts, the counters and the trace (rows buffered and written at the end of the step). Observables,
-the ledger of conserved quantities and the perturbation methods live in `world.membrane_observe`.
+One step: protons, quinones and cytochrome c diffuse (vectorised; lazy walks, or exact ones with physical
+coefficients), substrate is supplied, then every complex, synthase, exchanger and leak site may make one
+reversible transition (or Poisson many with ``site_events="poisson"``; probabilities from detailed-balance
+rates, see `world.thermo`; under ``proton_access="local"`` each site's rates use the protons at its mouth), the
+uncoupler shuttles and ATP is consumed. Transitions update the counts, the counters and the trace (rows
+buffered and written at the end of the step), and the grid's property layers are rewritten. Observables, the
+ledger of conserved quantities and the perturbation methods live in `world.membrane_observe`.
 """
 
 from __future__ import annotations

@@ -102,6 +102,29 @@ def test_world_protons_spread_at_their_diffusion_coefficient() -> None:
     assert msd_x == pytest.approx(2 * 0.05 * 0.2, rel=0.05)
 
 
+@pytest.mark.parametrize("kinetics", ["fermi", "mass_action"])
+def test_local_rates_equal_the_class_laws_when_the_mouths_are_average(kinetics: str, monkeypatch) -> None:
+    """The per-site rate pass re-writes the three laws over arrays; with every local activity at 1 (ln a = 0) it
+    gives each class exactly the scalar law's rates (`fermi_rates`, `barrier_rates`, `saturable_rates`)."""
+    from world.thermo import barrier_rates, fermi_rates, saturable_rates
+
+    world = MembraneWorld(seed=3, d_proton_um2_s=100.0, proton_access="local", kinetics=kinetics)
+    for _ in range(300):
+        world.step()
+    monkeypatch.setattr(world, "local_activity", lambda side: np.zeros(world.params.width))
+    for cls, members in world.groups:
+        if not members or cls.forward_change(world)[1:3] == (0, 0):
+            continue
+        k = getattr(world.params, cls.k_param)
+        f, b = cls.rate_dG(world, 1), cls.rate_dG(world, -1)
+        if cls.binding and kinetics == "mass_action":
+            want = saturable_rates(k, f, b, world.kT, world.couples(cls))
+        else:
+            want = (barrier_rates if cls.rate_law == "barrier" else fermi_rates)(k, f, b, world.kT)
+        kf, kb = world._local_rates(cls, members, k)
+        assert np.allclose(kf, want[0], rtol=1e-12, atol=0) and np.allclose(kb, want[1], rtol=1e-12, atol=0), cls
+
+
 def test_local_take_reaches_only_its_neighbourhood() -> None:
     """Under local access a site takes only available mouth-row protons within its reach, nearest first; the
     per-column counts it reads equal a brute-force count after takes and arrivals, and it is refused (None)
