@@ -60,8 +60,11 @@ class MembraneSite(FixedAgent):
     def __init__(self, model: MembraneWorld, x: int) -> None:
         super().__init__(model)
         self.cell = model.grid[(x, model.lattice.membrane_row)]
-        self.x = x
-        """Membrane column (the x of `cell`, kept as an int for the per-step code)."""
+
+    @property
+    def x(self) -> int:
+        """Membrane column: the x of the site's grid cell (a fixed agent never moves)."""
+        return self.cell.coordinate[0]
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:

@@ -10,18 +10,19 @@ state 4 (no ATP demand) and then in state 3 (`atp_demand`):
   local proton activities (`MembraneWorld.local_pmf_mV`, sampled every `sample_dt`), and the synthases' excess
   over the bulk Δp sampled at the same instants (`rotor_excess_mV`);
 * pump-to-rotor transits (`MembraneWorld.track_transit`): how old a pumped proton is when a synthase takes it,
-  by the lateral distance between pump and rotor, next to the lateral diffusion law's time d²/(2D).
+  by the lateral distance between pump and rotor, next to the lateral diffusion law's time d²/(2D)
+  (`analysis.transit.transit_ages`).
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 
 from analysis.report_space import report_localized_coupling, tables_localized_coupling
 from analysis.steady import steady_summary
+from analysis.transit import transit_ages
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
@@ -29,8 +30,6 @@ from world.membrane import MembraneWorld
 from world.membrane_protocol import Protocol
 
 PUMPS = ("ComplexI", "ComplexIII", "ComplexIV")
-DISTANCE_BINS_NM = (0.0, 250.0, 500.0, 1000.0, 1500.0)
-"""Pump–rotor distance bins of the transit table (nm; the default patch is 3 µm around, so 1.5 µm is the most)."""
 
 
 def _window_local(run: Run, world: MembraneWorld, t0: float, t1: float, sample_dt: float) -> dict[str, list]:
@@ -58,31 +57,6 @@ def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
         "pmf_rotor_mV": float(np.mean(local["rotor"])) if local["rotor"] else None,
         "pmf_pump_mV": float(np.mean(local["pump"])) if local["pump"] else None,
         "rotor_excess_mV": float(np.mean(np.subtract(local["rotor"], local["bulk"]))) if local["rotor"] else None,
-    }
-
-
-def _transits(records: dict[str, np.ndarray], t0: float, t1: float, d_um2_s: float) -> dict[str, Any]:
-    """Transit ages in a window, overall and per distance bin, with the lateral diffusion time d²/(2D)."""
-    sel = (records["t"] > t0) & (records["t"] <= t1)
-    age = records["age_s"][sel] * 1e3
-    dist = records["distance_nm"][sel]
-    bins = []
-    for lo, hi in itertools.pairwise(DISTANCE_BINS_NM):
-        m = (dist >= lo) & (dist < hi)
-        mid_um = (lo + hi) / 2e3
-        bins.append(
-            {
-                "distance_nm": [lo, hi],
-                "n": int(m.sum()),
-                "median_age_ms": float(np.median(age[m])) if m.any() else None,
-                "diffusion_time_ms": 1e3 * mid_um**2 / (2 * d_um2_s),
-            }
-        )
-    return {
-        "n": int(age.size),
-        "median_age_ms": float(np.median(age)) if age.size else None,
-        "mean_age_ms": float(age.mean()) if age.size else None,
-        "by_distance": bins,
     }
 
 
@@ -138,8 +112,8 @@ def run_localized_coupling(
             "barrier_kT": barrier,
             "state4": _state(m4, l4),
             "state3": _state(m3, l3),
-            "transit_state4": _transits(rec, *w4, d_proton),
-            "transit_state3": _transits(rec, *w3, d_proton),
+            "transit_state4": transit_ages(rec, *w4, d_proton),
+            "transit_state3": transit_ages(rec, *w3, d_proton),
         }
         windows[f"{key} state 4"] = m4
         windows[f"{key} state 3"] = m3

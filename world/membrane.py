@@ -39,7 +39,6 @@ from typing import Any
 import mesa
 import numpy as np
 from mesa.discrete_space import OrthogonalVonNeumannGrid
-from scipy.special import expit
 
 from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, SubstrateSupply
 from agents.complexes import COMPLEX_CLASSES, MembraneSite
@@ -63,8 +62,8 @@ from world.thermo import (
     fermi_rates,
     kT_J,
     log_nav,
-    occupancy,
     saturable_rates,
+    shifted_rates,
 )
 
 INHIBITORS: dict[str, dict[str, float]] = {
@@ -352,35 +351,41 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         if k <= 0:
             return
         if self.lattice.reach is not None and cls.forward_change(self)[1:3] != (0, 0):
-            kf_s, kb_s = self._local_rates(cls, members, k)
-            ks = kf_s + kb_s
-            p_f = np.divide(kf_s, ks, out=np.zeros_like(ks), where=ks > 0)
-            if self.params.site_events == "poisson":
-                self._fire_poisson(members, ks, p_f)
-                return
-            p_ev = -np.expm1(-ks * self.dt)
-            u = self.rng.random(len(members))
-            v = self.rng.random(len(members))
-            for i in np.flatnonzero(u < p_ev).tolist():
-                members[i].fire(self, 1 if v[i] < p_f[i] else -1)
-            return
-        if cls.binding and self.params.kinetics == "mass_action":
+            kf, kb = self._local_rates(cls, members, k)
+        elif cls.binding and self.params.kinetics == "mass_action":
             kf, kb = saturable_rates(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT, self.couples(cls))
         else:
             law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
             kf, kb = law(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT)
-        if self.params.site_events == "poisson":
-            if kf + kb > 0:
-                n = len(members)
-                self._fire_poisson(members, np.full(n, kf + kb), np.full(n, kf / (kf + kb)))
+        self._fire(members, kf, kb)
+
+    def _fire(self, members: list[MembraneSite], kf: Any, kb: Any) -> None:
+        """Draw this step's moves of a class from its rates: one pair for the whole class (floats) or one per site
+        (arrays, local access). One move per site with probability 1 − exp(−(k₊ + k₋)dt) (`event_probabilities`),
+        or Poisson many (`_fire_poisson`); forward with probability k₊/(k₊ + k₋)."""
+        n = len(members)
+        per_site = np.ndim(kf) > 0
+        poisson = self.params.site_events == "poisson"
+        if not per_site:  # a class that cannot move draws nothing (the order of draws is part of the trace)
+            if kf + kb <= 0.0:
+                return
+            if not poisson:
+                p_event, p_fwd = event_probabilities(kf, kb, self.dt)
+                if p_event <= 0.0:
+                    return
+        if poisson:
+            k = np.broadcast_to(np.asarray(kf + kb, dtype=float), (n,))
+            self._fire_poisson(members, k, np.divide(np.broadcast_to(kf, (n,)), k, out=np.zeros(n), where=k > 0))
             return
-        p_event, p_fwd = event_probabilities(kf, kb, self.dt)
-        if p_event <= 0.0:
-            return
-        u = self.rng.random(len(members))
-        v = self.rng.random(len(members))
+        if per_site:
+            k = kf + kb
+            p_event = -np.expm1(-k * self.dt)
+            p_fwd = np.divide(kf, k, out=np.zeros(n), where=k > 0)
+        u = self.rng.random(n)
+        v = self.rng.random(n)
+        p_fwd = np.broadcast_to(p_fwd, (n,))
         for i in np.flatnonzero(u < p_event).tolist():
-            members[i].fire(self, 1 if v[i] < p_fwd else -1)
+            members[i].fire(self, 1 if v[i] < p_fwd[i] else -1)
 
     def _fire_poisson(self, members: list[MembraneSite], k_total: np.ndarray, p_fwd: np.ndarray) -> None:
         """``site_events="poisson"``: each site makes Poisson(k·dt) moves this step (rates from the step's start,
@@ -438,29 +443,14 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self, cls: type[MembraneSite], members: list[MembraneSite], k: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per-site forward and backward rates under local access: the class's ΔG of each direction shifted by
-        ``kT·(ΔN·ln a_N(x) + ΔP·ln a_P(x))`` (`local_activity` at the site's column), then the class's law
-        (`world.thermo.fermi_rates`, `barrier_rates` or `saturable_rates`, written here over all sites at once)."""
+        ``kT·(ΔN·ln a_N(x) + ΔP·ln a_P(x))`` (`local_activity` at the site's column), then the class's law over
+        all sites at once (`world.thermo.shifted_rates`)."""
         _, dn_n, dn_p, _, _ = cls.forward_change(self)
         dg_f, dg_b = cls.rate_dG(self, 1), cls.rate_dG(self, -1)
         xs = np.fromiter((m.x for m in members), dtype=np.int64, count=len(members))
         shift = self.kT * (dn_n * self.local_activity(N_SIDE)[xs] + dn_p * self.local_activity(P_SIDE)[xs])
-        mass_action = bool(cls.binding) and self.params.kinetics == "mass_action"
-        couples = self.couples(cls) if mass_action else ()
-        occ = (occupancy(couples, True), occupancy(couples, False)) if mass_action else None
-        rates = []
-        for j, (dg, sh) in enumerate(((dg_f, shift), (dg_b, -shift))):
-            if dg is None or (occ is not None and occ[j] is None):
-                rates.append(np.zeros(len(members)))
-                continue
-            x = (dg + sh) / self.kT
-            if cls.rate_law == "barrier":
-                rates.append(k * np.exp(-0.5 * x))
-            elif occ is not None:
-                ln_ratio, factor = occ[j]  # type: ignore[misc]
-                rates.append(k * factor * expit(ln_ratio - x))
-            else:
-                rates.append(k * expit(-x))
-        return rates[0], rates[1]
+        couples = self.couples(cls) if cls.binding and self.params.kinetics == "mass_action" else None
+        return shifted_rates(cls.rate_law, k, dg_f, dg_b, shift, self.kT, couples)
 
     def couples(self, cls: type[MembraneSite]) -> tuple[Couple, ...]:
         """The binding couples of a site class as ``(n_substrate, n_product, ν, K molecules)`` from the pools."""

@@ -1,7 +1,7 @@
 """Thermodynamics of the membrane world: potentials, free energies and detailed-balance rates.
 
 Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_dG_J`, `count_dG_J`,
-`dg_atp_J`, `fermi_rates`, `saturable_rates`, `barrier_rates`, `event_probabilities`.
+`dg_atp_J`, `fermi_rates`, `saturable_rates`, `barrier_rates`, `shifted_rates`, `event_probabilities`.
 
 Everything here is a pure function of counts (molecules, proton equivalents, elementary charges) and works in
 joules per event (one molecule-scale transition), so `energy / kT` is dimensionless.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import expit
 
 from world.constants import E_CHARGE, K_B, LN10, N_A
 
@@ -167,6 +168,41 @@ def saturable_rates(
         ln_ratio, factor = occ
         rates.append(k_max * _sigmoid_neg(dG / kT - ln_ratio) * factor)  # type: ignore[operator]
     return rates[0], rates[1]
+
+
+def shifted_rates(
+    rate_law: str,
+    k_max: float,
+    dG_fwd_J: float | None,
+    dG_bwd_J: float | None,
+    shift_J: np.ndarray,
+    kT: float,
+    couples: tuple[Couple, ...] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`fermi_rates`, `barrier_rates` or `saturable_rates` (with `couples`) for many sites at once: every site
+    shares a class's ΔG of each direction but adds its own `shift_J` to the forward ΔG and subtracts it from the
+    backward one (a local term such as the proton activity at its mouth), so ``k₊/k₋ = exp(−(ΔG + shift)/kT)``
+    per site. With a zero shift each site gets exactly the scalar law's rates.
+
+    Args:
+        rate_law: ``"fermi"`` or ``"barrier"`` (ignored when `couples` is given: the saturable law).
+        shift_J: per-site shift of the forward ΔG (J).
+    """
+    out = []
+    for forward, dG, sign in ((True, dG_fwd_J, 1.0), (False, dG_bwd_J, -1.0)):
+        occ = None if couples is None else occupancy(couples, forward)
+        if dG is None or (couples is not None and occ is None):
+            out.append(np.zeros(shift_J.shape))
+            continue
+        x = (dG + sign * shift_J) / kT
+        if occ is not None:
+            ln_ratio, factor = occ
+            out.append(k_max * factor * expit(ln_ratio - x))
+        elif rate_law == "barrier":
+            out.append(k_max * np.exp(-0.5 * x))
+        else:
+            out.append(k_max * expit(-x))
+    return out[0], out[1]
 
 
 def barrier_rates(k0: float, dG_fwd_J: float | None, dG_bwd_J: float | None, kT: float) -> tuple[float, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,16 @@ from hypothesis import strategies as st
 from world.clock import Run
 from world.constants import E_CHARGE, K_B, N_A, T_DEFAULT, F
 from world.membrane import MembraneWorld
-from world.thermo import barrier_rates, count_dG_J, delta_psi_mV, elec_dG_J, event_probabilities, fermi_rates
+from world.thermo import (
+    barrier_rates,
+    count_dG_J,
+    delta_psi_mV,
+    elec_dG_J,
+    event_probabilities,
+    fermi_rates,
+    saturable_rates,
+    shifted_rates,
+)
 
 KT = K_B * T_DEFAULT
 
@@ -23,6 +33,34 @@ def test_rate_laws_obey_local_detailed_balance(dg: float, k: float, law) -> None
     kf, _ = law(k, dg * KT, None, KT)
     _, kb = law(k, None, -dg * KT, KT)
     assert math.isclose(kf / kb, math.exp(-dg), rel_tol=1e-9)
+
+
+@settings(max_examples=200)
+@given(
+    dg=st.floats(-30, 30),
+    shifts=st.lists(st.floats(-10, 10), min_size=1, max_size=6),
+    k=st.floats(1e-2, 1e3),
+    law=st.sampled_from(["fermi", "barrier", "saturable"]),
+    counts=st.tuples(st.integers(2, 400), st.integers(0, 400)),
+)
+def test_shifted_rates_are_the_scalar_laws_site_by_site(dg, shifts, k, law, counts) -> None:
+    """The array form used for per-site (local) rates gives, at every site, exactly what the scalar law gives for
+    that site's shifted ΔG (forward ΔG + shift, backward −ΔG − shift), so each site keeps k₊/k₋ = exp(−ΔG_site/kT);
+    with a zero shift that is the class's own rate pair."""
+    kT = K_B * T_DEFAULT
+    couples = ((counts[0], counts[1], 1, 40.0),) if law == "saturable" else None
+    shift = np.array(shifts) * kT
+    kf, kb = shifted_rates("barrier" if law == "barrier" else "fermi", k, dg * kT, -dg * kT, shift, kT, couples)
+    for i, s_J in enumerate(shift.tolist()):
+        f, b = dg * kT + s_J, -dg * kT - s_J
+        if couples is not None:
+            want = saturable_rates(k, f, b, kT, couples)
+        else:
+            want = (barrier_rates if law == "barrier" else fermi_rates)(k, f, b, kT)
+        assert kf[i] == pytest.approx(want[0], rel=1e-12, abs=1e-300)
+        assert kb[i] == pytest.approx(want[1], rel=1e-12, abs=1e-300)
+    none_f, none_b = shifted_rates("fermi", k, None, -dg * kT, shift, kT)
+    assert not none_f.any() and none_b.all()
 
 
 @given(kf=st.floats(1e-3, 1e4), kb=st.floats(1e-3, 1e4), dt=st.floats(1e-6, 1e-2))
