@@ -163,9 +163,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.run = run
         self.dt = float(dt)
         self.params = p = MembraneParams(**params)
-        for name in ("k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor", "k_exchanger"):
-            if getattr(p, name) * dt > 0.5:
-                raise ValueError(f"{name}(={getattr(p, name)}) times dt(={dt}) must be <= 0.5; use a smaller dt")
+        p.check_dt(dt)
         self.kT = kT_J(p.temperature_K)
         self._cap = p.capacitance_F
         # pH free energy of a side, G(d) = a·d + b·d² with d = n − n0 (the closed form of `thermo.ph_dG_J`)

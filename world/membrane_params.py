@@ -213,6 +213,13 @@ class MembraneParams:
             if getattr(self, name) > 1:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
 
+    def check_dt(self, dt: float) -> None:
+        """Raise ValueError unless every turnover number k of the complexes, synthase and exchanger has
+        k·dt <= 0.5 (a site's per-step move probability, or its mean Poisson moves per step, stays small)."""
+        for name in ("k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor", "k_exchanger"):
+            if getattr(self, name) * dt > 0.5:
+                raise ValueError(f"{name}(={getattr(self, name)}) times dt(={dt}) must be <= 0.5; use a smaller dt")
+
     @property
     def n_sites(self) -> int:
         """Fixed membrane agents (complexes, synthases, exchangers, leak sites); more than `width` share cells."""

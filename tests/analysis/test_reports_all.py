@@ -21,6 +21,7 @@ from scenarios.registry import all_scenarios
 SCENARIOS = sorted(all_scenarios())
 REPORTED = {
     "c_ring",
+    "control_analysis",
     "coupled_budget",
     "demand_titration",
     "ehrenfest",
@@ -34,6 +35,7 @@ REPORTED = {
 }
 TABLED = {
     "c_ring",
+    "control_analysis",
     "coupled_budget",
     "demand_titration",
     "head_ablation",
