@@ -88,7 +88,13 @@ def level_name(level: float) -> str:
     name="control_analysis",
     description="Membrane: flux control coefficients of respiration over every step, state 4 and 3, with CIs.",
     params={
-        "steps": Param(tuple(STEPS), str, choices=tuple(STEPS), many=True, help="steps to perturb (all: the sum is 1)"),
+        "steps": Param(
+            ("supply", "complex_I", "complex_III", "complex_IV", "synthase", "exchanger", "leak", "demand"),
+            str,
+            choices=("supply", "complex_I", "complex_III", "complex_IV", "synthase", "exchanger", "leak", "demand"),
+            many=True,
+            help="steps to perturb (all: the sum is 1)",
+        ),
         "levels": Param((0.0, 600.0), float, many=True, bounds=(0, 1e5), help="ATP demand per state (ATP/s)"),
         "factor": Param(1.25, float, bounds=(1.01, 3.0), help="each step's amount ×f and ÷f"),
         "replicates": Param(3, int, bounds=(2, 50), help="independent replicates per perturbation"),

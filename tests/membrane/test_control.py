@@ -107,6 +107,15 @@ def test_summation_theorem_holds_under_load() -> None:
     assert together["holds"], together
 
 
+def test_the_declared_steps_are_the_scenarios_steps() -> None:
+    """The `steps` parameter is written out as literals (so `gradient list` need not import the world); it must
+    offer exactly `STEPS`, in order, and default to all of them."""
+    from scenarios.registry import all_scenarios
+
+    param = all_scenarios()["control_analysis"].params["steps"]
+    assert param.choices == tuple(STEPS) == param.default
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
