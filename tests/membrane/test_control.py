@@ -74,7 +74,7 @@ def test_control_table_sums_per_replicate_and_zeroes_absent_steps() -> None:
 
 
 @pytest.mark.slow
-def test_summation_theorem_holds_under_load() -> None:
+def test_summation_theorem_holds_under_load(tmp_path) -> None:
     """Σ C over every step of the system is 1 (scaling all amounts only rescales time).
 
     Real runs at the scenario's defaults but shorter: all eight steps at ATP demand 600/s (a steady state at
@@ -84,8 +84,9 @@ def test_summation_theorem_holds_under_load() -> None:
     every amount scaled at once (the theorem's premise, measured directly) has a coefficient whose interval
     holds 1 and is narrower than ±0.2. (At dt = 1 ms that coefficient is 0.93 ± 0.02, seed 5, 4 s windows: the
     τ-leap's per-step rate update does not scale with the rates, which is why the scenario's dt is 0.5 ms.)"""
+    run = Run(11, out_dir=tmp_path)  # 57 worlds' events stream to disk, as in a scenario run
     res = run_control_analysis(
-        Run(11),
+        run,
         steps=tuple(STEPS),
         levels=(600.0,),
         factor=1.25,
@@ -98,6 +99,7 @@ def test_summation_theorem_holds_under_load() -> None:
         dt=5e-4,
         sample_dt=10.0,
     )
+    run.close()
     level = res["levels"][0]
     total = level["sum"]
     assert total["half"] < 0.35, total
