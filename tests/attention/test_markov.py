@@ -91,3 +91,23 @@ def test_reducible_chain_is_rejected() -> None:
     P = np.array([[1.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.0, 0.5, 0.5]])
     with pytest.raises(ValueError, match="not irreducible"):
         MarkovSource.from_matrix(P)
+
+
+def test_the_largest_source_the_check_accepts_builds_and_one_more_context_is_refused() -> None:
+    """Every V**order the scenarios' check accepts must build: at MAX_CONTEXTS the dense stationary solve runs
+    (its invariance holds to 1e-12) and the check of `scenarios.params.check_source` refuses the next size up, so
+    no accepted source dies of a MemoryError (65 536 contexts, the earlier limit, asked for a 34 GB matrix)."""
+    from scenarios.params import ParameterError, check_source
+    from world.attention.markov import MAX_CONTEXTS
+
+    V, order = 16, 3
+    assert V**order == MAX_CONTEXTS
+    check_source(V, order)
+    src = MarkovSource.random(np.random.default_rng(0), V=V, order=order, alpha=0.05)
+    s = np.arange(src.n_contexts)[:, None]
+    succ = (s * V) % src.n_contexts + np.arange(V)[None, :]
+    moved = np.zeros(src.n_contexts)
+    np.add.at(moved, succ.ravel(), (src.stationary[:, None] * src.transition).ravel())
+    assert np.abs(moved - src.stationary).max() < 1e-12
+    with pytest.raises(ParameterError, match=r"V\(=17\) and order\(=3\): V\*\*order must be ≤ 4096"):
+        check_source(17, order)

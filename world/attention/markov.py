@@ -25,8 +25,10 @@ import numpy as np
 
 __all__ = ["MAX_CONTEXTS", "MarkovSource"]
 
-MAX_CONTEXTS = 1 << 16
-"""Largest V**k accepted (the k-tuple table is dense)."""
+MAX_CONTEXTS = 1 << 12
+"""Largest V**k accepted. The stationary distribution is solved exactly on a dense n × n matrix of the n = V**k
+contexts (0.13 GB and about a second at 4 096; 65 536, the earlier limit, needed 34 GB and failed with a
+MemoryError, which a sparse direct solve does not avoid: the context graph is an expander, so its LU fills in)."""
 
 
 def _entropy_rows(P: np.ndarray) -> np.ndarray:
