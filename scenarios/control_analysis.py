@@ -97,7 +97,7 @@ def level_name(level: float) -> str:
         ),
         "levels": Param((0.0, 600.0), float, many=True, bounds=(0, 1e5), help="ATP demand per state (ATP/s)"),
         "factor": Param(1.25, float, bounds=(1.01, 3.0), help="each step's amount ×f and ÷f"),
-        "replicates": Param(3, int, bounds=(2, 50), help="independent replicates per perturbation"),
+        "replicates": Param(3, int, bounds=(2, 20), help="independent replicates per perturbation"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "site_events": Param("poisson", str, choices=("poisson", "one"), help="moves per membrane site and step"),
         "settle": Param(2.0, float, bounds=(0, 1e4), help="time from the initial state to the first level (s)"),
