@@ -135,3 +135,29 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, overrid
     with pytest.raises(ParameterError, match=message):
         execute("control_analysis", out, seed=0, overrides=overrides)
     assert not out.exists()
+
+
+def test_a_level_without_demand_switches_every_world_s_demand_off() -> None:
+    """Levels (600, 0): from the second level's start no world hydrolyses cytosolic ATP, the demand step's
+    perturbed worlds included (whose level-0 window is not measured, but whose demand must still follow the
+    timetable)."""
+    run = Run(3)
+    hold = 0.05 + 0.1
+    run_control_analysis(
+        run,
+        steps=("demand",),
+        levels=(600.0, 0.0),
+        factor=1.25,
+        replicates=2,
+        kinetics="fermi",
+        site_events="poisson",
+        settle=0.05,
+        warmup=0.05,
+        window=0.1,
+        dt=5e-4,
+        sample_dt=10.0,
+    )
+    trace = run.trace.to_frame()
+    demand = trace[trace.kind == "atp_demand"]
+    assert (demand.t < 0.05 + hold).sum() > 0  # the loaded level did hydrolyse ATP
+    assert not (demand.t > 0.05 + hold + 1e-3).any()
