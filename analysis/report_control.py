@@ -40,42 +40,27 @@ def _literature(step: str, level: Mapping[str, Any]) -> str:
     return LITERATURE.get(step, {}).get(state, "")
 
 
+def _row(label: str, s: Mapping[str, Any], literature: str = "") -> dict[str, Any]:
+    """One table row: a coefficient's mean, interval and per-replicate values."""
+    return {
+        "step": label,
+        "C (mean)": s["mean"],
+        "95 % CI": _ci(s),
+        "per replicate": ", ".join("—" if c is None else f"{c:+.3f}" for c in s["replicates"]),
+        "measured elsewhere": literature,
+    }
+
+
 def tables_control_analysis(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """One table per demand level: each step's coefficient, its interval and what the literature says; the sum."""
+    """One table per demand level: each step's coefficient, its interval and what the literature says; the sum
+    and, when every step ran, the coefficient of all steps together."""
     out = {}
     for lv in results["levels"]:
-        rows = []
-        for step, s in lv["steps"].items():
-            rows.append(
-                {
-                    "step": _LABELS.get(step, step),
-                    "C (mean)": s["mean"],
-                    "95 % CI": _ci(s),
-                    "per replicate": ", ".join("—" if c is None else f"{c:+.3f}" for c in s["replicates"]),
-                    "measured elsewhere": _literature(step, lv),
-                }
-            )
-        total = lv["sum"]
-        rows.append(
-            {
-                "step": "sum (theorem: 1)" if results.get("all_steps", True) else "sum of the steps run (partial)",
-                "C (mean)": total["mean"],
-                "95 % CI": _ci(total),
-                "per replicate": ", ".join("—" if c is None else f"{c:+.3f}" for c in total["replicates"]),
-                "measured elsewhere": "",
-            }
-        )
+        rows = [_row(_LABELS.get(step, step), s, _literature(step, lv)) for step, s in lv["steps"].items()]
+        partial = not results.get("all_steps", True)
+        rows.append(_row("sum of the steps run (partial)" if partial else "sum (theorem: 1)", lv["sum"]))
         if "together" in lv:
-            t = lv["together"]
-            rows.append(
-                {
-                    "step": "all steps together (theorem: 1)",
-                    "C (mean)": t["mean"],
-                    "95 % CI": _ci(t),
-                    "per replicate": ", ".join("—" if c is None else f"{c:+.3f}" for c in t["replicates"]),
-                    "measured elsewhere": "",
-                }
-            )
+            rows.append(_row("all steps together (theorem: 1)", lv["together"]))
         title = (
             f"{lv['name']}: OCR {lv['ocr']:.1f} O2/s, Δψ {lv['delta_psi_mV']:.1f} mV, "
             f"ATP synthesis {lv['atp_rate']:.0f}/s (unperturbed worlds, mean)"
