@@ -34,6 +34,7 @@ from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
 from world.membrane_geometry import BOUND, N_SIDE, P_SIDE
+from world.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
@@ -70,6 +71,32 @@ class MembraneSite(FixedAgent):
     def forward_change(cls, world: MembraneWorld) -> Change:
         """The state change of one forward move (the backward move is its negative)."""
         raise NotImplementedError
+
+    @classmethod
+    def saturable(cls, world: MembraneWorld) -> bool:
+        """True if the class's rates follow the saturable mass-action law (`world.thermo.saturable_rates`)."""
+        return bool(cls.binding) and world.params.kinetics == "mass_action"
+
+    @classmethod
+    def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:
+        """The binding couples for a move in `direction` as ``(n_substrate, n_product, ν, K molecules)`` from the
+        pools (K = the ``km_*`` parameter × the couple's pool), in forward names."""
+        pool = world.pool
+        out = []
+        for sub, prod, nu, km in cls.binding:
+            total = pool[sub] + pool[prod]
+            out.append((pool[sub], pool[prod], nu, max(getattr(world.params, km) * total, 1e-9)))
+        return tuple(out)
+
+    @classmethod
+    def rates(cls, world: MembraneWorld, k: float) -> tuple[float, float]:
+        """Forward and backward rates (1/s) of one site of the class now, turnover ceiling `k`, all sites seeing
+        the same state: the saturable law (`saturable`), else the class's `rate_law`."""
+        dg_f, dg_b = cls.rate_dG(world, 1), cls.rate_dG(world, -1)
+        if cls.saturable(world):
+            return saturable_rates(k, dg_f, dg_b, world.kT, cls.couples(world, 1), couples_bwd=cls.couples(world, -1))
+        law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
+        return law(k, dg_f, dg_b, world.kT)
 
     @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:

@@ -1,6 +1,7 @@
 """Other ways across the membrane: leak sites, the uncoupler, the nucleotide exchanger, and ATP demand.
 
-Key names: `LeakSite`, `NucleotideExchanger`, `Uncoupler`, `ATPDemand`.
+Key names: `LeakSite`, `NucleotideExchanger`, `AdenineNucleotideTranslocase`, `PhosphateCarrier`, `Uncoupler`,
+`ATPDemand`.
 
 * `LeakSite` — a fixed membrane cell through which one proton hops P ⇄ N; symmetric-barrier rates
   ``k0·exp(∓ΔG/2kT)`` (`world.thermo.barrier_rates`): the net leak ``2 k0 sinh(FΔp/2RT)`` rises steeply
@@ -10,7 +11,19 @@ Key names: `LeakSite`, `NucleotideExchanger`, `Uncoupler`, `ATPDemand`.
   pair (forward, backward) at a random membrane column. Trace ``uncoupler``.
 * `NucleotideExchanger` — adenine nucleotide translocase + phosphate carrier lumped: ATP⁴⁻(matrix) out,
   ADP³⁻ in, Pi with one H⁺ in: net one proton (and one charge) P → N per ATP exported, the reference's
-  "+1 H⁺ per ATP for transport". Saturating rates. Trace ``exchange`` (entity = proton, value ±1).
+  "+1 H⁺ per ATP for transport". Fermi rates, blind to substrate levels. Trace ``exchange`` (entity = proton,
+  value ±1). The world's transport when ``transport="lumped"`` (the default).
+* `AdenineNucleotideTranslocase` (``transport="ant_pic"``) — ATP⁴⁻(matrix) + ADP³⁻(cytosol) ⇄ ATP⁴⁻(cytosol) +
+  ADP³⁻(matrix): one negative charge N → P per ATP exported, no proton. Saturable (`world.thermo.saturable_rates`):
+  the cytosolic face binds ADP or ATP competitively with K_D and K_T (Metelkin et al. 2006: 38.89 and 56.05 µM at
+  Δψ = 0, both rising with Δψ, ATP's four times as steeply), the matrix face is saturated (only the matrix
+  ATP/ADP share counts), and the charge's crossing is a step of its own (``σ(ΔG_el/kT)``), so export speeds up
+  with Δψ until that step saturates and import is suppressed exponentially. Trace ``ant`` (entity = the
+  translocase, value ±1 ATP exported, energy_J = heat).
+* `PhosphateCarrier` (``transport="ant_pic"``) — Pi(cytosol) + H⁺(P) ⇄ Pi(matrix) + H⁺(N), electroneutral,
+  saturable with one K on either face (`pic_km_uM`, total Pi). Trace ``pi_symport`` (entity = proton, value ±1).
+  Together the two keep the lumped exchanger's cost exactly: one charge per ATP exported and one H⁺ per Pi
+  imported (per move; per ATP whenever matrix Pi is steady).
 * `ATPDemand` — the cell's ATP consumers: cytosolic ATP → ADP + Pi at ``demand · ATP/(ATP + K_m)`` per s
   (and the reverse at the detailed-balance ratio, negligible). Its free energy is dissipated: counted as
   heat. Trace ``atp_demand`` (value = net ATP hydrolysed this step, energy_J = heat).
@@ -24,30 +37,49 @@ from typing import TYPE_CHECKING
 import mesa
 
 from agents.complexes import Change, MembraneSite
+from world.constants import E_CHARGE, N_A
 from world.membrane_geometry import N_SIDE, P_SIDE
-from world.thermo import barrier_rates
+from world.membrane_params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
+from world.thermo import Couple, barrier_rates, elec_dG_J, saturable_rates
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
 
 _EXCHANGE = (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1), ("pi_c", -1), ("pi_m", 1))
 _HYDROLYSIS = (("atp_c", -1), ("adp_c", 1), ("pi_c", 1))
+ANT_FIELD_IN_BINDING = 4 * ANT_DELTA_T - 3 * ANT_DELTA_D
+"""Share of the field's work on one exchange that the Δψ-dependent K's carry (their ratio K_T/K_D rises as
+exp((4δ_T − 3δ_D)·FΔψ/RT)); the translocation step carries the rest."""
+_ANT = (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1))
+_PI = (("pi_c", -1), ("pi_m", 1))
 
 
 def _proton_hop(
-    site_x: int, world: MembraneWorld, direction: int, kind: str, chem: tuple[tuple[str, int], ...] = ()
+    site_x: int,
+    world: MembraneWorld,
+    direction: int,
+    kind: str,
+    chem: tuple[tuple[str, int], ...] = (),
+    charged: bool = True,
 ) -> bool:
-    """Move one proton P → N (direction +1) or N → P (−1) with `chem` molecule changes; trace and account."""
+    """Move one proton P → N (direction +1) or N → P (−1) with `chem` molecule changes; trace and account. The
+    proton carries its charge across unless `charged` is False (an electroneutral symport with an anion)."""
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
     if not world.can_take(src, site_x, 1) or not world.possible(0, 0, chem):
         return False
-    parts = world.event_dG(-direction, direction, -direction, chem, 0)
+    dq = -direction if charged else 0
+    parts = world.event_dG(dq, direction, -direction, chem, 0)
     heat = world.account(parts)
     world.transfer(src, dst, site_x, 1, kind, None, float(direction), energy_J=heat)
-    world.charge -= direction
+    world.charge += dq
     for m, d in chem:
         world.pool[m] += d
     return True
+
+
+def _per_uM(volume_L: float) -> float:
+    """Molecules per µM in a volume (L)."""
+    return 1e-6 * N_A * volume_L
 
 
 class LeakSite(MembraneSite):
@@ -86,6 +118,103 @@ class NucleotideExchanger(MembraneSite):
         chem = tuple((m, direction * d) for m, d in _EXCHANGE)
         if _proton_hop(self.x, world, direction, "exchange", chem):
             world.counters["atp_exported"] += direction
+            world.counters["transport_h"] += direction
+            return True
+        return False
+
+
+class AdenineNucleotideTranslocase(MembraneSite):
+    """ANT: ATP⁴⁻(m) + ADP³⁻(c) ⇄ ATP⁴⁻(c) + ADP³⁻(m), one negative charge out per ATP exported (electrogenic)."""
+
+    k_param = "k_ant"
+    number = 7
+
+    @classmethod
+    def saturable(cls, world: MembraneWorld) -> bool:
+        """Always the saturable law (whatever `kinetics` says of the complexes)."""
+        return True
+
+    @classmethod
+    def forward_change(cls, world: MembraneWorld) -> Change:
+        """Export one ATP and import one ADP: −1 charge N → P (a negative charge leaves the matrix), no proton."""
+        return -1, 0, 0, _ANT, 0
+
+    @classmethod
+    def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:
+        """Cytosolic face: ADP (substrate, K_D) against ATP (product, K_T), both at Δψ of the move's midpoint
+        (charge − ½·direction: the same from either end of the move, so detailed balance stays exact); matrix face:
+        ATP against ADP, saturated."""
+        p = world.params
+        phi = (world.charge - 0.5 * direction) * E_CHARGE * E_CHARGE / (p.capacitance_F * world.kT)
+        c = _per_uM(p.volume_cyt_L)
+        k_d = p.ant_km_adp_uM * math.exp(3 * ANT_DELTA_D * phi) * c
+        k_t = p.ant_km_atp_uM * math.exp(4 * ANT_DELTA_T * phi) * c
+        pool = world.pool
+        k_m = ANT_KM_MATRIX_MOLECULES
+        return (pool["adp_c"], pool["atp_c"], 1, k_d, k_t), (pool["atp_m"], pool["adp_m"], 1, k_m, k_m)
+
+    @classmethod
+    def rates(cls, world: MembraneWorld, k: float) -> tuple[float, float]:
+        """The saturable law with the charge's crossing as its own step (`el_J`): the capacitor's energy change
+        less the share the cytosolic face's binding already feels (``4δ_T − 3δ_D`` of it, `ANT_FIELD_IN_BINDING`),
+        so that the field's work is counted once between binding and translocation."""
+        cap = world.params.capacitance_F
+        share = 1.0 - ANT_FIELD_IN_BINDING
+        el = (share * elec_dG_J(world.charge, -1, cap), share * elec_dG_J(world.charge, 1, cap))
+        return saturable_rates(
+            k,
+            cls.rate_dG(world, 1),
+            cls.rate_dG(world, -1),
+            world.kT,
+            cls.couples(world, 1),
+            el_J=el,
+            couples_bwd=cls.couples(world, -1),
+        )
+
+    def fire(self, world: MembraneWorld, direction: int) -> bool:
+        """One exchange forward (ATP out) or backward (ATP in)."""
+        chem = tuple((m, direction * d) for m, d in _ANT)
+        if not world.possible(0, 0, chem):
+            return False
+        heat = world.account(world.event_dG(-direction, 0, 0, chem, 0))
+        world.charge -= direction
+        for m, d in chem:
+            world.pool[m] += d
+        world.counters["atp_exported"] += direction
+        world.emit("ant", entity_id=self.unique_id, pos=self.x, value=float(direction), unit="ATP", energy_J=heat)
+        return True
+
+
+class PhosphateCarrier(MembraneSite):
+    """PiC: Pi(c) + H⁺(P) ⇄ Pi(m) + H⁺(N), electroneutral."""
+
+    k_param = "k_pi_carrier"
+    number = 8
+
+    @classmethod
+    def saturable(cls, world: MembraneWorld) -> bool:
+        """Always the saturable law."""
+        return True
+
+    @classmethod
+    def forward_change(cls, world: MembraneWorld) -> Change:
+        """Import one Pi with one proton P → N; no charge."""
+        return 0, 1, -1, _PI, 0
+
+    @classmethod
+    def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:
+        """One site facing either side: cytosolic Pi (substrate) against matrix Pi (product), K = `pic_km_uM`."""
+        p = world.params
+        pool = world.pool
+        return (
+            (pool["pi_c"], pool["pi_m"], 1, p.pic_km_uM * _per_uM(p.volume_cyt_L), p.pic_km_uM * _per_uM(p.volume_m_L)),
+        )
+
+    def fire(self, world: MembraneWorld, direction: int) -> bool:
+        """One symport forward (Pi in) or backward (Pi out)."""
+        chem = tuple((m, direction * d) for m, d in _PI)
+        if _proton_hop(self.x, world, direction, "pi_symport", chem, charged=False):
+            world.counters["transport_h"] += direction
             return True
         return False
 

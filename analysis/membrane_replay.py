@@ -13,7 +13,9 @@ nothing from `world` but constants. Which rows sum to which counter (docs/membra
 | o2_consumed | kind ``o2_reduced`` | Σ value |
 | atp_made | ``atp_made`` − ``atp_hydrolysed`` | Σ value |
 | rotor_steps | kind ``rotor_step`` | Σ value; rotor_turns = rotor_steps / c_ring (``membrane_config`` row) |
-| leak_h, uncoupler_h, atp_exported | kinds ``leak``, ``uncoupler``, ``exchange`` | Σ value |
+| leak_h, uncoupler_h | kinds ``leak``, ``uncoupler`` | Σ value |
+| atp_exported | kinds ``exchange`` (lumped exchanger), ``ant`` (nucleotide translocase) | Σ value |
+| transport_h | kinds ``exchange``, ``pi_symport`` (phosphate carrier) | Σ value |
 | atp_consumed | kind ``atp_demand`` | Σ value |
 | atp_spent, atp_spent_J | kind ``atp_spent`` (ATP hydrolysed for an external consumer) | Σ value, Σ energy_J |
 | nadh_oxidised, succinate_oxidised | ``redox`` layers 1, 2 | Σ value |
@@ -41,6 +43,8 @@ MEMBRANE_KINDS = (
     "atp_made",
     "atp_hydrolysed",
     "exchange",
+    "ant",
+    "pi_symport",
     "leak",
     "uncoupler",
     "atp_demand",
@@ -80,7 +84,8 @@ def row_increments(trace: pd.DataFrame) -> dict[str, np.ndarray]:
         "rotor_steps": of("rotor_step"),
         "leak_h": of("leak"),
         "uncoupler_h": of("uncoupler"),
-        "atp_exported": of("exchange"),
+        "atp_exported": of("exchange") + of("ant"),
+        "transport_h": of("exchange") + of("pi_symport"),
         "atp_consumed": of("atp_demand"),
         "atp_spent": of("atp_spent"),
         "atp_spent_J": np.where(kind == "atp_spent", energy, 0.0),

@@ -48,7 +48,7 @@ def run_c_ring(
         atp = m["atp_made"]
         out[f"c{n}"] = {
             "h_per_atp_rotor": m["rotor_steps"] / atp if atp else None,
-            "h_per_atp_with_transport": (m["rotor_steps"] + m["atp_exported"]) / atp if atp else None,
+            "h_per_atp_with_transport": (m["rotor_steps"] + m["transport_h"]) / atp if atp else None,
             "h_per_atp_expected": n / 3,
             "p_o": atp / (2 * m["o2_consumed"]) if m["o2_consumed"] else None,
             "p_o_mechanistic_max": 10 / (n / 3 + 1),

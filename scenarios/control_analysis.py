@@ -48,27 +48,48 @@ STEPS: dict[str, str | None] = {
     "complex_IV": "k_complex4",
     "synthase": "k_rotor",
     "exchanger": "k_exchanger",
+    "phosphate_carrier": "k_pi_carrier",
     "leak": "k_leak",
     "demand": None,
 }
 """Each step of the NADH-linked system and the world parameter that is its amount (None: the ATP demand,
-scaled at every level)."""
+scaled at every level). Under ``transport="ant_pic"`` the exchanger is the nucleotide translocase (`k_ant`);
+under ``"lumped"`` the phosphate carrier is part of the exchanger and absent as a step (`step_param`)."""
 TOGETHER = "all steps together"
 """The pair of worlds with every amount scaled at once (and complex II's, which carries no steady flux): the
 premise of the summation theorem, measured directly; its coefficient must be 1."""
-_ALL_PARAMS = (*(p for p in STEPS.values() if p is not None), "k_complex2")
+_ALL_PARAMS = (*(p for p in STEPS.values() if p is not None), "k_ant", "k_complex2")
+
+
+def step_param(step: str, transport: str) -> str | None:
+    """The world parameter that is `step`'s amount under a `transport` law; None for the demand and for a step
+    the law does not have (the phosphate carrier inside the lumped exchanger)."""
+    if step == "phosphate_carrier" and transport == "lumped":
+        return None
+    if step == "exchanger" and transport == "ant_pic":
+        return "k_ant"
+    return STEPS[step]
+
+
+def _absent(step: str, level: float, transport: str) -> bool:
+    """True if `step` has nothing to scale at `level`: no consumers in state 4, no separate phosphate carrier
+    in the lumped exchanger. Its coefficient is exactly 0 there and it is not run."""
+    return (step == "demand" and level == 0) or (step == "phosphate_carrier" and transport == "lumped")
 
 
 def _check(p: Mapping[str, Any]) -> None:
     """Each step at most once; every scaled-up turnover still fits the world's step (k·f·dt <= 0.5)."""
     steps = p["steps"]
     require(len(set(steps)) == len(steps), f"steps(={','.join(steps)}) must name each step at most once")
-    base = MembraneParams()
-    for name in steps:
-        param = STEPS[name]
+    transport = p.get("transport", "lumped")
+    base = MembraneParams(transport=transport)
+    params = [step_param(name, transport) for name in steps]
+    if len(steps) == len(STEPS):  # the all-together pair scales every amount
+        params += list(_ALL_PARAMS)
+    for param in params:
         if param is not None:
             try:
-                MembraneParams(**{param: getattr(base, param) * p["factor"]}).check_dt(p["dt"])
+                MembraneParams(transport=transport, **{param: getattr(base, param) * p["factor"]}).check_dt(p["dt"])
             except ValueError as e:
                 raise ParameterError(f"factor(={p['factor']}) is too large for dt(={p['dt']}): {e}") from None
 
@@ -89,9 +110,29 @@ def level_name(level: float) -> str:
     description="Membrane: flux control coefficients of respiration over every step, state 4 and under load, with CIs.",
     params={
         "steps": Param(
-            ("supply", "complex_I", "complex_III", "complex_IV", "synthase", "exchanger", "leak", "demand"),
+            (
+                "supply",
+                "complex_I",
+                "complex_III",
+                "complex_IV",
+                "synthase",
+                "exchanger",
+                "phosphate_carrier",
+                "leak",
+                "demand",
+            ),
             str,
-            choices=("supply", "complex_I", "complex_III", "complex_IV", "synthase", "exchanger", "leak", "demand"),
+            choices=(
+                "supply",
+                "complex_I",
+                "complex_III",
+                "complex_IV",
+                "synthase",
+                "exchanger",
+                "phosphate_carrier",
+                "leak",
+                "demand",
+            ),
             many=True,
             help="steps to perturb (all: the sum is 1)",
         ),
@@ -100,6 +141,9 @@ def level_name(level: float) -> str:
         "replicates": Param(3, int, bounds=(2, 20), help="independent replicates per perturbation"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "site_events": Param("poisson", str, choices=("poisson", "one"), help="moves per membrane site and step"),
+        "transport": Param(
+            "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
+        ),
         "settle": Param(2.0, float, bounds=(0, 1e4), help="time from the initial state to the first level (s)"),
         "warmup": Param(1.5, float, bounds=(0.05, 1e4), help="settling time at each level (s)"),
         "window": Param(2.5, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
@@ -128,6 +172,7 @@ def run_control_analysis(
     replicates: int,
     kinetics: str,
     site_events: str,
+    transport: str,
     settle: float,
     warmup: float,
     window: float,
@@ -135,20 +180,24 @@ def run_control_analysis(
     sample_dt: float,
 ) -> dict:
     """Run every perturbed world on one clock and compute the coefficients per level."""
-    _check({"steps": steps, "factor": factor, "dt": dt})
-    chosen = {name: STEPS[name] for name in STEPS if name in steps}
+    _check({"steps": steps, "factor": factor, "dt": dt, "transport": transport})
+    chosen = {name: step_param(name, transport) for name in STEPS if name in steps}
     hold = warmup + window
-    base = MembraneParams()
+    base = MembraneParams(transport=transport)
     complete = len(chosen) == len(STEPS)
     worlds: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for r in range(replicates):
         for step in ["base", *chosen, *([TOGETHER] if complete else [])]:
             for sign in ("up", "down") if step != "base" else ("none",):
                 scale = factor if sign == "up" else 1 / factor if sign == "down" else 1.0
+                if step in chosen and all(_absent(step, lv, transport) for lv in levels):
+                    continue
                 names = _ALL_PARAMS if step == TOGETHER else (chosen[step],) if step in chosen else ()
                 over = {name: getattr(base, name) * scale for name in names if name is not None}
                 scales_demand = step in ("demand", TOGETHER)
-                world = MembraneWorld(run, dt=dt, kinetics=kinetics, site_events=site_events, **over)
+                world = MembraneWorld(
+                    run, dt=dt, kinetics=kinetics, site_events=site_events, transport=transport, **over
+                )
                 proto = Protocol(run, world, sample_dt)
                 windows = []
                 for i, level in enumerate(levels):
@@ -158,7 +207,7 @@ def run_control_analysis(
                         world.set_atp_demand(demand)
                     else:
                         proto.at(start, world.set_atp_demand, demand)
-                    absent = step == "demand" and level == 0  # no consumers to scale: C is 0, not measured
+                    absent = _absent(step, level, transport)  # nothing to scale: C is 0, not measured
                     windows.append(None if absent else proto.measure(start + warmup, start + hold))
                 worlds[(step, sign, r)] = windows
     run.run_until(settle + len(levels) * hold)
@@ -168,7 +217,7 @@ def run_control_analysis(
         name = level_name(level)
         fluxes: dict[str, list[tuple[float, float]] | None] = {}
         for step in chosen:
-            if step == "demand" and level == 0:
+            if _absent(step, level, transport):
                 fluxes[step] = None
                 continue
             fluxes[step] = [

@@ -44,7 +44,14 @@ from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, S
 from agents.complexes import COMPLEX_CLASSES, MembraneSite
 from agents.proton import Proton
 from agents.synthase import ATPSynthase
-from agents.transport import ATPDemand, LeakSite, NucleotideExchanger, Uncoupler
+from agents.transport import (
+    AdenineNucleotideTranslocase,
+    ATPDemand,
+    LeakSite,
+    NucleotideExchanger,
+    PhosphateCarrier,
+    Uncoupler,
+)
 from world.clock import Run
 from world.constants import E_CHARGE, ETC_CHARGES, LN10, N_A
 from world.diffusion import hop_rate
@@ -55,14 +62,11 @@ from world.membrane_params import DG0_ATP_J_PER_MOL, E0_V, O2_SATURATION_UM, Mem
 from world.membrane_transit import TransitLog
 from world.thermo import (
     Couple,
-    barrier_rates,
     count_dG_J,
     elec_dG_J,
     event_probabilities,
-    fermi_rates,
     kT_J,
     log_nav,
-    saturable_rates,
     shifted_rates,
 )
 
@@ -77,7 +81,11 @@ blocks ``f × fraction`` of each target; several inhibitors multiply their unblo
 one line (e.g. ``"myxothiazol": {"ComplexIII": 1.0}``); the `inhibitors` scenario runs every entry."""
 SUBSTRATES = ("nadh", "succinate")
 _REDOX = frozenset({"nad", "nadh", "fum", "succ", "q", "qh2", "cox", "cred"})
-_SITE_ORDER = (*COMPLEX_CLASSES, ATPSynthase, NucleotideExchanger, LeakSite)
+_SITE_ORDER = {
+    "lumped": (*COMPLEX_CLASSES, ATPSynthase, NucleotideExchanger, LeakSite),
+    "ant_pic": (*COMPLEX_CLASSES, ATPSynthase, AdenineNucleotideTranslocase, PhosphateCarrier, LeakSite),
+}
+"""The site classes of each `transport` law, in stepping (and placement) order."""
 _COUNT_PARAM = {
     "ComplexI": "n_complex1",
     "ComplexII": "n_complex2",
@@ -85,6 +93,8 @@ _COUNT_PARAM = {
     "ComplexIV": "n_complex4",
     "ATPSynthase": "n_synthase",
     "NucleotideExchanger": "n_exchanger",
+    "AdenineNucleotideTranslocase": "n_ant",
+    "PhosphateCarrier": "n_pi_carrier",
     "LeakSite": "n_leak",
 }
 COUNTER_NAMES = (
@@ -97,6 +107,7 @@ COUNTER_NAMES = (
     "leak_h",
     "uncoupler_h",
     "atp_exported",
+    "transport_h",
     "atp_consumed",
     "atp_spent",
     "atp_spent_J",
@@ -277,14 +288,15 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         are the model's `agents_by_type` sets (creation order, i.e. column order), listed once for stepping."""
         p = self.params
         slots: list[tuple[float, int, type[MembraneSite]]] = []
-        for order, cls in enumerate(_SITE_ORDER):
+        order_of = _SITE_ORDER[p.transport]
+        for order, cls in enumerate(order_of):
             c = getattr(p, _COUNT_PARAM[cls.__name__])
             slots += [((i + 0.5) / c, order, cls) for i in range(c)]
         slots.sort(key=lambda s: (s[0], s[1]))
         for j, (_, _, cls) in enumerate(slots):
             cls(self, (j * p.width) // max(1, len(slots)))
         by_type = self.agents_by_type
-        return [(cls, by_type[cls].to_list() if cls in by_type else []) for cls in _SITE_ORDER]
+        return [(cls, by_type[cls].to_list() if cls in by_type else []) for cls in order_of]
 
     def track_transit(self) -> TransitLog:
         """Start logging pump-to-rotor transits (`world.membrane_transit.TransitLog`); returns the log."""
@@ -350,11 +362,8 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
             return
         if self.lattice.reach is not None and cls.forward_change(self)[1:3] != (0, 0):
             kf, kb = self._local_rates(cls, members, k)
-        elif cls.binding and self.params.kinetics == "mass_action":
-            kf, kb = saturable_rates(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT, self.couples(cls))
         else:
-            law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
-            kf, kb = law(k, cls.rate_dG(self, 1), cls.rate_dG(self, -1), self.kT)
+            kf, kb = cls.rates(self, k)
         self._fire(members, kf, kb)
 
     def _fire(self, members: list[MembraneSite], kf: Any, kb: Any) -> None:
@@ -447,17 +456,12 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         dg_f, dg_b = cls.rate_dG(self, 1), cls.rate_dG(self, -1)
         xs = np.fromiter((m.x for m in members), dtype=np.int64, count=len(members))
         shift = self.kT * (dn_n * self.local_activity(N_SIDE)[xs] + dn_p * self.local_activity(P_SIDE)[xs])
-        couples = self.couples(cls) if cls.binding and self.params.kinetics == "mass_action" else None
+        couples = cls.couples(self, 1) if cls.saturable(self) else None
         return shifted_rates(cls.rate_law, k, dg_f, dg_b, shift, self.kT, couples)
 
     def couples(self, cls: type[MembraneSite]) -> tuple[Couple, ...]:
-        """The binding couples of a site class as ``(n_substrate, n_product, ν, K molecules)`` from the pools."""
-        pool = self.pool
-        out = []
-        for sub, prod, nu, km in cls.binding:
-            total = pool[sub] + pool[prod]
-            out.append((pool[sub], pool[prod], nu, max(getattr(self.params, km) * total, 1e-9)))
-        return tuple(out)
+        """The binding couples of a site class for a forward move (`MembraneSite.couples`)."""
+        return cls.couples(self, 1)
 
     # ---------------------------------------------------------------- thermodynamics of a move
     def possible(self, dn_n: int, dn_p: int, mols: tuple[tuple[str, int], ...]) -> bool:

@@ -30,6 +30,17 @@ SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
 """NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
 SITE_EVENTS: tuple[str, ...] = ("one", "poisson")
 """Moves per membrane site and step: at most one (default) or Poisson many (τ-leaping), see `MembraneParams`."""
+TRANSPORT_LAWS: tuple[str, ...] = ("lumped", "ant_pic")
+"""Nucleotide and phosphate transport: one lumped exchanger (default), or the adenine nucleotide translocase and
+the phosphate carrier as two saturable carriers, see `MembraneParams`."""
+ANT_DELTA_D: float = 0.0167
+ANT_DELTA_T: float = 0.0699
+"""Δψ dependence of the translocase's cytosolic-face dissociation constants, ``K_D(Δψ) = K_D·exp(3·δ_D·FΔψ/RT)``
+and ``K_T(Δψ) = K_T·exp(4·δ_T·FΔψ/RT)`` (Metelkin et al. 2006, as refitted in Bazil et al. 2016 and the Beard
+lab's OXPHOS model): a charged membrane binds external ATP⁴⁻ more weakly than ADP³⁻."""
+ANT_KM_MATRIX_MOLECULES: float = 1e-6
+"""K of the translocase's matrix face in molecules: the face is saturated (matrix ATP and ADP, mM, enter only
+through their ratio, as ``ADP_x + q·ATP_x`` in Metelkin 2006)."""
 PROTON_ACCESS: tuple[str, ...] = ("bulk", "local")
 """Which protons a transporter sees: the whole side (default) or those at its mouth (`reach_nm`)."""
 D_FREE_PROTON_UM2_S: float = 9.3e3
@@ -78,6 +89,15 @@ class MembraneParams:
     The patch holds far fewer enzymes per µm² than a real inner membrane, so the pools it exchanges with
     (nucleotides, buffer) have effective volumes (`matrix_volume_aL`, `cytosol_volume_aL`) scaled down by the
     same factor; then pool turnover times, ΔG_ATP and ΔpH come out at their physiological values.
+
+    Transport: `transport` ``"lumped"`` is one exchanger (`n_exchanger` sites at `k_exchanger`) that exports
+    ATP, imports ADP and Pi and lets one H⁺ in per move, with the Fermi law and no saturation. ``"ant_pic"``
+    splits it into the carriers of the inner membrane: `n_ant` adenine nucleotide translocases (ATP⁴⁻ out,
+    ADP³⁻ in: one charge, no proton; turnover ceiling `k_ant`; cytosolic ADP and ATP bound competitively with
+    `ant_km_adp_uM` and `ant_km_atp_uM` at Δψ = 0, shifted by Δψ with `ANT_DELTA_D`/`ANT_DELTA_T`; the charge's
+    crossing a step of its own, so the rate depends on Δψ) and `n_pi_carrier` phosphate carriers (Pi with one H⁺,
+    no charge; ceiling `k_pi_carrier`; Pi bound on either face with `pic_km_uM`, total Pi). The cost of an
+    exported ATP stays one charge (translocase) and one H⁺ (the Pi that follows), each exact per move.
     """
 
     width: int = 60
@@ -113,6 +133,8 @@ class MembraneParams:
     n_synthase: int = 6
     n_exchanger: int = 6
     n_leak: int = 6
+    n_ant: int = 18
+    n_pi_carrier: int = 12
     c_ring: int = 8
     # turnover numbers / rate constants (1/s)
     k_complex1: float = 150.0
@@ -121,6 +143,8 @@ class MembraneParams:
     k_complex4: float = 300.0
     k_rotor: float = 400.0
     k_exchanger: float = 300.0
+    k_ant: float = 500.0
+    k_pi_carrier: float = 400.0
     k_leak: float = 1.0
     k_uncoupler_per_uM: float = 400.0
     # mass action of the complexes: K of each carrier couple, as a fraction of the couple's pool
@@ -152,6 +176,11 @@ class MembraneParams:
     dh_ratio: float = 6.8385
     atp_demand: float = 0.0
     demand_km: int = 50
+    # nucleotide and phosphate transport
+    transport: str = "lumped"
+    ant_km_adp_uM: float = 38.89
+    ant_km_atp_uM: float = 56.05
+    pic_km_uM: float = 7500.0
 
     def __post_init__(self) -> None:
         lo, hi = C_RING_RANGE
@@ -163,6 +192,8 @@ class MembraneParams:
             raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
         if self.site_events not in SITE_EVENTS:
             raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
+        if self.transport not in TRANSPORT_LAWS:
+            raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
         if self.proton_access not in PROTON_ACCESS:
             raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
         for name, none_means in OPTIONAL_NUMBERS.items():
@@ -178,7 +209,10 @@ class MembraneParams:
             )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ("kinetics", "supply_law", "proton_access", "site_events") or f.name in OPTIONAL_NUMBERS:
+            if (
+                f.name in ("kinetics", "supply_law", "proton_access", "site_events", "transport")
+                or f.name in OPTIONAL_NUMBERS
+            ):
                 continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:
@@ -206,6 +240,9 @@ class MembraneParams:
             "km_q",
             "km_cytc",
             "dh_ratio",
+            "ant_km_adp_uM",
+            "ant_km_atp_uM",
+            "pic_km_uM",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be > 0")
@@ -214,9 +251,10 @@ class MembraneParams:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
 
     def check_dt(self, dt: float) -> None:
-        """Raise ValueError unless every turnover number k of the complexes, synthase and exchanger has
+        """Raise ValueError unless every turnover number k of the complexes, synthase and carriers in use has
         k·dt <= 0.5 (a site's per-step move probability, or its mean Poisson moves per step, stays small)."""
-        for name in ("k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor", "k_exchanger"):
+        carriers = ("k_exchanger",) if self.transport == "lumped" else ("k_ant", "k_pi_carrier")
+        for name in ("k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor", *carriers):
             if getattr(self, name) * dt > 0.5:
                 raise ValueError(f"{name}(={getattr(self, name)}) times dt(={dt}) must be <= 0.5; use a smaller dt")
 
@@ -231,6 +269,7 @@ class MembraneParams:
             + self.n_synthase
             + self.n_exchanger
             + self.n_leak
+            + (self.n_ant + self.n_pi_carrier - self.n_exchanger if self.transport == "ant_pic" else 0)
         )
 
     @property
@@ -287,6 +326,8 @@ SMALL_WORLD: dict[str, int] = {
     "n_complex4": 3,
     "n_synthase": 3,
     "n_exchanger": 2,
+    "n_ant": 4,
+    "n_pi_carrier": 3,
     "n_leak": 2,
     "n_quinone": 12,
     "n_cytc": 10,

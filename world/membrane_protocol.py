@@ -79,7 +79,7 @@ class Protocol:
             snaps.append(self.world.snapshot())
             a, mid, b = snaps
             out.update(self.world.window(a, b))
-            for key in ("atp_made", "o2_consumed", "rotor_steps", "atp_exported"):
+            for key in ("atp_made", "o2_consumed", "rotor_steps", "atp_exported", "transport_h"):
                 out[key] = b[key] - a[key]
             out["snapshots"] = (a, mid, b)
             out["pool_samples"] = pools

@@ -1,7 +1,8 @@
 """Thermodynamics of the membrane world: potentials, free energies and detailed-balance rates.
 
 Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_dG_J`, `count_dG_J`,
-`dg_atp_J`, `fermi_rates`, `saturable_rates`, `barrier_rates`, `shifted_rates`, `event_probabilities`.
+`dg_atp_J`, `fermi_rates`, `saturable_rates` (with `occupancy`), `barrier_rates`, `shifted_rates`,
+`event_probabilities`.
 
 Everything here is a pure function of counts (molecules, proton equivalents, elementary charges) and works in
 joules per event (one molecule-scale transition), so `energy / kT` is dimensionless.
@@ -114,59 +115,85 @@ def fermi_rates(k_max: float, dG_fwd_J: float | None, dG_bwd_J: float | None, kT
     return kf, kb
 
 
-Couple = tuple[int, int, int, float]
-"""One binding site of an enzyme: (substrate count, product count, molecules per turnover ν, K in molecules)."""
+Couple = tuple[int, int, int, float] | tuple[int, int, int, float, float]
+"""One binding site of an enzyme: (substrate count, product count, molecules per turnover ν, K in molecules),
+or with two constants (…, K of the substrate, K of the product) when the site binds them with different
+affinities (a transporter's face, e.g. ADP and ATP at the nucleotide translocase's cytosolic face)."""
 
 
 def occupancy(couples: tuple[Couple, ...], forward: bool) -> tuple[float, float] | None:
     """(ln of the product-side over the substrate-side saturation, rate factor) for one direction's pair.
 
     For each couple the pair of states a move connects has a substrate-rich end (``n_s`` before the move)
-    and a product-rich end (``n_p + ν`` after it); ``a = n_s/K``, ``b = (n_p + ν)/K`` and ``D = 1 + a + b``
-    are the same whichever end the rate is computed from. None when a substrate is short.
+    and a product-rich end (``n_p + ν`` after it); ``a = n_s/K_s``, ``b = (n_p + ν)/K_p`` and ``D = 1 + a + b``
+    are the same whichever end the rate is computed from (from the product end the roles, and the two K's,
+    swap). None when a substrate is short.
     """
     ln_ratio = 0.0
     factor = 1.0
-    for n_sub, n_prod, nu, km in couples:
-        s, p = (n_sub, n_prod) if forward else (n_prod, n_sub)
+    for couple in couples:
+        n_sub, n_prod, nu, k_sub = couple[:4]
+        k_prod = couple[4] if len(couple) == 5 else k_sub
+        s, p, ks, kp = (n_sub, n_prod, k_sub, k_prod) if forward else (n_prod, n_sub, k_prod, k_sub)
         if s < nu:
             return None
-        a = s / km
-        b = (p + nu) / km
+        a = s / ks
+        b = (p + nu) / kp
         ln_ratio += math.log(b / a)
         factor *= a / (1.0 + a + b)
     return ln_ratio, factor
 
 
 def saturable_rates(
-    k_max: float, dG_fwd_J: float | None, dG_bwd_J: float | None, kT: float, couples: tuple[Couple, ...]
+    k_max: float,
+    dG_fwd_J: float | None,
+    dG_bwd_J: float | None,
+    kT: float,
+    couples: tuple[Couple, ...],
+    el_J: tuple[float, float] | None = None,
+    couples_bwd: tuple[Couple, ...] | None = None,
 ) -> tuple[float, float]:
     """Mass-action rates that saturate and keep exact detailed balance (reversible Michaelis–Menten per couple).
 
     Each couple (e.g. QH₂/Q, c³⁺/c²⁺) is a binding site that holds the substrate or the product form,
-    competitively, with the same K: the forward rate is ``k_max · σ(ΔG′) · Π a/(1 + a + b)`` and the backward
-    rate ``k_max · σ(−ΔG′) · Π b/(1 + a + b)``, where ``a``/``b`` are the substrate/product counts over K at
-    the two ends of the move (see `occupancy`) and ``ΔG′ = ΔG − kT·ln Π(b/a)`` is the part of the free-energy
-    change not already carried by the occupancies (σ(x) = 1/(1 + eˣ)). Because a, b and D are the same from
-    either end, ``k(A→B)/k(B→A) = exp(−ΔG/kT)`` exactly; the rate is first order in a scarce substrate,
-    inhibited by its product and never exceeds `k_max` (reached only with saturating substrate, no product).
+    competitively: the forward rate is ``k_max · σ(ΔG′) · Π a/(1 + a + b)`` and the backward
+    rate ``k_max · σ(−ΔG′) · Π b/(1 + a + b)``, where ``a``/``b`` are the substrate/product counts over their
+    K at the two ends of the move (see `occupancy`) and ``ΔG′ = ΔG − kT·ln Π(b/a)`` is the part of the
+    free-energy change not already carried by the occupancies (σ(x) = 1/(1 + eˣ)). Because a, b and D are the
+    same from either end, ``k(A→B)/k(B→A) = exp(−ΔG/kT)`` exactly; the rate is first order in a scarce
+    substrate, inhibited by its product and never exceeds `k_max` (reached only with saturating substrate, no
+    product).
+
+    With `el_J` (an electrogenic step: the electrical part of ΔG of the forward and of the backward move) the
+    bound-state conversion is two factors, ``σ(ΔG_el/kT) · σ((ΔG′ − ΔG_el)/kT)``: charge crossing the field is
+    a step of its own, so the rate rises with a favourable Δψ until that step saturates, falls steeply against
+    it, and still k₊/k₋ = exp(−ΔG/kT) exactly (each σ-factor keeps its own ratio) and k ≤ `k_max`.
 
     Args:
         k_max: turnover number (1/s) at saturating substrates.
         dG_fwd_J, dG_bwd_J: exact free-energy change of the forward / backward move from the current state
             (None if the move is impossible now).
         kT: thermal energy (J).
-        couples: ``(n_substrate, n_product, ν, K)`` per binding site, counts in the current state, forward
-            direction's names.
+        couples: ``(n_substrate, n_product, ν, K)`` or ``(…, K_substrate, K_product)`` per binding site,
+            counts in the current state, forward direction's names.
+        el_J: (forward, backward) electrical free-energy change (J) of an electrogenic move, or None.
+        couples_bwd: the couples for the backward move when their K's depend on the move (e.g. on Δψ at the
+            move's midpoint); None: `couples`.
     """
     rates = []
-    for dG, forward in ((dG_fwd_J, True), (dG_bwd_J, False)):
-        occ = None if dG is None else occupancy(couples, forward)
+    for i, (dG, forward) in enumerate(((dG_fwd_J, True), (dG_bwd_J, False))):
+        cs = couples if forward or couples_bwd is None else couples_bwd
+        occ = None if dG is None else occupancy(cs, forward)
         if occ is None:
             rates.append(0.0)
             continue
         ln_ratio, factor = occ
-        rates.append(k_max * _sigmoid_neg(dG / kT - ln_ratio) * factor)  # type: ignore[operator]
+        x = dG / kT - ln_ratio  # type: ignore[operator]
+        if el_J is None:
+            rates.append(k_max * _sigmoid_neg(x) * factor)
+        else:
+            y = el_J[i] / kT
+            rates.append(k_max * _sigmoid_neg(y) * _sigmoid_neg(x - y) * factor)
     return rates[0], rates[1]
 
 

@@ -24,6 +24,8 @@ SITE_COLOURS: dict[str, tuple[int, int, int]] = {
     "ComplexIV": (200, 30, 40),
     "ATPSynthase": (150, 60, 200),
     "NucleotideExchanger": (30, 190, 200),
+    "AdenineNucleotideTranslocase": (30, 190, 200),
+    "PhosphateCarrier": (120, 220, 120),
     "LeakSite": (250, 250, 250),
 }
 """Colour of each kind of membrane site in the lattice image (an inhibited site is drawn black)."""

@@ -93,6 +93,7 @@ def test_summation_theorem_holds_under_load(tmp_path) -> None:
         replicates=3,
         kinetics="fermi",
         site_events="poisson",
+        transport="lumped",
         settle=0.0,
         warmup=1.0,
         window=0.8,
@@ -123,6 +124,10 @@ def test_the_declared_steps_are_the_scenarios_steps() -> None:
     [
         ({"factor": 1.5, "dt": 1e-3}, r"factor\(=1.5\) is too large for dt\(=0.001\): k_rotor\(=600.0\) times dt"),
         ({"steps": ("leak", "leak")}, r"steps\(=leak,leak\) must name each step at most once"),
+        (
+            {"transport": "ant_pic", "dt": 1e-3},
+            r"factor\(=1.25\) is too large for dt\(=0.001\): k_ant\(=625.0\) times dt",
+        ),
     ],
 )
 def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, overrides, message) -> None:
@@ -151,6 +156,7 @@ def test_a_level_without_demand_switches_every_world_s_demand_off() -> None:
         replicates=2,
         kinetics="fermi",
         site_events="poisson",
+        transport="lumped",
         settle=0.05,
         warmup=0.05,
         window=0.1,
@@ -161,3 +167,36 @@ def test_a_level_without_demand_switches_every_world_s_demand_off() -> None:
     demand = trace[trace.kind == "atp_demand"]
     assert (demand.t < 0.05 + hold).sum() > 0  # the loaded level did hydrolyse ATP
     assert not (demand.t > 0.05 + hold + 1e-3).any()
+
+
+def test_the_phosphate_carrier_is_absent_from_the_lumped_exchanger_and_a_step_of_the_split_one() -> None:
+    """Under the lumped exchanger the phosphate carrier has nothing of its own to scale: coefficient exactly 0
+    at every level and no world built for it (only the base worlds run). Under ant_pic it is a step: its two
+    perturbed worlds per replicate run and its coefficient is measured."""
+    counts = {}
+    for transport in ("lumped", "ant_pic"):
+        run = Run(2)
+        res = run_control_analysis(
+            run,
+            steps=("phosphate_carrier",),
+            levels=(0.0, 300.0),
+            factor=1.25,
+            replicates=2,
+            kinetics="fermi",
+            site_events="poisson",
+            transport=transport,
+            settle=0.05,
+            warmup=0.05,
+            window=0.1,
+            dt=5e-4,
+            sample_dt=10.0,
+        )
+        trace = run.trace.to_frame()
+        counts[transport] = int((trace.kind == "membrane_config").sum())
+        for level in res["levels"]:
+            step = level["steps"]["phosphate_carrier"]
+            if transport == "lumped":
+                assert step.get("absent") and step["mean"] == 0.0, step
+            else:
+                assert not step.get("absent") and len(step["replicates"]) == 2, step
+    assert counts == {"lumped": 2, "ant_pic": 2 + 2 * 2}

@@ -41,14 +41,25 @@ _SPACE = {
 }
 
 
-@pytest.mark.parametrize("params", [{}, _MASS_ACTION, _SPACE], ids=["default", "mass_action", "space_and_poisson"])
+_ANT_PIC = {**_SPACE, "transport": "ant_pic"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, _MASS_ACTION, _SPACE, _ANT_PIC],
+    ids=["default", "mass_action", "space_and_poisson", "translocase_and_phosphate_carrier"],
+)
 def test_replayed_counters_equal_the_worlds_counters(params: dict) -> None:
     """Every cumulative counter rebuilt from the trace alone equals the world's own counter (also with mass
     action and the reversible dehydrogenase, whose backward events are negative ``nadh_supplied`` rows, and with
-    local proton access, a surface barrier and Poisson moves per site)."""
+    local proton access, a surface barrier and Poisson moves per site, and with the translocase and phosphate
+    carrier in place of the lumped exchanger, whose ``ant`` and ``pi_symport`` rows must both occur)."""
     world, run = _run(11, **params)
     frame = run.trace.to_frame()
     replay = replay_membrane_counters(frame)
+    if params.get("transport") == "ant_pic":
+        kinds = set(frame["kind"].astype(str))
+        assert {"ant", "pi_symport"} <= kinds and "exchange" not in kinds
     if params.get("supply_law") == "reversible":
         supplied = frame.loc[frame["kind"] == "nadh_supplied", "value"]
         assert (supplied < 0).any(), "the reversible dehydrogenase must have run backward"

@@ -72,8 +72,9 @@ class MembraneMachine(RuleBasedStateMachine):
         supply=st.floats(0, 1000),
         demand=st.floats(0, 1000),
         space=SPACE,
+        transport=st.sampled_from(["lumped", "ant_pic"]),
     )
-    def build(self, seed: int, c_ring: int, supply: float, demand: float, space: dict) -> None:
+    def build(self, seed: int, c_ring: int, supply: float, demand: float, space: dict, transport: str) -> None:
         self.run = Run(seed)
         self.world = MembraneWorld(
             self.run,
@@ -82,6 +83,7 @@ class MembraneMachine(RuleBasedStateMachine):
             nadh_supply=supply,
             succinate_supply=supply / 2,
             atp_demand=demand,
+            transport=transport,
             **space,
         )
         self.run.drive(self.world, self.world.dt)
