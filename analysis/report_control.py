@@ -22,6 +22,7 @@ _LABELS = {
     "complex_IV": "complex IV",
     "synthase": "ATP synthase",
     "exchanger": "nucleotide exchanger",
+    "phosphate_carrier": "phosphate carrier",
     "leak": "proton leak",
     "demand": "ATP demand",
 }
@@ -51,12 +52,21 @@ def _row(label: str, s: Mapping[str, Any], literature: str = "") -> dict[str, An
     }
 
 
-def tables_control_analysis(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def _label(step: str, transport: str) -> str:
+    """A step's name in tables and the figure: the exchanger is the translocase when transport is split."""
+    if step == "exchanger" and transport == "ant_pic":
+        return "nucleotide translocase"
+    if step == "phosphate_carrier" and transport == "lumped":
+        return "phosphate carrier (in the exchanger)"
+    return _LABELS.get(step, step)
+
+
+def tables_control_analysis(results: Mapping[str, Any], transport: str = "lumped") -> dict[str, list[dict[str, Any]]]:
     """One table per demand level: each step's coefficient, its interval and what the literature says; the sum
     and, when every step ran, the coefficient of all steps together."""
     out = {}
     for lv in results["levels"]:
-        rows = [_row(_LABELS.get(step, step), s, _literature(step, lv)) for step, s in lv["steps"].items()]
+        rows = [_row(_label(step, transport), s, _literature(step, lv)) for step, s in lv["steps"].items()]
         partial = not results.get("all_steps", True)
         rows.append(_row("sum of the steps run (partial)" if partial else "sum (theorem: 1)", lv["sum"]))
         if "together" in lv:
@@ -69,7 +79,7 @@ def tables_control_analysis(results: Mapping[str, Any]) -> dict[str, list[dict[s
     return out
 
 
-def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
+def _figure(out_dir: Path, results: Mapping[str, Any], transport: str = "lumped") -> str:
     levels = results["levels"]
     steps = list(levels[0]["steps"])
     y = np.arange(len(steps))[::-1]
@@ -101,7 +111,7 @@ def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
             label=f"{lv['name']} (OCR {lv['ocr']:.0f} O₂/s); ΣC = {tot}",
         )
     ax.axvline(0.0, color="0.4", lw=0.8)
-    ax.set_yticks(y, [_LABELS.get(s, s) for s in steps])
+    ax.set_yticks(y, [_label(s, transport) for s in steps])
     ax.set_xlabel("flux control coefficient of respiration, C = d ln J_O₂ / d ln E (dimensionless)")
     ax.set_title(
         f"Who controls respiration (bars: mean of {results['replicates']} replicates, whiskers: 95 % CI)", fontsize=10
@@ -114,7 +124,8 @@ def report_control_analysis(out_dir: Path, summary: dict[str, Any]) -> Path:
     """Write ``report.md`` and the control-coefficient figure."""
     out_dir = Path(out_dir)
     res = summary["results"]
-    fig = _figure(out_dir, res)
+    transport = summary.get("params", {}).get("transport", "lumped")
+    fig = _figure(out_dir, res, transport)
     f = res["factor"]
     text = [
         f"Each step's amount was scaled by {f:g} and by 1/{f:g} in two otherwise identical worlds (through its "
@@ -129,10 +140,17 @@ def report_control_analysis(out_dir: Path, summary: dict[str, Any]) -> Path:
         "isolated rat-liver mitochondria, inhibitor titrations) found the adenine nucleotide translocator with "
         "≈ 0 control in state 4, rising to ≈ 0.3 at ≈ 80 % of state 3, and state-3 control shared by the "
         "translocator, substrate carriers and cytochrome oxidase; top-down analysis (Hafner, Brown & Brand 1990) "
-        "puts most state-4 control in the proton leak. The model's exchanger is a lumped step without saturation "
-        "in ADP, so it cannot take the control the translocator has in mitochondria.",
+        "puts most state-4 control in the proton leak. "
+        + (
+            "Here the exchanger is the nucleotide translocase, saturable in cytosolic ADP against ATP and "
+            "electrogenic, with the phosphate carrier a step of its own (transport=ant_pic)."
+            if transport == "ant_pic"
+            else "The model's exchanger is the lumped step (transport=lumped), without saturation in ADP, so it "
+            "cannot take the control the translocator has in mitochondria; transport=ant_pic splits it into "
+            "the saturable translocase and the phosphate carrier."
+        ),
     ]
     sections = [Section("Flux control coefficients", text, [], [fig])]
-    for title, rows in tables_control_analysis(res).items():
+    for title, rows in tables_control_analysis(res, transport).items():
         sections.append(Section(title, [], [rows_table(rows)], []))
     return write_report(out_dir, "Metabolic control analysis of respiration", summary, sections)
