@@ -15,7 +15,8 @@ run was looked at:
 3. **Pools.** The mean cytosolic ATP fraction ATP/(ATP + ADP) and the mean NADH fraction NADH/(NADH + NAD⁺)
    of the second half are each within ``pool_fraction`` (0.05) of the first half's (means of evenly spaced
    readings, `world.membrane_protocol.POOL_SAMPLES` per window: a single reading at each end fluctuates by
-   about as much as the tolerance in a 400-molecule NAD pool).
+   about as much as the tolerance in a 400-molecule NAD pool). A window may name the pools it checks
+   (``Protocol.measure(..., pools=...)``) when one cannot feed back on the flux there; the scenario says why.
 
 The result names every item that failed (``reasons``), so a report can say why a number is a transient. The
 relative standard error of the window's OCR, 1/√n (n = O₂ reductions in the window), is returned too: a
@@ -28,10 +29,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["TOLERANCES", "Z90", "steadiness", "steady_lines", "steady_summary"]
+__all__ = ["POOLS", "TOLERANCES", "Z90", "steadiness", "steady_lines", "steady_summary"]
 
 TOLERANCES: dict[str, float] = {"flux_rel": 0.20, "psi_mV": 2.0, "pool_fraction": 0.05}
 """The criterion's tolerances (module docstring); fixed before measuring, not tuned to any run."""
+POOLS: tuple[str, ...] = ("atp", "nadh")
+"""The pool fractions of item 3: cytosolic ATP/(ATP + ADP) and NADH/(NADH + NAD⁺)."""
 Z90 = 1.6448536269514722
 """Two-sided 90 % normal quantile (one-sided 95 %): the interval of the flux equivalence test."""
 
@@ -48,6 +51,7 @@ def steadiness(
     b: Mapping[str, float],
     pool_samples: Sequence[Mapping[str, float]],
     tolerances: Mapping[str, float] | None = None,
+    pools: Sequence[str] = POOLS,
 ) -> dict[str, Any]:
     """Check the window between snapshots ``a`` and ``b`` with midpoint snapshot ``mid`` (module docstring).
 
@@ -56,6 +60,9 @@ def steadiness(
         pool_samples: readings inside the window, each with ``t`` and the pools ``atp_c``, ``adp_c``,
             ``nadh``, ``nad`` (molecules); at least one in each half.
         tolerances: overrides of `TOLERANCES`.
+        pools: which pool fractions item 3 checks, of `POOLS` (default both). A protocol may leave out a pool
+            that cannot feed back on the flux in that window, and must say why (e.g. cytosolic ATP under
+            oligomycin, consumed by a demand the blocked synthase cannot meet); the change is still returned.
 
     Returns:
         ``steady`` (bool), ``reasons`` (failed items, empty when steady), ``ocr_rel_change`` and its 90 %
@@ -93,11 +100,14 @@ def steadiness(
     second = [s for s in pool_samples if s["t"] >= mid["t"]]
     if not (first and second):
         raise ValueError(f"pool_samples need a reading in each half of the window (got {len(first)}, {len(second)})")
+    unknown = set(pools) - set(POOLS)
+    if unknown:
+        raise ValueError(f"pools(={sorted(unknown)}) must be among {', '.join(POOLS)}")
     changes = {}
     for label, (x, y) in {"atp": ("atp_c", "adp_c"), "nadh": ("nadh", "nad")}.items():
         change = _mean_fraction(second, x, y) - _mean_fraction(first, x, y)
         changes[label] = change
-        if not abs(change) <= tol["pool_fraction"]:
+        if label in pools and not abs(change) <= tol["pool_fraction"]:
             name = "cytosolic ATP fraction" if label == "atp" else "NADH fraction"
             reasons.append(f"{name} moved {change:+.3f} between halves (allowed ±{tol['pool_fraction']:g})")
     return {
@@ -114,7 +124,8 @@ def steadiness(
 
 
 def steady_summary(windows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """`steadiness` of named measurement windows (each a `Protocol.measure` result), for a summary.
+    """`steadiness` of named measurement windows (each a `Protocol.measure` result, whose ``steady_pools`` say
+    which pool fractions its item 3 checks), for a summary.
 
     Returns:
         ``all_steady`` (bool), ``not_steady`` (names of the windows that are not, in order) and ``windows``:
@@ -122,7 +133,7 @@ def steady_summary(windows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """
     per = {}
     for name, m in windows.items():
-        s = steadiness(*m["snapshots"], m["pool_samples"])
+        s = steadiness(*m["snapshots"], m["pool_samples"], pools=m.get("steady_pools", POOLS))
         per[name] = {"steady": s["steady"], "ocr_rse": s["ocr_rse"], "reasons": s["reasons"]}
     bad = [name for name, s in per.items() if not s["steady"]]
     return {"all_steady": not bad, "not_steady": bad, "windows": per}

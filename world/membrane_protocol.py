@@ -60,14 +60,16 @@ class Protocol:
 
         return self.run.env.process(proc(self.run.env))
 
-    def measure(self, t0: float, t1: float) -> dict[str, Any]:
+    def measure(self, t0: float, t1: float, steady_pools: tuple[str, ...] | None = None) -> dict[str, Any]:
         """Window averages between `t0` and `t1` (rates per second, mean Δψ, Δp, ΔpH; the redox fractions of
         `REDOX_FRACTIONS` as means of the pool readings), the ``snapshots`` at t0,
         the midpoint and t1, and ``pool_samples`` (`POOL_SAMPLES` evenly spaced readings of `STEADY_POOLS` inside
-        the window) for `analysis.steady.steadiness`; the dict is filled when the clock passes `t1`."""
+        the window) for `analysis.steady.steadiness`; the dict is filled when the clock passes `t1`.
+        `steady_pools` (a subset of `analysis.steady.POOLS`, recorded as ``steady_pools``) narrows the
+        steadiness check's pool item for this window; None checks every pool."""
         if not t1 > t0 >= self.run.now:
             raise ValueError(f"window ({t0}, {t1}) must satisfy now <= t0 < t1")
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {} if steady_pools is None else {"steady_pools": tuple(steady_pools)}
         snaps: list[dict[str, float]] = []
         pools: list[dict[str, float]] = []
         self.at(t0, lambda: snaps.append(self.world.snapshot()))

@@ -109,3 +109,22 @@ def test_summary_and_report_lines_name_the_windows_that_are_not_steady() -> None
     lines = steady_lines({"steadiness": s})
     assert "1 of 2 windows" in lines[0] and lines[-1].startswith("- state3: Δψ moved +10.0 mV")
     assert steady_lines({}) == []
+
+
+def test_a_window_may_leave_out_a_pool_that_cannot_feed_back() -> None:
+    """A window whose cytosolic ATP falls (oligomycin: the demand goes on, the blocked synthases make none) fails
+    the pool item with both pools checked and passes with NADH only; the ATP change is still reported, and the
+    NADH item still decides. `steady_summary` reads the window's ``steady_pools``; an unknown pool is refused."""
+    rng = np.random.default_rng(6)
+    window = _window(rng, 5000.0, 5000.0, atp=(0.9, 0.7))
+    both = steadiness(*window)
+    nadh_only = steadiness(*window, pools=("nadh",))
+    assert not both["steady"] and nadh_only["steady"]
+    assert nadh_only["atp_fraction_change"] == pytest.approx(-0.2)
+    assert not steadiness(*_window(rng, 5000.0, 5000.0, atp=(0.9, 0.7), nadh=(0.5, 0.6)), pools=("nadh",))["steady"]
+    a, mid, b, pools = window
+    m = {"snapshots": (a, mid, b), "pool_samples": pools}
+    assert not steady_summary({"w": m})["all_steady"]
+    assert steady_summary({"w": {**m, "steady_pools": ("nadh",)}})["all_steady"]
+    with pytest.raises(ValueError, match=r"pools\(=\['glucose'\]\) must be among atp, nadh"):
+        steadiness(*window, pools=("glucose",))
