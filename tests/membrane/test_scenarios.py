@@ -68,7 +68,7 @@ def test_mito_stress_test_orders_the_seahorse_numbers(tmp_path) -> None:
 
 def test_c_ring_sets_protons_per_atp_and_p_o(tmp_path) -> None:
     """Rotor H+/ATP is n/3 (within 3%) for n = 8, 10, 14 and P/O falls as n grows."""
-    r = execute("c_ring", tmp_path, seed=2, overrides={"warmup": 0.8, "window": 1.0})["results"]
+    r = execute("c_ring", tmp_path, seed=2, overrides={"atp_demand": 600.0, "warmup": 0.8, "window": 1.0})["results"]
     for n in (8, 10, 14):
         assert r[f"c{n}"]["h_per_atp_rotor"] == pytest.approx(n / 3, rel=0.03)
     assert r["c8"]["p_o"] > r["c10"]["p_o"] > r["c14"]["p_o"]
