@@ -57,6 +57,8 @@ class MembraneSite(FixedAgent):
     binding: ClassVar[tuple[tuple[str, str, int, str], ...]] = ()
     """Binding sites for the mass-action law: (substrate, product, molecules per turnover, K parameter)."""
     number: ClassVar[int] = 0
+    always_saturable: ClassVar[bool] = False
+    """True for a class whose rates follow the saturable law whatever `kinetics` says (the carriers)."""
 
     def __init__(self, model: MembraneWorld, x: int) -> None:
         super().__init__(model)
@@ -74,8 +76,9 @@ class MembraneSite(FixedAgent):
 
     @classmethod
     def saturable(cls, world: MembraneWorld) -> bool:
-        """True if the class's rates follow the saturable mass-action law (`world.thermo.saturable_rates`)."""
-        return bool(cls.binding) and world.params.kinetics == "mass_action"
+        """True if the class's rates follow the saturable mass-action law (`world.thermo.saturable_rates`): always
+        for `always_saturable` classes, else for classes with `binding` under ``kinetics="mass_action"``."""
+        return cls.always_saturable or (bool(cls.binding) and world.params.kinetics == "mass_action")
 
     @classmethod
     def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:

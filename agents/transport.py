@@ -128,11 +128,7 @@ class AdenineNucleotideTranslocase(MembraneSite):
 
     k_param = "k_ant"
     number = 7
-
-    @classmethod
-    def saturable(cls, world: MembraneWorld) -> bool:
-        """Always the saturable law (whatever `kinetics` says of the complexes)."""
-        return True
+    always_saturable = True
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
@@ -190,11 +186,7 @@ class PhosphateCarrier(MembraneSite):
 
     k_param = "k_pi_carrier"
     number = 8
-
-    @classmethod
-    def saturable(cls, world: MembraneWorld) -> bool:
-        """Always the saturable law."""
-        return True
+    always_saturable = True
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
