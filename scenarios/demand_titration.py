@@ -50,6 +50,9 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
         "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "site_events": Param("one", str, choices=("one", "poisson"), help="moves per membrane site and step"),
+        "transport": Param(
+            "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
+        ),
         "hold": Param(29.0, float, bounds=(0.2, 1e4), help="time at each level (s)"),
         "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
@@ -67,6 +70,7 @@ def run_demand_titration(
     levels: tuple[float, ...],
     kinetics: str,
     site_events: str,
+    transport: str,
     supply: float,
     supply_law: str,
     warmup: float,
@@ -78,7 +82,13 @@ def run_demand_titration(
     """Hold each demand level in turn and measure the steady state at its end."""
     _check({"window": window, "hold": hold})
     world = MembraneWorld(
-        run, dt=dt, kinetics=kinetics, supply_law=supply_law, nadh_supply=supply, site_events=site_events
+        run,
+        dt=dt,
+        kinetics=kinetics,
+        supply_law=supply_law,
+        nadh_supply=supply,
+        site_events=site_events,
+        transport=transport,
     )
     proto = Protocol(run, world, sample_dt)
     windows = []

@@ -49,6 +49,9 @@ def _check(p: Mapping[str, Any]) -> None:
         "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
         "site_events": Param("one", str, choices=("one", "poisson"), help="moves per membrane site and step"),
+        "transport": Param(
+            "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
+        ),
         "adp_pulse": Param(1200, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
         "t_pulse": Param(3.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
         "window": Param(1.0, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
@@ -70,6 +73,7 @@ def run_respiratory_control(
     c_ring: int,
     kinetics: str,
     site_events: str,
+    transport: str,
     supply_law: str,
     adp_pulse: int,
     t_pulse: float,
@@ -80,7 +84,15 @@ def run_respiratory_control(
 ) -> dict:
     """State 4 before the pulse, state 3 just after it, state 4 again at the end."""
     _check({"t_pulse": t_pulse, "window": window, "t_end": t_end})
-    world = MembraneWorld(run, dt=dt, c_ring=c_ring, kinetics=kinetics, supply_law=supply_law, site_events=site_events)
+    world = MembraneWorld(
+        run,
+        dt=dt,
+        c_ring=c_ring,
+        kinetics=kinetics,
+        supply_law=supply_law,
+        site_events=site_events,
+        transport=transport,
+    )
     world.set_substrate(substrate, supply)
     proto = Protocol(run, world, sample_dt)
     state4 = proto.measure(t_pulse - window, t_pulse)
