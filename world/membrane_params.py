@@ -53,7 +53,11 @@ OPTIONAL_NUMBERS: dict[str, str] = {
 }
 """Parameters that are a number or None, with what None means."""
 O2_SATURATION_UM: float = 1230.0
-"""Dissolved O₂ in water under 1 atm O₂ at 37 °C (µM), the standard state of E°′(O₂)."""
+"""Dissolved O₂ in water under 1 atm O₂ (µM), the standard state of E°′(O₂). The value is the solubility near
+25 °C (Henry's constant ≈ 1.3 mM/atm at 298 K), not at 37 °C (≈ 1.05 mM/atm by van 't Hoff with
+d ln H/d(1/T) ≈ 1 500–1 700 K, Sander 2015), and it is used at every `temperature_K`: at 310 K E(O₂) comes out
+≈ 1.1 mV lower than a temperature-consistent value would give. Kept until the kinetics are recalibrated, so that
+every calibrated number moves once."""
 
 
 @dataclass(frozen=True)
