@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING
 import mesa
 
 from agents.complexes import Change, MembraneSite
-from world.constants import E_CHARGE, N_A
+from world.constants import E_CHARGE
 from world.membrane_geometry import N_SIDE, P_SIDE
 from world.membrane_params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
-from world.thermo import Couple, barrier_rates, elec_dG_J, saturable_rates
+from world.thermo import Couple, barrier_rates, elec_dG_J, molecules_per_uM, saturable_rates
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
@@ -75,11 +75,6 @@ def _proton_hop(
     for m, d in chem:
         world.pool[m] += d
     return True
-
-
-def _per_uM(volume_L: float) -> float:
-    """Molecules per µM in a volume (L)."""
-    return 1e-6 * N_A * volume_L
 
 
 class LeakSite(MembraneSite):
@@ -142,7 +137,7 @@ class AdenineNucleotideTranslocase(MembraneSite):
         ATP against ADP, saturated."""
         p = world.params
         phi = (world.charge - 0.5 * direction) * E_CHARGE * E_CHARGE / (p.capacitance_F * world.kT)
-        c = _per_uM(p.volume_cyt_L)
+        c = molecules_per_uM(p.volume_cyt_L)
         k_d = p.ant_km_adp_uM * math.exp(3 * ANT_DELTA_D * phi) * c
         k_t = p.ant_km_atp_uM * math.exp(4 * ANT_DELTA_T * phi) * c
         pool = world.pool
@@ -199,7 +194,13 @@ class PhosphateCarrier(MembraneSite):
         p = world.params
         pool = world.pool
         return (
-            (pool["pi_c"], pool["pi_m"], 1, p.pic_km_uM * _per_uM(p.volume_cyt_L), p.pic_km_uM * _per_uM(p.volume_m_L)),
+            (
+                pool["pi_c"],
+                pool["pi_m"],
+                1,
+                p.pic_km_uM * molecules_per_uM(p.volume_cyt_L),
+                p.pic_km_uM * molecules_per_uM(p.volume_m_L),
+            ),
         )
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:

@@ -1,6 +1,6 @@
 """Thermodynamics of the membrane world: potentials, free energies and detailed-balance rates.
 
-Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_dG_J`, `count_dG_J`,
+Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_dG_J`, `count_dG_J`, `molecules_per_uM`,
 `dg_atp_J`, `fermi_rates`, `saturable_rates` (with `occupancy`), `barrier_rates`, `shifted_rates`,
 `event_probabilities`.
 
@@ -86,6 +86,11 @@ def count_dG_J(n: int, dn: int, mu0_J: float, kT: float, log_nav: float = 0.0) -
 def log_nav(volume_L: float) -> float:
     """``ln(N_A · V)`` for a volume in litres: molecules per 1 M concentration, logged."""
     return math.log(N_A * volume_L)
+
+
+def molecules_per_uM(volume_L: float) -> float:
+    """Molecules that make 1 µM in a volume in litres."""
+    return 1e-6 * N_A * volume_L
 
 
 def dg_atp_J(atp: int, adp: int, pi: int, volume_L: float, dg0_J: float, kT: float) -> float:

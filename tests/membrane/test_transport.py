@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from agents.transport import ANT_FIELD_IN_BINDING, AdenineNucleotideTranslocase, PhosphateCarrier
 from world.clock import Run
-from world.constants import E_CHARGE, K_B, N_A, T_DEFAULT
+from world.constants import E_CHARGE, K_B, T_DEFAULT
 from world.membrane import MembraneWorld
 from world.membrane_params import ANT_DELTA_D, ANT_DELTA_T, SMALL_WORLD
 from world.membrane_protocol import Protocol
-from world.thermo import saturable_rates
+from world.thermo import molecules_per_uM, saturable_rates
 
 KT = K_B * T_DEFAULT
 
@@ -92,10 +92,6 @@ def test_translocase_and_phosphate_carrier_keep_exact_detailed_balance(
         assert math.isclose(there / back, math.exp(-dg / world.kT), rel_tol=1e-9), cls.__name__
 
 
-def _uM(world: MembraneWorld, n: float) -> float:
-    return n / (1e-6 * N_A * world.params.volume_cyt_L)
-
-
 def test_translocase_saturates_in_adp_against_atp_with_the_published_constants() -> None:
     """At fixed cytosolic ATP the export rate is hyperbolic in cytosolic ADP with the apparent K of competitive
     binding, K_D(Δψ)·(1 + [ATP]/K_T(Δψ)) (Metelkin 2006's 38.89 and 56.05 µM at Δψ = 0, shifted by Δψ): half
@@ -106,13 +102,13 @@ def test_translocase_saturates_in_adp_against_atp_with_the_published_constants()
         phi = probe.charge * E_CHARGE**2 / (probe.params.capacitance_F * probe.kT)
         k_d = 38.89 * math.exp(3 * ANT_DELTA_D * phi)
         k_t = 56.05 * math.exp(4 * ANT_DELTA_T * phi)
-        k_app = k_d * (1 + _uM(probe, 9000) / k_t)
+        per_uM = molecules_per_uM(probe.params.volume_cyt_L)
+        k_app = k_d * (1 + 9000 / per_uM / k_t)
 
         def export(adp_c: int, dpsi: float = dpsi) -> float:
             w = _world(dpsi, atp_c=9000, atp_m=300, adp_m=100, adp_c=adp_c)
             return cls.rates(w, 500.0)[0]
 
-        per_uM = 1e-6 * N_A * probe.params.volume_cyt_L
         plateau = export(int(2000 * k_app * per_uM))
         half = export(round(k_app * per_uM))
         assert half / plateau == pytest.approx(0.5 * 2001 / 2000, rel=0.03), dpsi
