@@ -12,6 +12,25 @@ from analysis.control import control_coefficient, control_table, mean_ci
 from scenarios.control_analysis import STEPS, run_control_analysis
 from world.clock import Run
 
+_QUICK = {
+    "factor": 1.25,
+    "replicates": 2,
+    "kinetics": "fermi",
+    "site_events": "poisson",
+    "transport": "lumped",
+    "settle": 0.05,
+    "warmup": 0.05,
+    "window": 0.1,
+    "dt": 5e-4,
+    "sample_dt": 10.0,
+}
+"""The scenario's arguments for short in-process runs (each test overrides what it is about)."""
+
+
+def _control(run: Run, **over) -> dict:
+    """`run_control_analysis` with `_QUICK` and the test's overrides."""
+    return run_control_analysis(run, **{**_QUICK, **over})
+
 
 @given(
     c=st.floats(-3, 3),
@@ -85,21 +104,7 @@ def test_summation_theorem_holds_under_load(tmp_path) -> None:
     holds 1 and is narrower than ±0.2. (At dt = 1 ms that coefficient is 0.93 ± 0.02, seed 5, 4 s windows: the
     τ-leap's per-step rate update does not scale with the rates, which is why the scenario's dt is 0.5 ms.)"""
     run = Run(11, out_dir=tmp_path)  # 57 worlds' events stream to disk, as in a scenario run
-    res = run_control_analysis(
-        run,
-        steps=tuple(STEPS),
-        levels=(600.0,),
-        factor=1.25,
-        replicates=3,
-        kinetics="fermi",
-        site_events="poisson",
-        transport="lumped",
-        settle=0.0,
-        warmup=1.0,
-        window=0.8,
-        dt=5e-4,
-        sample_dt=10.0,
-    )
+    res = _control(run, steps=tuple(STEPS), levels=(600.0,), replicates=3, settle=0.0, warmup=1.0, window=0.8)
     run.close()
     level = res["levels"][0]
     total = level["sum"]
@@ -147,26 +152,12 @@ def test_a_level_without_demand_switches_every_world_s_demand_off() -> None:
     perturbed worlds included (whose level-0 window is not measured, but whose demand must still follow the
     timetable)."""
     run = Run(3)
-    hold = 0.05 + 0.1
-    run_control_analysis(
-        run,
-        steps=("demand",),
-        levels=(600.0, 0.0),
-        factor=1.25,
-        replicates=2,
-        kinetics="fermi",
-        site_events="poisson",
-        transport="lumped",
-        settle=0.05,
-        warmup=0.05,
-        window=0.1,
-        dt=5e-4,
-        sample_dt=10.0,
-    )
+    switch = _QUICK["settle"] + _QUICK["warmup"] + _QUICK["window"]  # the second level's start
+    _control(run, steps=("demand",), levels=(600.0, 0.0))
     trace = run.trace.to_frame()
     demand = trace[trace.kind == "atp_demand"]
-    assert (demand.t < 0.05 + hold).sum() > 0  # the loaded level did hydrolyse ATP
-    assert not (demand.t > 0.05 + hold + 1e-3).any()
+    assert (demand.t < switch).sum() > 0  # the loaded level did hydrolyse ATP
+    assert not (demand.t > switch + 1e-3).any()
 
 
 def test_the_phosphate_carrier_is_absent_from_the_lumped_exchanger_and_a_step_of_the_split_one() -> None:
@@ -176,21 +167,7 @@ def test_the_phosphate_carrier_is_absent_from_the_lumped_exchanger_and_a_step_of
     counts = {}
     for transport in ("lumped", "ant_pic"):
         run = Run(2)
-        res = run_control_analysis(
-            run,
-            steps=("phosphate_carrier",),
-            levels=(0.0, 300.0),
-            factor=1.25,
-            replicates=2,
-            kinetics="fermi",
-            site_events="poisson",
-            transport=transport,
-            settle=0.05,
-            warmup=0.05,
-            window=0.1,
-            dt=5e-4,
-            sample_dt=10.0,
-        )
+        res = _control(run, steps=("phosphate_carrier",), levels=(0.0, 300.0), transport=transport)
         trace = run.trace.to_frame()
         counts[transport] = int((trace.kind == "membrane_config").sum())
         for level in res["levels"]:
