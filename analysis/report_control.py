@@ -100,7 +100,12 @@ def _figure(out_dir: Path, results: Mapping[str, Any], transport: str = "lumped"
         ys = y + (len(levels) / 2 - j - 0.5) * height
         for k, s in enumerate(steps):
             if lv["steps"][s].get("absent"):
-                ax.text(0.01, ys[k], f"none in {lv['name']}", va="center", ha="left", fontsize=7.5, color=f"C{j}")
+                why = (
+                    "in the exchanger"
+                    if s == "phosphate_carrier" and transport == "lumped"
+                    else f"none in {lv['name']}"
+                )
+                ax.text(0.01, ys[k], why, va="center", ha="left", fontsize=7.5, color=f"C{j}")
         ax.barh(
             ys,
             means,

@@ -1,7 +1,8 @@
 """Scenario `control_analysis`: who controls respiration? Flux control coefficients by metabolic control analysis.
 
 For every step of the NADH-linked system (the NADH supply, complexes I, III and IV, the ATP synthase, the
-nucleotide exchanger, the proton leak and the cytosolic ATP demand) two worlds run with that step's amount
+nucleotide exchanger — the translocase, with the phosphate carrier a step of its own, under
+``transport="ant_pic"`` —, the proton leak and the cytosolic ATP demand) two worlds run with that step's amount
 scaled by `factor` and by 1/`factor`, all else equal; two more scale every amount at once (`TOGETHER`), and one
 runs unperturbed, per replicate. After `settle` seconds each world goes through the ATP-demand `levels` in turn
 (0 is state 4), holding each for `warmup` + `window` seconds and measuring respiration over the window. The flux
@@ -14,7 +15,8 @@ An enzyme's amount enters only through its turnover: n sites at rate constant k 
 amount is scaled through k (`k_complex1`, `k_rotor`, …; `nadh_supply` for the dehydrogenases, the demand's
 maximal rate for the consumers), which changes it by any factor rather than by whole sites. Complex II is not a
 step of its own: with no succinate supply it carries no steady flux (it is scaled with the others in
-`TOGETHER`). A step absent at a level (the demand at 0) has coefficient exactly 0 there and is not run.
+`TOGETHER`). A step absent at a level (the demand at 0; the phosphate carrier inside the lumped exchanger) has
+coefficient exactly 0 there and is not run.
 
 Choices the theorem forces, measured (seed 5, demand 600 ATP/s, 4 replicates of 4 s windows, every amount
 ×1.25 and ÷1.25): with `site_events` "poisson" the all-together coefficient is 1.001 ± 0.012 at dt = 0.5 ms
