@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from world.diffusion import BandKernel, RingKernel
-from world.membrane_geometry import N_SIDE
+from world.membrane.diffusion import BandKernel, RingKernel
+from world.membrane.geometry import N_SIDE
+from world.membrane.state import Change
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
@@ -41,7 +42,7 @@ class QuinonePool:
 
     def set_diffusion(self, lam: float) -> None:
         """Walk along the membrane by the exact continuous-time walk with `lam` = k·dt hops per direction and
-        step (`world.diffusion.RingKernel`); before this call `diffuse` makes the lazy ±1 / stay walk."""
+        step (`world.membrane.diffusion.RingKernel`); before this call `diffuse` makes the lazy ±1 / stay walk."""
         self.kernel = RingKernel(self.width, lam)
 
     def diffuse(self) -> None:
@@ -86,7 +87,7 @@ class CytochromePool:
         self.kernels: tuple[RingKernel, BandKernel] | None = None
 
     def set_diffusion(self, lam: float) -> None:
-        """Diffuse by the exact continuous-time walk (`world.diffusion`) with `lam` = k·dt hops per direction
+        """Diffuse by the exact continuous-time walk (`world.membrane.diffusion`) with `lam` = k·dt hops per direction
         and step; before this call `diffuse` makes the lazy one-hop walk."""
         self.kernels = (RingKernel(self.width, lam), BandKernel(self.y_hi - self.y_lo + 1, lam))
 
@@ -157,6 +158,12 @@ class CytochromeC(mesa.Agent):
         return bool(self.model.cytc.red[self.index])
 
 
+_NADH = Change(mols=(("nad", -1), ("nadh", 1)))
+"""One NAD⁺ reduced to NADH by the dehydrogenases (its proton is a separate move into the matrix)."""
+_SUCC = Change(mols=(("fum", -1), ("succ", 1)))
+"""One fumarate reduced to succinate."""
+
+
 class SubstrateSupply(mesa.Agent):
     """Citric-acid-cycle dehydrogenases: NAD⁺ → NADH (+ H⁺ into the matrix) and fumarate → succinate.
 
@@ -177,7 +184,7 @@ class SubstrateSupply(mesa.Agent):
     def step_supply(self, world: MembraneWorld) -> None:
         """Reduce substrate for one step of length ``world.dt``."""
         p = world.params
-        pool = world.pool
+        pool = world.state.pool
         rng = world.rng
         if p.supply_law == "reversible":
             if world.nadh_supply > 0:
@@ -193,15 +200,13 @@ class SubstrateSupply(mesa.Agent):
             v = world.succinate_supply * pool["fum"] / (pool["fum"] + km)
             k = min(int(rng.poisson(v * world.dt)), pool["fum"])
             if k:
-                pool["fum"] -= k
-                pool["succ"] += k
-                world.counters["succinate_supplied"] += k
-                world.emit("succinate_supplied", value=float(k), unit="molecule")
+                world.state.apply(_SUCC.times(k), {"succinate_supplied": k}, energy=False)
+                world.moves.emit("succinate_supplied", value=float(k), unit="molecule")
 
     def _reversible_nadh(self, world: MembraneWorld) -> None:
         """One step of the reversible dehydrogenase: Poisson forward and backward events from this step's pool."""
         p = world.params
-        pool = world.pool
+        pool = world.state.pool
         rng = world.rng
         total = pool["nad"] + pool["nadh"]
         if total == 0:
@@ -221,12 +226,10 @@ class SubstrateSupply(mesa.Agent):
 def _shift_nad(world: MembraneWorld, n: int, xs: list[int]) -> None:
     """Reduce `n` NAD⁺ to NADH (n > 0: one proton into the matrix per NADH, at columns `xs`) or oxidise −n NADH
     back (n < 0: the protons return to the reserve); count, trace and book the protons' pH energy as external."""
-    world.pool["nad"] -= n
-    world.pool["nadh"] += n
-    world.counters["nadh_supplied"] += n
-    world.emit("nadh_supplied", value=float(n), unit="molecule")
+    world.state.apply(_NADH.times(n), {"nadh_supplied": n}, energy=False)
+    world.moves.emit("nadh_supplied", value=float(n), unit="molecule")
     for x0 in xs:
         if n > 0:
-            world.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
+            world.moves.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)
         else:
-            world.consume_from(N_SIDE, int(x0), 1, "h_produced", None, "substrate", external=True)
+            world.moves.consume_from(N_SIDE, int(x0), 1, "h_produced", None, "substrate", external=True)

@@ -11,13 +11,13 @@ One turnover moves 2 electrons. Forward, per the reference table (H⁺ released 
   intermediate; every second turnover the 4 bound protons and O₂ become water (``o2_reduced``). 2/4/4.
 
 Each turnover runs backward too (every move exactly undone). Rates under ``kinetics="mass_action"``
-(`world.thermo.saturable_rates`): ``k₊ = k_max · σ(ΔG′) · Π a/(1 + a + b)`` per direction, one factor per
+(`world.membrane.thermo.saturable_rates`): ``k₊ = k_max · σ(ΔG′) · Π a/(1 + a + b)`` per direction, one factor per
 carrier couple the complex binds (`binding`: NADH/NAD⁺, succinate/fumarate, QH₂/Q, c²⁺/c³⁺), ``a`` and ``b``
 being the substrate and product counts over K (``km_*`` × the couple's pool), so a complex slows as its
 substrate runs short and its product accumulates; ΔG is the exact free-energy change of the whole move —
 redox (Nernst, from carrier counts) + charge against Δψ + protons against the pH of each side — and
 k₊/k₋ = exp(−ΔG/kT) exactly, so back-pressure from Δp emerges. ``kinetics="fermi"`` (the default until the
-recalibration) is the earlier law ``k = k_max / (1 + exp(ΔG/kT))`` (`world.thermo.fermi_rates`), with the same
+recalibration) is the earlier law ``k = k_max / (1 + exp(ΔG/kT))`` (`world.membrane.thermo.fermi_rates`), with the same
 ΔG: full speed while one substrate molecule exists.
 
 Trace rows per turnover: one ``redox`` row (entity = complex id, layer = complex number, value ±1, energy_J =
@@ -33,14 +33,12 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
-from world.membrane_geometry import BOUND, N_SIDE, P_SIDE
-from world.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
+from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
+from world.membrane.state import Change, turnover_counts
+from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
-
-Change = tuple[int, int, int, tuple[tuple[str, int], ...], int]
-"""(charges N→P, ΔN protons, ΔP protons, molecule changes, ½O₂ reduced) of a forward move."""
 
 
 class MembraneSite(FixedAgent):
@@ -48,8 +46,10 @@ class MembraneSite(FixedAgent):
     transitions; several sites may share a cell.
 
     Subclasses declare `k_param` (name of the rate parameter), `rate_law` (``"fermi"`` or ``"barrier"``),
-    `binding` (the carrier couples whose occupancy scales the rate under ``kinetics="mass_action"``) and
-    implement `forward_change` and `fire`; which inhibitors block a class is `world.membrane.INHIBITORS`.
+    `binding` (the carrier couples whose occupancy scales the rate under ``kinetics="mass_action"``) and their
+    stoichiometry once, `forward_change` (a `world.membrane.state.Change`, used for the rates and booked by
+    `fire` through ``world.state.apply``), and implement `fire` (which molecules and protons move, and the trace
+    rows); which inhibitors block a class is `world.membrane.model.INHIBITORS`.
     """
 
     k_param: ClassVar[str] = ""
@@ -76,15 +76,15 @@ class MembraneSite(FixedAgent):
 
     @classmethod
     def saturable(cls, world: MembraneWorld) -> bool:
-        """True if the class's rates follow the saturable mass-action law (`world.thermo.saturable_rates`): always
-        for `always_saturable` classes, else for classes with `binding` under ``kinetics="mass_action"``."""
+        """True if the class's rates follow the saturable mass-action law (`world.membrane.thermo.saturable_rates`):
+        always for `always_saturable` classes, else for classes with `binding` under ``kinetics="mass_action"``."""
         return cls.always_saturable or (bool(cls.binding) and world.params.kinetics == "mass_action")
 
     @classmethod
     def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:
         """The binding couples for a move in `direction` as ``(n_substrate, n_product, ν, K molecules)`` from the
         pools (K = the ``km_*`` parameter × the couple's pool), in forward names."""
-        pool = world.pool
+        pool = world.state.pool
         out = []
         for sub, prod, nu, km in cls.binding:
             total = pool[sub] + pool[prod]
@@ -104,18 +104,17 @@ class MembraneSite(FixedAgent):
     @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
         """Free-energy change (J) that sets the rate of a move in `direction`; None if impossible now."""
-        dq, dn_n, dn_p, mols, o2 = cls.forward_change(world)
-        s = direction
-        if not world.possible(s * dn_n, s * dn_p, tuple((m, s * d) for m, d in mols)):
+        change = cls.forward_change(world).times(direction)
+        if not world.state.possible(change):
             return None
-        return sum(world.event_dG(s * dq, s * dn_n, s * dn_p, tuple((m, s * d) for m, d in mols), s * o2))
+        return world.state.dG(change)
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """Make one move; return False (and change nothing) if the local molecules are not there."""
         raise NotImplementedError
 
     def _redox_row(self, world: MembraneWorld, direction: int, heat: float) -> None:
-        world.emit(
+        world.moves.emit(
             "redox",
             entity_id=self.unique_id,
             layer=self.number,
@@ -126,6 +125,13 @@ class MembraneSite(FixedAgent):
         )
 
 
+_CHANGE_I = Change(4, -5, 4, (("nadh", -1), ("nad", 1), ("q", -1), ("qh2", 1)))
+_CHANGE_II = Change(0, 0, 0, (("succ", -1), ("fum", 1), ("q", -1), ("qh2", 1)))
+_CHANGE_III = Change(2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)))
+_CHANGE_IV = Change(4, -4, 2, (("cred", -2), ("cox", 2)), 1)
+"""Forward stoichiometry of each complex (per 2 e⁻), declared once: rates and bookkeeping both read it."""
+
+
 def _quinone_turnover(
     site: MembraneSite, world: MembraneWorld, direction: int, donor: tuple[str, str], produced: int
 ) -> bool:
@@ -133,35 +139,32 @@ def _quinone_turnover(
     red, ox = donor
     x = site.x
     q = world.quinones
+    mv = world.moves
+    pool = world.state.pool
     pumped = ETC_CHARGES[site.number]
     if direction > 0:
         qi = q.nearest(x, reduced=False, reach=world.carrier_reach)
-        if qi < 0 or world.pool[red] < 1 or not world.can_take(N_SIDE, x, pumped + 2 - produced):
+        if qi < 0 or pool[red] < 1 or not world.can_take(N_SIDE, x, pumped + 2 - produced):
             return False
-        parts = world.event_dG(pumped, produced - pumped - 2, pumped, ((red, -1), (ox, 1), ("q", -1), ("qh2", 1)), 0)
-        world.produce_into(N_SIDE, x, produced, "substrate")
-        world.transfer(N_SIDE, P_SIDE, x, pumped, "pump", site.number, 1.0)
-        h = world.transfer(N_SIDE, BOUND, x, 2, "h_bind", site.number, 1.0, dst_label="Q")
+    else:
+        qi = q.nearest(x, reduced=True, reach=world.carrier_reach)
+        if qi < 0 or pool[ox] < 1 or not world.can_take(P_SIDE, x, pumped):
+            return False
+    counts = turnover_counts(site.number, direction)
+    counts["nadh_oxidised" if red == "nadh" else "succinate_oxidised"] = direction
+    heat = world.state.apply(site.forward_change(world).times(direction), counts)
+    if direction > 0:
+        mv.produce_into(N_SIDE, x, produced, "substrate")
+        mv.transfer(N_SIDE, P_SIDE, x, pumped, "pump", site.number, 1.0)
+        h = mv.transfer(N_SIDE, BOUND, x, 2, "h_bind", site.number, 1.0, dst_label="Q")
         q.red[qi] = True
         q.h[qi] = h
     else:
-        qi = q.nearest(x, reduced=True, reach=world.carrier_reach)
-        if qi < 0 or world.pool[ox] < 1 or not world.can_take(P_SIDE, x, pumped):
-            return False
-        parts = world.event_dG(-pumped, pumped + 2 - produced, -pumped, ((red, 1), (ox, -1), ("q", 1), ("qh2", -1)), 0)
-        world.release(q.h[qi], N_SIDE, x, "h_bind", site.number, -1.0, src_label="Q")
+        mv.release(q.h[qi], N_SIDE, x, "h_bind", site.number, -1.0, src_label="Q")
         q.red[qi] = False
         q.h[qi] = -1
-        world.transfer(P_SIDE, N_SIDE, x, pumped, "pump", site.number, -1.0)
-        world.consume_from(N_SIDE, x, produced, "h_produced", site.number, "reserve")
-    world.pool[red] -= direction
-    world.pool[ox] += direction
-    world.pool["q"] -= direction
-    world.pool["qh2"] += direction
-    world.charge += direction * pumped
-    heat = world.account(parts)
-    world.counters["nadh_oxidised" if red == "nadh" else "succinate_oxidised"] += direction
-    world.count_turnover(site.number, direction)
+        mv.transfer(P_SIDE, N_SIDE, x, pumped, "pump", site.number, -1.0)
+        mv.consume_from(N_SIDE, x, produced, "h_produced", site.number, "reserve")
     site._redox_row(world, direction, heat)
     return True
 
@@ -176,7 +179,7 @@ class ComplexI(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """NADH + Q + 5 H⁺(N) → NAD⁺ + QH₂ + 4 H⁺(P); 4 charges."""
-        return 4, -5, 4, (("nadh", -1), ("nad", 1), ("q", -1), ("qh2", 1)), 0
+        return _CHANGE_I
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
@@ -193,7 +196,7 @@ class ComplexII(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """Succinate + Q → fumarate + QH₂ (its 2 protons pass through N); 0 charges."""
-        return 0, 0, 0, (("succ", -1), ("fum", 1), ("q", -1), ("qh2", 1)), 0
+        return _CHANGE_II
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
@@ -210,41 +213,31 @@ class ComplexIII(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """QH₂ + 2 c³⁺ + 2 H⁺(N) → Q + 2 c²⁺ + 4 H⁺(P); 2 charges."""
-        return 2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)), 0
+        return _CHANGE_III
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
         x = self.x
         q = world.quinones
-        if direction > 0:
-            qi = q.nearest(x, reduced=True, reach=world.carrier_reach)
-            cs = world.cytc.nearest(x, reduced=False, k=2, reach=world.carrier_reach)
-            if qi < 0 or cs is None or not world.can_take(N_SIDE, x, 2):
-                return False
-            parts = world.event_dG(2, -2, 4, (("qh2", -1), ("q", 1), ("cox", -2), ("cred", 2)), 0)
-            world.release(q.h[qi], P_SIDE, x, "pump", 3, 1.0, src_label="Q")
+        mv = world.moves
+        fwd = direction > 0
+        qi = q.nearest(x, reduced=fwd, reach=world.carrier_reach)
+        cs = world.cytc.nearest(x, reduced=not fwd, k=2, reach=world.carrier_reach)
+        if qi < 0 or cs is None or not world.can_take(N_SIDE if fwd else P_SIDE, x, 2 if fwd else 4):
+            return False
+        heat = world.state.apply(_CHANGE_III.times(direction), turnover_counts(3, direction))
+        if fwd:
+            mv.release(q.h[qi], P_SIDE, x, "pump", 3, 1.0, src_label="Q")
             q.red[qi] = False
             q.h[qi] = -1
-            world.transfer(N_SIDE, P_SIDE, x, 2, "pump", 3, 1.0)
+            mv.transfer(N_SIDE, P_SIDE, x, 2, "pump", 3, 1.0)
             world.cytc.red[cs] = True
         else:
-            qi = q.nearest(x, reduced=False, reach=world.carrier_reach)
-            cs = world.cytc.nearest(x, reduced=True, k=2, reach=world.carrier_reach)
-            if qi < 0 or cs is None or not world.can_take(P_SIDE, x, 4):
-                return False
-            parts = world.event_dG(-2, 2, -4, (("qh2", 1), ("q", -1), ("cox", 2), ("cred", -2)), 0)
-            world.transfer(P_SIDE, N_SIDE, x, 2, "pump", 3, -1.0)
-            h = world.transfer(P_SIDE, BOUND, x, 2, "pump", 3, -1.0, dst_label="Q")
+            mv.transfer(P_SIDE, N_SIDE, x, 2, "pump", 3, -1.0)
+            h = mv.transfer(P_SIDE, BOUND, x, 2, "pump", 3, -1.0, dst_label="Q")
             q.red[qi] = True
             q.h[qi] = h
             world.cytc.red[cs] = False
-        world.pool["qh2"] -= direction
-        world.pool["q"] += direction
-        world.pool["cox"] -= 2 * direction
-        world.pool["cred"] += 2 * direction
-        world.charge += 2 * direction
-        heat = world.account(parts)
-        world.count_turnover(3, direction)
         self._redox_row(world, direction, heat)
         return True
 
@@ -267,39 +260,32 @@ class ComplexIV(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """2 c²⁺ + ½O₂ + 4 H⁺(N) → 2 c³⁺ + H₂O + 2 H⁺(P); 4 charges."""
-        return 4, -4, 2, (("cred", -2), ("cox", 2)), 1
+        return _CHANGE_IV
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
         x = self.x
-        if direction > 0:
-            cs = world.cytc.nearest(x, reduced=True, k=2, reach=world.carrier_reach)
-            if cs is None or not world.can_take(N_SIDE, x, 4):
-                return False
-            parts = world.event_dG(4, -4, 2, (("cred", -2), ("cox", 2)), 1)
-            world.transfer(N_SIDE, P_SIDE, x, 2, "pump", 4, 1.0)
-            h = world.transfer(N_SIDE, BOUND, x, 2, "h_bind", 4, 1.0, dst_label="CIV")
+        mv = world.moves
+        fwd = direction > 0
+        cs = world.cytc.nearest(x, reduced=fwd, k=2, reach=world.carrier_reach)
+        if cs is None or not world.can_take(N_SIDE if fwd else P_SIDE, x, 4 if fwd else 2):
+            return False
+        heat = world.state.apply(_CHANGE_IV.times(direction), turnover_counts(4, direction))
+        if fwd:
+            mv.transfer(N_SIDE, P_SIDE, x, 2, "pump", 4, 1.0)
+            h = mv.transfer(N_SIDE, BOUND, x, 2, "h_bind", 4, 1.0, dst_label="CIV")
             self.bound = np.concatenate([self.bound, h])
             if self.bound.size == 4:
-                world.consume_bound(self.bound, x, self.unique_id, 1)
+                mv.consume_bound(self.bound, x, self.unique_id, 1)
                 self.bound = np.empty(0, dtype=np.int64)
             world.cytc.red[cs] = False
         else:
-            cs = world.cytc.nearest(x, reduced=False, k=2, reach=world.carrier_reach)
-            if cs is None or not world.can_take(P_SIDE, x, 2):
-                return False
-            parts = world.event_dG(-4, 4, -2, (("cred", 2), ("cox", -2)), -1)
             if self.bound.size == 0:
-                self.bound = world.consume_bound(None, x, self.unique_id, -1)
-            world.release(self.bound[-2:], N_SIDE, x, "h_bind", 4, -1.0, src_label="CIV")
+                self.bound = mv.consume_bound(None, x, self.unique_id, -1)
+            mv.release(self.bound[-2:], N_SIDE, x, "h_bind", 4, -1.0, src_label="CIV")
             self.bound = self.bound[:-2]
-            world.transfer(P_SIDE, N_SIDE, x, 2, "pump", 4, -1.0)
+            mv.transfer(P_SIDE, N_SIDE, x, 2, "pump", 4, -1.0)
             world.cytc.red[cs] = True
-        world.pool["cred"] -= 2 * direction
-        world.pool["cox"] += 2 * direction
-        world.charge += 4 * direction
-        heat = world.account(parts)
-        world.count_turnover(4, direction)
         self._redox_row(world, direction, heat)
         return True
 

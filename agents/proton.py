@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from world.membrane_geometry import COMPARTMENT_NAMES
+from world.membrane.geometry import COMPARTMENT_NAMES
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld

@@ -8,7 +8,7 @@ one ATP in the matrix exactly when ``⌊3(s+1)/n⌋ > ⌊3s/n⌋`` — three ATP
 any n (for n = 8 the ATP come after 3, 3 and 2 protons). Backward steps pass a proton N → P and, at the same
 boundaries, hydrolyse ATP: the motor pumps when ATP's free energy exceeds (n/3)·F·Δp.
 
-Rates (`world.thermo.fermi_rates`, k_max = `k_rotor` steps/s): the elastic γ shaft spreads the chemical work
+Rates (`world.membrane.thermo.fermi_rates`, k_max = `k_rotor` steps/s): the elastic γ shaft spreads the chemical work
 over the steps, so each step's rate uses ``ΔG_step = ΔG(1 H⁺ across) + (3/n)·ΔG_ATP``. Over any full turn the
 product of k₊/k₋ is exactly ``exp(−(n·ΔG_H⁺ + 3·ΔG_ATP)/kT)``: net synthesis stops where
 (n/3)·F·Δp = ΔG_ATP and reverses beyond. The heat of each step is recorded with the step's actual free-energy
@@ -22,14 +22,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.complexes import Change, MembraneSite
+from agents.complexes import MembraneSite
 from world.constants import ATP_PER_TURN
-from world.membrane_geometry import N_SIDE, P_SIDE
+from world.membrane.geometry import N_SIDE, P_SIDE
+from world.membrane.state import Change
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
 
-_SYNTH = (("atp_m", 1), ("adp_m", -1), ("pi_m", -1))
+_STEP = Change(-1, 1, -1)
+"""One c-subunit step forward: one proton P → N (−1 charge N → P)."""
+_SYNTH = Change(mols=(("atp_m", 1), ("adp_m", -1), ("pi_m", -1)))
+"""The chemistry of a boundary step forward: one ATP made in the matrix."""
 
 
 def atp_at_step(s: int, n: int) -> bool:
@@ -58,7 +62,7 @@ class ATPSynthase(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """One proton P → N (−1 charge); ATP on boundary steps only (see `fire`)."""
-        return -1, 1, -1, (), 0
+        return _STEP
 
     @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
@@ -66,34 +70,29 @@ class ATPSynthase(MembraneSite):
         src = P_SIDE if direction > 0 else N_SIDE
         if world.lattice.counts[src] < 1:
             return None
-        chem = tuple((m, direction * d) for m, d in _SYNTH)
-        if not world.possible(0, 0, chem):
+        chem = _SYNTH.times(direction)
+        state = world.state
+        if not state.possible(chem):
             return None
         n = world.params.c_ring
-        h = sum(world.event_dG(-direction, direction, -direction, (), 0))
-        return h + ATP_PER_TURN / n * sum(world.event_dG(0, 0, 0, chem, 0))
+        return state.dG(_STEP.times(direction)) + ATP_PER_TURN / n * state.dG(chem)
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One c-subunit step forward (+1, synthesis) or backward (−1, hydrolysis)."""
         n = world.params.c_ring
         s_from = self.position if direction > 0 else (self.position - 1) % n
         boundary = atp_at_step(s_from, n)
-        chem = tuple((m, direction * d) for m, d in _SYNTH) if boundary else ()
+        change = Change(-direction, direction, -direction, _SYNTH.times(direction).mols if boundary else ())
         src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
-        if not world.can_take(src, self.x, 1) or not world.possible(0, 0, chem):
+        if not world.can_take(src, self.x, 1) or not world.state.possible(change):
             return False
-        parts = world.event_dG(-direction, direction, -direction, chem, 0)
-        heat = world.account(parts)
-        world.transfer(src, dst, self.x, 1, "rotor_step", None, float(direction), energy_J=heat)
-        world.charge -= direction
-        for m, d in chem:
-            world.pool[m] += d
+        counts = {"rotor_steps": direction, "atp_made": direction} if boundary else {"rotor_steps": direction}
+        heat = world.state.apply(change, counts)
+        world.moves.transfer(src, dst, self.x, 1, "rotor_step", None, float(direction), energy_J=heat)
         self.position = (self.position + direction) % n
         self.steps += direction
-        world.counters["rotor_steps"] += direction
         if boundary:
             self.atp += direction
-            world.counters["atp_made"] += direction
             kind = "atp_made" if direction > 0 else "atp_hydrolysed"
-            world.emit(kind, entity_id=self.unique_id, pos=self.x, value=1.0, unit="ATP")
+            world.moves.emit(kind, entity_id=self.unique_id, pos=self.x, value=1.0, unit="ATP")
         return True

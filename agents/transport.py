@@ -4,7 +4,7 @@ Key names: `LeakSite`, `NucleotideExchanger`, `AdenineNucleotideTranslocase`, `P
 `ATPDemand`.
 
 * `LeakSite` — a fixed membrane cell through which one proton hops P ⇄ N; symmetric-barrier rates
-  ``k0·exp(∓ΔG/2kT)`` (`world.thermo.barrier_rates`): the net leak ``2 k0 sinh(FΔp/2RT)`` rises steeply
+  ``k0·exp(∓ΔG/2kT)`` (`world.membrane.thermo.barrier_rates`): the net leak ``2 k0 sinh(FΔp/2RT)`` rises steeply
   (non-ohmically) with Δp. Trace ``leak`` (entity = proton, value ±1, energy_J = heat).
 * `Uncoupler` — a protonophore (FCCP-like) dissolved in the membrane: a well-mixed population whose shuttle
   rate is ``k_uncoupler_per_uM · concentration`` with the same barrier law; events per step are a Poisson
@@ -14,8 +14,9 @@ Key names: `LeakSite`, `NucleotideExchanger`, `AdenineNucleotideTranslocase`, `P
   "+1 H⁺ per ATP for transport". Fermi rates, blind to substrate levels. Trace ``exchange`` (entity = proton,
   value ±1). The world's transport when ``transport="lumped"`` (the default).
 * `AdenineNucleotideTranslocase` (``transport="ant_pic"``) — ATP⁴⁻(matrix) + ADP³⁻(cytosol) ⇄ ATP⁴⁻(cytosol) +
-  ADP³⁻(matrix): one negative charge N → P per ATP exported, no proton. Saturable (`world.thermo.saturable_rates`):
-  the cytosolic face binds ADP or ATP competitively with K_D and K_T (Metelkin et al. 2006: 38.89 and 56.05 µM at
+  ADP³⁻(matrix): one negative charge N → P per ATP exported, no proton. Saturable
+  (`world.membrane.thermo.saturable_rates`): the cytosolic face binds ADP or ATP competitively with K_D and K_T
+  (Metelkin et al. 2006: 38.89 and 56.05 µM at
   Δψ = 0, both rising with Δψ, ATP's four times as steeply), the matrix face is saturated (only the matrix
   ATP/ADP share counts), and the charge's crossing is a step of its own (``σ(ΔG_el/kT)``), so export speeds up
   with Δψ until that step saturates and import is suppressed exponentially. Trace ``ant`` (entity = the
@@ -36,44 +37,39 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from agents.complexes import Change, MembraneSite
+from agents.complexes import MembraneSite
 from world.constants import E_CHARGE
-from world.membrane_geometry import N_SIDE, P_SIDE
-from world.membrane_params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
-from world.thermo import Couple, barrier_rates, elec_dG_J, molecules_per_uM, saturable_rates
+from world.membrane.geometry import N_SIDE, P_SIDE
+from world.membrane.params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
+from world.membrane.state import Change
+from world.membrane.thermo import Couple, barrier_rates, elec_dG_J, molecules_per_uM, saturable_rates
 
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
 
-_EXCHANGE = (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1), ("pi_c", -1), ("pi_m", 1))
-_HYDROLYSIS = (("atp_c", -1), ("adp_c", 1), ("pi_c", 1))
+_HOP = Change(-1, 1, -1)
+"""One proton P → N with its charge (leak, uncoupler)."""
+_EXCHANGE = Change(-1, 1, -1, (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1), ("pi_c", -1), ("pi_m", 1)))
+"""The lumped exchanger: ATP out, ADP and Pi in, one proton P → N (−1 charge)."""
+_HYDROLYSIS = Change(mols=(("atp_c", -1), ("adp_c", 1), ("pi_c", 1)))
 ANT_FIELD_IN_BINDING = 4 * ANT_DELTA_T - 3 * ANT_DELTA_D
 """Share of the field's work on one exchange that the Δψ-dependent K's carry (their ratio K_T/K_D rises as
 exp((4δ_T − 3δ_D)·FΔψ/RT)); the translocation step carries the rest."""
-_ANT = (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1))
-_PI = (("pi_c", -1), ("pi_m", 1))
+_ANT = Change(-1, 0, 0, (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1)))
+"""The translocase: ATP⁴⁻ out, ADP³⁻ in, one negative charge out of the matrix (−1 charge N → P), no proton."""
+_PI = Change(0, 1, -1, (("pi_c", -1), ("pi_m", 1)))
+"""The phosphate carrier: Pi in with one proton P → N, electroneutral."""
 
 
-def _proton_hop(
-    site_x: int,
-    world: MembraneWorld,
-    direction: int,
-    kind: str,
-    chem: tuple[tuple[str, int], ...] = (),
-    charged: bool = True,
-) -> bool:
-    """Move one proton P → N (direction +1) or N → P (−1) with `chem` molecule changes; trace and account. The
-    proton carries its charge across unless `charged` is False (an electroneutral symport with an anion)."""
+def _proton_hop(site_x: int, world: MembraneWorld, change: Change, kind: str, counts: dict[str, float]) -> bool:
+    """Make a one-proton move across (`change`: dn_n = +1 is P → N, −1 is N → P) with its molecules and charge;
+    book it with `counts`, trace the proton (heat on its row)."""
+    direction = change.dn_n
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
-    if not world.can_take(src, site_x, 1) or not world.possible(0, 0, chem):
+    if not world.can_take(src, site_x, 1) or not world.state.possible(change):
         return False
-    dq = -direction if charged else 0
-    parts = world.event_dG(dq, direction, -direction, chem, 0)
-    heat = world.account(parts)
-    world.transfer(src, dst, site_x, 1, kind, None, float(direction), energy_J=heat)
-    world.charge += dq
-    for m, d in chem:
-        world.pool[m] += d
+    heat = world.state.apply(change, counts)
+    world.moves.transfer(src, dst, site_x, 1, kind, None, float(direction), energy_J=heat)
     return True
 
 
@@ -87,14 +83,11 @@ class LeakSite(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """One proton P → N, one charge back."""
-        return -1, 1, -1, (), 0
+        return _HOP
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One hop P → N (+1) or N → P (−1)."""
-        if _proton_hop(self.x, world, direction, "leak"):
-            world.counters["leak_h"] += direction
-            return True
-        return False
+        return _proton_hop(self.x, world, _HOP.times(direction), "leak", {"leak_h": direction})
 
 
 class NucleotideExchanger(MembraneSite):
@@ -106,16 +99,12 @@ class NucleotideExchanger(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """Export one ATP, import one ADP and one Pi with one proton P → N (−1 charge)."""
-        return -1, 1, -1, _EXCHANGE, 0
+        return _EXCHANGE
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One exchange forward (ATP out) or backward (ATP in)."""
-        chem = tuple((m, direction * d) for m, d in _EXCHANGE)
-        if _proton_hop(self.x, world, direction, "exchange", chem):
-            world.counters["atp_exported"] += direction
-            world.counters["transport_h"] += direction
-            return True
-        return False
+        counts = {"atp_exported": direction, "transport_h": direction}
+        return _proton_hop(self.x, world, _EXCHANGE.times(direction), "exchange", counts)
 
 
 class AdenineNucleotideTranslocase(MembraneSite):
@@ -128,7 +117,7 @@ class AdenineNucleotideTranslocase(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """Export one ATP and import one ADP: −1 charge N → P (a negative charge leaves the matrix), no proton."""
-        return -1, 0, 0, _ANT, 0
+        return _ANT
 
     @classmethod
     def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:
@@ -136,11 +125,11 @@ class AdenineNucleotideTranslocase(MembraneSite):
         (charge − ½·direction: the same from either end of the move, so detailed balance stays exact); matrix face:
         ATP against ADP, saturated."""
         p = world.params
-        phi = (world.charge - 0.5 * direction) * E_CHARGE * E_CHARGE / (p.capacitance_F * world.kT)
+        phi = (world.state.charge - 0.5 * direction) * E_CHARGE * E_CHARGE / (p.capacitance_F * world.kT)
         c = molecules_per_uM(p.volume_cyt_L)
         k_d = p.ant_km_adp_uM * math.exp(3 * ANT_DELTA_D * phi) * c
         k_t = p.ant_km_atp_uM * math.exp(4 * ANT_DELTA_T * phi) * c
-        pool = world.pool
+        pool = world.state.pool
         k_m = ANT_KM_MATRIX_MOLECULES
         return (pool["adp_c"], pool["atp_c"], 1, k_d, k_t), (pool["atp_m"], pool["adp_m"], 1, k_m, k_m)
 
@@ -151,7 +140,8 @@ class AdenineNucleotideTranslocase(MembraneSite):
         so that the field's work is counted once between binding and translocation."""
         cap = world.params.capacitance_F
         share = 1.0 - ANT_FIELD_IN_BINDING
-        el = (share * elec_dG_J(world.charge, -1, cap), share * elec_dG_J(world.charge, 1, cap))
+        q = world.state.charge
+        el = (share * elec_dG_J(q, -1, cap), share * elec_dG_J(q, 1, cap))
         return saturable_rates(
             k,
             cls.rate_dG(world, 1),
@@ -164,15 +154,11 @@ class AdenineNucleotideTranslocase(MembraneSite):
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One exchange forward (ATP out) or backward (ATP in)."""
-        chem = tuple((m, direction * d) for m, d in _ANT)
-        if not world.possible(0, 0, chem):
+        change = _ANT.times(direction)
+        if not world.state.possible(change):
             return False
-        heat = world.account(world.event_dG(-direction, 0, 0, chem, 0))
-        world.charge -= direction
-        for m, d in chem:
-            world.pool[m] += d
-        world.counters["atp_exported"] += direction
-        world.emit("ant", entity_id=self.unique_id, pos=self.x, value=float(direction), unit="ATP", energy_J=heat)
+        heat = world.state.apply(change, {"atp_exported": direction})
+        world.moves.emit("ant", entity_id=self.unique_id, pos=self.x, value=float(direction), unit="ATP", energy_J=heat)
         return True
 
 
@@ -186,13 +172,13 @@ class PhosphateCarrier(MembraneSite):
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
         """Import one Pi with one proton P → N; no charge."""
-        return 0, 1, -1, _PI, 0
+        return _PI
 
     @classmethod
     def couples(cls, world: MembraneWorld, direction: int = 1) -> tuple[Couple, ...]:
         """One site facing either side: cytosolic Pi (substrate) against matrix Pi (product), K = `pic_km_uM`."""
         p = world.params
-        pool = world.pool
+        pool = world.state.pool
         return (
             (
                 pool["pi_c"],
@@ -205,11 +191,7 @@ class PhosphateCarrier(MembraneSite):
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One symport forward (Pi in) or backward (Pi out)."""
-        chem = tuple((m, direction * d) for m, d in _PI)
-        if _proton_hop(self.x, world, direction, "pi_symport", chem, charged=False):
-            world.counters["transport_h"] += direction
-            return True
-        return False
+        return _proton_hop(self.x, world, _PI.times(direction), "pi_symport", {"transport_h": direction})
 
 
 class Uncoupler(mesa.Agent):
@@ -234,8 +216,8 @@ class Uncoupler(mesa.Agent):
         dirs = [1] * nf + [-1] * nb
         order = rng.permutation(nf + nb).tolist()
         for i in order:
-            if _proton_hop(int(xs[i]), world, dirs[i], "uncoupler"):
-                world.counters["uncoupler_h"] += dirs[i]
+            d = dirs[i]
+            _proton_hop(int(xs[i]), world, _HOP.times(d), "uncoupler", {"uncoupler_h": d})
 
 
 class ATPDemand(mesa.Agent):
@@ -247,20 +229,17 @@ class ATPDemand(mesa.Agent):
 
     def step_demand(self, world: MembraneWorld) -> None:
         """Hydrolyse cytosolic ATP for one step; one ``atp_demand`` trace row when any happened."""
-        pool = world.pool
+        state = world.state
+        pool = state.pool
         if self.rate <= 0 or pool["atp_c"] < 1:
             return
         v = self.rate * pool["atp_c"] / (pool["atp_c"] + world.params.demand_km)
-        dg = sum(world.event_dG(0, 0, 0, _HYDROLYSIS, 0))
+        dg = state.dG(_HYDROLYSIS)
         rng = world.rng
         nf = int(rng.poisson(v * world.dt))
         nb = int(rng.poisson(v * math.exp(dg / world.kT) * world.dt)) if dg / world.kT > -700 else 0
         net = max(-pool["adp_c"], min(nf - nb, pool["atp_c"]), -pool["pi_c"])
         if net == 0:
             return
-        chem = tuple((m, net * d) for m, d in _HYDROLYSIS)
-        heat = world.account(world.event_dG(0, 0, 0, chem, 0))
-        for m, d in chem:
-            pool[m] += d
-        world.counters["atp_consumed"] += net
-        world.emit("atp_demand", entity_id=self.unique_id, value=float(net), unit="ATP", energy_J=heat)
+        heat = state.apply(_HYDROLYSIS.times(net), {"atp_consumed": net})
+        world.moves.emit("atp_demand", entity_id=self.unique_id, value=float(net), unit="ATP", energy_J=heat)

@@ -2,7 +2,7 @@
 
 Key names: `steadiness`, `steady_summary`, `steady_lines`, `TOLERANCES`.
 
-A window [t0, t1] is measured with snapshots at t0, its midpoint and t1 (`world.membrane_protocol.Protocol`).
+A window [t0, t1] is measured with snapshots at t0, its midpoint and t1 (`world.membrane.protocol.Protocol`).
 It counts as **steady** only when all three of these are *shown*, with the tolerances fixed here before any
 run was looked at:
 
@@ -14,7 +14,7 @@ run was looked at:
 2. **Potential.** The mean Δψ of the second half is within ``psi_mV`` (2 mV) of the first half's.
 3. **Pools.** The mean cytosolic ATP fraction ATP/(ATP + ADP) and the mean NADH fraction NADH/(NADH + NAD⁺)
    of the second half are each within ``pool_fraction`` (0.05) of the first half's (means of evenly spaced
-   readings, `world.membrane_protocol.POOL_SAMPLES` per window: a single reading at each end fluctuates by
+   readings, `world.membrane.protocol.POOL_SAMPLES` per window: a single reading at each end fluctuates by
    about as much as the tolerance in a 400-molecule NAD pool). A window may name the pools it checks
    (``Protocol.measure(..., pools=...)``) when one cannot feed back on the flux there; the scenario says why.
 

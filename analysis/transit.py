@@ -2,7 +2,7 @@
 
 Key names: `transit_ages`, `DISTANCE_BINS_NM`.
 
-Input: the records of `world.membrane_transit.TransitLog.records` (or the same columns rebuilt from a trace's
+Input: the records of `world.membrane.transit.TransitLog.records` (or the same columns rebuilt from a trace's
 ``pump`` and ``rotor_step`` rows): ``t`` (s), ``age_s`` and ``distance_nm``. Pure function, no world.
 """
 

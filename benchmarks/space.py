@@ -14,7 +14,7 @@ import time
 
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_params import D_FREE_PROTON_UM2_S
+from world.membrane.params import D_FREE_PROTON_UM2_S
 
 CONFIGS: dict[str, dict] = {
     "lazy walk, bulk (default)": {},

@@ -20,7 +20,7 @@ from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_protocol import Protocol
+from world.membrane.protocol import Protocol
 
 
 @scenario(

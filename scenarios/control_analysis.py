@@ -40,8 +40,8 @@ from scenarios.params import Param, ParameterError, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_params import MembraneParams
-from world.membrane_protocol import Protocol
+from world.membrane.params import MembraneParams
+from world.membrane.protocol import Protocol
 
 STEPS: dict[str, str | None] = {
     "supply": "nadh_supply",

@@ -42,7 +42,7 @@ from world.attention.training import Trainer, build_source_and_model
 from world.clock import Run
 from world.coupling import ATPBridge
 from world.membrane import MembraneWorld
-from world.membrane_protocol import Protocol
+from world.membrane.protocol import Protocol
 
 PHASES = ("baseline", "uncoupler", "washout", "oligomycin")
 

@@ -25,8 +25,8 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_observe import REDOX_FRACTIONS
-from world.membrane_protocol import Protocol
+from world.membrane.observe import REDOX_FRACTIONS
+from world.membrane.protocol import Protocol
 
 
 def _check(p: Mapping[str, Any]) -> None:

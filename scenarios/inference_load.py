@@ -40,7 +40,7 @@ from world.attention.serving import ServingModel, mean_wait_theory
 from world.clock import Run
 from world.coupling import ATPBridge
 from world.membrane import MembraneWorld
-from world.membrane_protocol import Protocol
+from world.membrane.protocol import Protocol
 
 
 def _queue_level(s: ServingModel, t0: float, t1: float) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
-from world.membrane_protocol import Protocol
+from world.membrane.protocol import Protocol
 
 
 def _check(p: Mapping[str, Any]) -> None:

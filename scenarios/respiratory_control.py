@@ -19,8 +19,8 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_observe import REDOX_FRACTIONS
-from world.membrane_protocol import Protocol
+from world.membrane.observe import REDOX_FRACTIONS
+from world.membrane.protocol import Protocol
 
 
 def _state(m: dict[str, float]) -> dict[str, float]:

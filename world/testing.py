@@ -27,7 +27,7 @@ import math
 from typing import Any
 
 from world.clock import Run
-from world.membrane_params import SMALL_WORLD
+from world.membrane.params import SMALL_WORLD
 
 __all__ = [
     "SMALL_ATTENTION",
@@ -86,8 +86,8 @@ def states_4_and_3(
     run: Run, world: Any, state4: tuple[float, float], state3: tuple[float, float], demand: float = 1200.0
 ) -> tuple[dict, dict]:
     """Schedule a state-4 window, an ATP demand of `demand` at its end and a state-3 window on `world`; the two
-    `world.membrane_protocol.Protocol.measure` dicts fill when ``run.run_until`` passes each window."""
-    from world.membrane_protocol import Protocol
+    `world.membrane.protocol.Protocol.measure` dicts fill when ``run.run_until`` passes each window."""
+    from world.membrane.protocol import Protocol
 
     proto = Protocol(run, world, None)
     s4 = proto.measure(*state4)

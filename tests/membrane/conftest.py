@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from world.membrane_params import SMALL_WORLD
+from world.membrane.params import SMALL_WORLD
 
 SMALL = SMALL_WORLD
 """A world small enough for property tests (a few ms per 100 steps of diffusion)."""

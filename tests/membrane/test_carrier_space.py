@@ -10,8 +10,8 @@ import pytest
 
 from agents.carriers import CytochromePool, QuinonePool
 from world.clock import Run
-from world.diffusion import hop_rate
 from world.membrane import MembraneWorld
+from world.membrane.diffusion import hop_rate
 from world.testing import randomise_space, states_4_and_3
 
 DENSE = {"n_cytc": 300, "n_quinone": 200, "carrier_reach_nm": 150.0}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_params import KINETICS, PROTON_ACCESS, SITE_EVENTS, SUPPLY_LAWS
+from world.membrane.params import KINETICS, PROTON_ACCESS, SITE_EVENTS, SUPPLY_LAWS
 
 PERTURBATIONS = st.lists(
     st.one_of(

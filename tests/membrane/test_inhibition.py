@@ -12,8 +12,8 @@ from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV
 from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
-from world.membrane_params import SMALL_WORLD
-from world.membrane_protocol import Protocol
+from world.membrane.params import SMALL_WORLD
+from world.membrane.protocol import Protocol
 
 
 def test_doses_are_validated() -> None:

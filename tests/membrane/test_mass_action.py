@@ -14,9 +14,9 @@ from agents.complexes import COMPLEX_CLASSES
 from world.clock import Run
 from world.constants import K_B, T_DEFAULT
 from world.membrane import MembraneWorld
-from world.membrane_params import SMALL_WORLD
-from world.membrane_protocol import Protocol
-from world.thermo import saturable_rates
+from world.membrane.params import SMALL_WORLD
+from world.membrane.protocol import Protocol
+from world.membrane.thermo import saturable_rates
 
 KT = K_B * T_DEFAULT
 
@@ -50,7 +50,7 @@ def test_every_complex_keeps_detailed_balance_in_a_live_world() -> None:
     groups = dict(world.groups)
     for cls in COMPLEX_CLASSES:
         if cls.__name__ == "ComplexII":
-            world.pool["succ"], world.pool["fum"] = 60, 60
+            world.state.pool["succ"], world.state.pool["fum"] = 60, 60
         k = getattr(world.params, cls.k_param)
         dg = cls.rate_dG(world, 1)
         assert dg is not None, cls.__name__
@@ -125,7 +125,7 @@ def test_scenarios_offer_every_rate_law() -> None:
     """The scenarios that take `kinetics` declare it as a literal (the catalog reads it without importing) and
     offer exactly the laws the world accepts."""
     from scenarios.registry import all_scenarios
-    from world.membrane_params import KINETICS, SITE_EVENTS, SUPPLY_LAWS
+    from world.membrane.params import KINETICS, SITE_EVENTS, SUPPLY_LAWS
 
     for name in ("respiratory_control", "demand_titration"):
         p = all_scenarios()[name].params["site_events"]

@@ -6,8 +6,8 @@ import numpy as np
 
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_observe import REDOX_FRACTIONS
-from world.membrane_protocol import Protocol
+from world.membrane.observe import REDOX_FRACTIONS
+from world.membrane.protocol import Protocol
 
 
 def test_sampled_fractions_are_the_pool_ratios_at_the_sample() -> None:

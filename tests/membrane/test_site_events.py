@@ -12,8 +12,8 @@ import pytest
 from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane.thermo import fermi_rates
 from world.testing import states_4_and_3
-from world.thermo import fermi_rates
 
 ONLY_SYNTHASES = {
     "n_complex1": 0,

@@ -10,9 +10,9 @@ import pytest
 import scipy.linalg
 
 from world.clock import Run
-from world.diffusion import BandKernel, RingKernel, alias_draw, alias_table, hop_rate
 from world.membrane import MembraneWorld
-from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
+from world.membrane.diffusion import BandKernel, RingKernel, alias_draw, alias_table, hop_rate
+from world.membrane.geometry import N_SIDE, P_SIDE, ProtonLattice
 from world.testing import randomise_space, small_membrane_world, states_4_and_3
 
 
@@ -106,7 +106,7 @@ def test_world_protons_spread_at_their_diffusion_coefficient() -> None:
 def test_local_rates_equal_the_class_laws_when_the_mouths_are_average(kinetics: str, monkeypatch) -> None:
     """The per-site rate pass re-writes the three laws over arrays; with every local activity at 1 (ln a = 0) it
     gives each class exactly the scalar law's rates (`fermi_rates`, `barrier_rates`, `saturable_rates`)."""
-    from world.thermo import barrier_rates, fermi_rates, saturable_rates
+    from world.membrane.thermo import barrier_rates, fermi_rates, saturable_rates
 
     world = MembraneWorld(seed=3, d_proton_um2_s=100.0, proton_access="local", kinetics=kinetics)
     for _ in range(300):

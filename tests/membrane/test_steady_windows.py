@@ -6,7 +6,7 @@ from __future__ import annotations
 from analysis.steady import steadiness
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane_protocol import Protocol
+from world.membrane.protocol import Protocol
 
 
 def test_steady_windows_on_two_worlds_one_injected_with_oligomycin() -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from world.clock import Run
 from world.constants import E_CHARGE, K_B, N_A, T_DEFAULT, F
 from world.membrane import MembraneWorld
-from world.thermo import (
+from world.membrane.thermo import (
     barrier_rates,
     count_dG_J,
     delta_psi_mV,

@@ -20,9 +20,9 @@ from agents.transport import AdenineNucleotideTranslocase, PhosphateCarrier
 from world.clock import Run
 from world.constants import E_CHARGE, K_B, T_DEFAULT
 from world.membrane import MembraneWorld
-from world.membrane_params import ANT_DELTA_D, ANT_DELTA_T, SMALL_WORLD
-from world.membrane_protocol import Protocol
-from world.thermo import molecules_per_uM, saturable_rates
+from world.membrane.params import ANT_DELTA_D, ANT_DELTA_T, SMALL_WORLD
+from world.membrane.protocol import Protocol
+from world.membrane.thermo import molecules_per_uM, saturable_rates
 
 KT = K_B * T_DEFAULT
 
@@ -58,8 +58,8 @@ def test_saturable_rates_with_two_constants_and_a_charge_step_keep_detailed_bala
 def _world(dpsi_mV: float = 0.0, **pools: int) -> MembraneWorld:
     """A small ant_pic world at the given Δψ (charge set directly) and pools, not stepped."""
     world = MembraneWorld(Run(0), transport="ant_pic", **SMALL_WORLD)
-    world.charge = round(dpsi_mV * 1e-3 * world.params.capacitance_F / E_CHARGE)
-    world.pool.update(pools)
+    world.state.charge = round(dpsi_mV * 1e-3 * world.params.capacitance_F / E_CHARGE)
+    world.state.pool.update(pools)
     return world
 
 

@@ -160,13 +160,13 @@ def test_an_exhausted_reserve_grows_with_agents_and_trace_identities(tmp_path, s
     run.close()
     assert world.lattice.size > size0, "the run must have grown the reserve"
     protons = list(world.agents_by_type[Proton])
-    assert len(protons) == world.lattice.size == world.proton_uid.size
+    assert len(protons) == world.lattice.size == world.moves.proton_uid.size
     assert len({p.unique_id for p in protons}) == len(protons)
-    assert np.array_equal(world.proton_uid, np.array([p.unique_id for p in protons]))
+    assert np.array_equal(world.moves.proton_uid, np.array([p.unique_id for p in protons]))
     trace = read_trace(tmp_path)
     proton_rows = trace[trace["unit"] == "H+"]
     assert len(proton_rows) > 0
-    assert set(proton_rows["entity_id"].dropna().astype(int)) <= set(world.proton_uid.tolist())
+    assert set(proton_rows["entity_id"].dropna().astype(int)) <= set(world.moves.proton_uid.tolist())
     assert_membrane_laws(world)
 
 

@@ -27,8 +27,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from analysis.membrane_replay import replay_membrane_counters
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
-from world.membrane_params import SMALL_WORLD
-from world.thermo import kT_J
+from world.membrane.params import SMALL_WORLD
+from world.membrane.thermo import kT_J
 
 SPACE = st.one_of(
     st.just({}),

@@ -11,7 +11,7 @@ import pytest
 from scenarios.view.attention_model import AttentionView
 from scenarios.view.coupled_model import CoupledView
 from scenarios.view.membrane_model import MembraneView
-from world.membrane_params import SMALL_WORLD
+from world.membrane.params import SMALL_WORLD
 from world.trace import NullMetricsRecorder, NullTraceRecorder
 
 SMALL = dict(SMALL_WORLD)

@@ -30,7 +30,7 @@ def test_law_checker_names_a_broken_law() -> None:
     _, world = small_membrane_world(seed=1)
     world.step()
     assert membrane_law_violations(world) == []
-    world.pool["atp_c"] += 1
+    world.state.pool["atp_c"] += 1  # behind the back of ChemState.apply
     broken = membrane_law_violations(world)
     assert "ATP + ADP constant (plus ADP added)" in broken and "ATP + Pi constant" in broken
     with pytest.raises(AssertionError, match="ATP \\+ ADP"):

@@ -1,13 +1,13 @@
 """Proton moves and trace rows of the membrane world: every transporter moves protons through these.
 
-Key names: `EventsMixin`.
+Key names: `ProtonMoves`.
 
-`EventsMixin` is mixed into `world.membrane.MembraneWorld`. Each move picks protons with
-`ProtonLattice.take`, changes their compartment, updates the counters and buffers one trace row per proton
-(`entity_id` = the proton's Mesa `unique_id`). Rows are written in order at the end of the step
-(`_flush_rows`): runs of one kind of 64 rows or more with `TraceRecorder.emit_many`, shorter runs row by row
-(`emit_many` has a fixed cost of a few hundred µs per call; `emit` costs ~1 µs per row).
-"""
+The world owns one `ProtonMoves` (``world.moves``). Each move picks protons with `ProtonLattice.take`, changes
+their compartment, books its counters in the `ChemState` (``h_pumped``, ``h_produced``, ``h_consumed``,
+``o2_consumed``) and buffers one trace row per proton (`entity_id` = the proton's Mesa `unique_id`); other rows
+of the step are buffered with `emit`. Rows are written in order at the end of the step (`flush`): runs of one
+kind of 64 rows or more with `TraceRecorder.emit_many`, shorter runs row by row (`emit_many` has a fixed cost of
+a few hundred µs per call; `emit` costs ~1 µs per row)."""
 
 from __future__ import annotations
 
@@ -15,23 +15,38 @@ from typing import Any
 
 import numpy as np
 
+from world.clock import Run
 from world.errors import SimulationError
-from world.membrane_geometry import BOUND, COMPARTMENT_NAMES, N_SIDE, RESERVE
-from world.thermo import ph_dG_J
+from world.membrane.geometry import BOUND, COMPARTMENT_NAMES, RESERVE, ProtonLattice
+from world.membrane.state import ChemState
+from world.membrane.transit import TransitLog
 
 
-class EventsMixin:
-    """Proton moves with their trace rows (see the module docstring)."""
+class ProtonMoves:
+    """Proton moves with their trace rows (see the module docstring).
 
-    _rows: list[tuple]
-    lattice: Any
-    counters: dict[str, float]
-    proton_uid: np.ndarray
-    params: Any
-    kT: float
-    run: Any
-    t: float
-    transit: Any
+    Args:
+        lattice: the world's proton lattice.
+        state: the world's chemistry state (counters of proton moves are booked there).
+        proton_uid: the Mesa `unique_id` of every proton equivalent (`grow` extends it with the reserve).
+        run: the run whose trace recorder (``run.trace``) `flush` writes.
+    """
+
+    def __init__(self, lattice: ProtonLattice, state: ChemState, proton_uid: np.ndarray, run: Run) -> None:
+        self.lattice = lattice
+        self.state = state
+        self.proton_uid = proton_uid
+        self.run = run
+        self.t = 0.0
+        """Time stamp (s) of the rows buffered now (the step's time)."""
+        self.transit: TransitLog | None = None
+        self._rows: list[tuple] = []
+
+    def grow(self, uids: np.ndarray) -> None:
+        """The lattice's reserve grew: the new equivalents' Mesa ids follow the old ones."""
+        self.proton_uid = np.concatenate([self.proton_uid, uids])
+        if self.transit is not None:
+            self.transit.grow(uids.size)
 
     def emit(self, kind: str, **cols: Any) -> None:
         """Buffer one trace row for this step (written in order at the end of the step)."""
@@ -65,7 +80,7 @@ class EventsMixin:
                 )
             )
         if kind == "pump":
-            self.counters["h_pumped"] += value * idx.size
+            self.state.count("h_pumped", value * idx.size)
         if self.transit is not None:
             self.transit.moved(idx, kind, src, dst, x0, self.t)
 
@@ -101,29 +116,13 @@ class EventsMixin:
         self.lattice.move(idx, dst, x0)
         self._proton_rows(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, x0, value)
 
-    def _book_external(self, side: int, dk: int) -> None:
-        """Book the pH free energy of `dk` protons put into (or taken from) `side` by a process outside the
-        world (the dehydrogenases): external work, stored in Δp."""
-        e = ph_dG_J(
-            int(self.lattice.counts[side]),
-            dk,
-            *(
-                (self.params.protons_n, self.params.ph_n0, self.params.buffer_n)
-                if side == N_SIDE
-                else (self.params.protons_p, self.params.ph_p0, self.params.buffer_p)
-            ),
-            self.kT,
-        )
-        self.counters["external_J"] += e
-        self.counters["stored_pmf_J"] += e
-
     def produce_into(self, side: int, x0: int, k: int, src_label: str, external: bool = False) -> np.ndarray:
         """Bring `k` proton equivalents from the reserve into `side` (``h_produced`` rows)."""
         if external:
-            self._book_external(side, k)
+            self.state.book_external(side, k)
         idx = self.lattice.produce(k)
         self.lattice.move(idx, side, x0)
-        self.counters["h_produced"] += k
+        self.state.count("h_produced", k)
         self._proton_rows(idx, "h_produced", src_label, COMPARTMENT_NAMES[side], None, x0, 1.0)
         return idx
 
@@ -132,10 +131,10 @@ class EventsMixin:
     ) -> None:
         """Return `k` free protons of `side` to the reserve (undoing a production; value −1 rows)."""
         if external:
-            self._book_external(side, -k)
+            self.state.book_external(side, -k)
         idx = self.transfer(side, RESERVE, x0, k, kind, layer, -1.0, dst_label=dst_label, bulk=external)
         self.lattice.reserve_queue.extend(idx.tolist())
-        self.counters["h_produced"] -= k
+        self.state.count("h_produced", -k)
 
     def consume_bound(self, idx: np.ndarray | None, x0: int, complex_id: int, direction: int) -> np.ndarray:
         """Complex IV's water step: 4 bound protons + O₂ → 2 H₂O (+1), or its reverse (−1, returns the 4)."""
@@ -147,12 +146,12 @@ class EventsMixin:
             idx = self.lattice.produce(4)
             self.lattice.move(idx, BOUND, x0)
             self._proton_rows(idx, "h_consumed", "water", "CIV", 4, x0, -1.0)
-        self.counters["h_consumed"] += 4 * direction
-        self.counters["o2_consumed"] += direction
+        self.state.count("h_consumed", 4 * direction)
+        self.state.count("o2_consumed", direction)
         self.emit("o2_reduced", entity_id=complex_id, layer=4, pos=x0, value=float(direction), unit="O2")
         return idx
 
-    def _flush_rows(self) -> None:
+    def flush(self) -> None:
         """Write the step's rows to the trace: runs of one kind ≥ 64 rows with `emit_many`, others one by one
         (`emit_many` has a fixed cost of a few hundred µs per call)."""
         rows = self._rows

@@ -25,15 +25,16 @@ with `sample` instead).
 One step: protons, quinones and cytochrome c diffuse (vectorised; lazy walks, or exact ones with physical
 coefficients), substrate is supplied, then every complex, synthase, exchanger and leak site may make one
 reversible transition (or Poisson many with ``site_events="poisson"``; probabilities from detailed-balance
-rates, see `world.thermo`; under ``proton_access="local"`` each site's rates use the protons at its mouth), the
+rates, see `world.membrane.thermo`; under ``proton_access="local"`` each site's rates use the protons at its mouth), the
 uncoupler shuttles and ATP is consumed. Transitions update the counts, the counters and the trace (rows
 buffered and written at the end of the step), and the grid's property layers are rewritten. Observables, the
-ledger of conserved quantities and the perturbation methods live in `world.membrane_observe`.
+ledger of conserved quantities and the perturbation methods live in `world.membrane.observe`.
 """
 
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any
 
 import mesa
@@ -53,22 +54,15 @@ from agents.transport import (
     Uncoupler,
 )
 from world.clock import Run
-from world.constants import E_CHARGE, ETC_CHARGES, LN10, N_A
-from world.diffusion import hop_rate
-from world.membrane_events import EventsMixin
-from world.membrane_geometry import N_SIDE, P_SIDE, ProtonLattice
-from world.membrane_observe import ObserveMixin
-from world.membrane_params import DG0_ATP_J_PER_MOL, E0_V, O2_SATURATION_UM, MembraneParams
-from world.membrane_transit import TransitLog
-from world.thermo import (
-    Couple,
-    count_dG_J,
-    elec_dG_J,
-    event_probabilities,
-    kT_J,
-    log_nav,
-    shifted_rates,
-)
+from world.constants import E_CHARGE, ETC_CHARGES
+from world.membrane import observe, perturb
+from world.membrane.diffusion import hop_rate
+from world.membrane.geometry import N_SIDE, P_SIDE, ProtonLattice
+from world.membrane.moves import ProtonMoves
+from world.membrane.params import MembraneParams
+from world.membrane.state import ChemState
+from world.membrane.thermo import Couple, event_probabilities, shifted_rates
+from world.membrane.transit import TransitLog
 
 INHIBITORS: dict[str, dict[str, float]] = {
     "oligomycin": {"ATPSynthase": 1.0},
@@ -80,7 +74,6 @@ INHIBITORS: dict[str, dict[str, float]] = {
 blocks ``f × fraction`` of each target; several inhibitors multiply their unblocked shares. A new inhibitor is
 one line (e.g. ``"myxothiazol": {"ComplexIII": 1.0}``); the `inhibitors` scenario runs every entry."""
 SUBSTRATES = ("nadh", "succinate")
-_REDOX = frozenset({"nad", "nadh", "fum", "succ", "q", "qh2", "cox", "cred"})
 _SITE_ORDER = {
     "lumped": (*COMPLEX_CLASSES, ATPSynthase, NucleotideExchanger, LeakSite),
     "ant_pic": (*COMPLEX_CLASSES, ATPSynthase, AdenineNucleotideTranslocase, PhosphateCarrier, LeakSite),
@@ -97,42 +90,6 @@ _COUNT_PARAM = {
     "PhosphateCarrier": "n_pi_carrier",
     "LeakSite": "n_leak",
 }
-COUNTER_NAMES = (
-    "h_pumped",
-    "charges_moved",
-    "electrons_to_o2",
-    "o2_consumed",
-    "atp_made",
-    "rotor_steps",
-    "leak_h",
-    "uncoupler_h",
-    "atp_exported",
-    "transport_h",
-    "atp_consumed",
-    "atp_spent",
-    "atp_spent_J",
-    "nadh_oxidised",
-    "succinate_oxidised",
-    "nadh_supplied",
-    "succinate_supplied",
-    "h_produced",
-    "h_consumed",
-    "heat_J",
-    "redox_released_J",
-    "stored_pmf_J",
-    "stored_atp_J",
-    "external_J",
-    "adp_added",
-    "turnovers_1",
-    "turnovers_2",
-    "turnovers_3",
-    "turnovers_4",
-    "int_dpsi",
-    "int_pmf",
-    "int_dph",
-)
-
-
 MODEL_REPORTERS: dict[str, Any] = {
     "t_s": lambda m: m.run.now,
     "delta_psi_mV": lambda m: m.delta_psi_mV,
@@ -147,7 +104,7 @@ MODEL_REPORTERS: dict[str, Any] = {
 molecules in each compartment, and the cumulative O₂ consumed (OCR's counter), ATP made and H⁺ pumped."""
 
 
-class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
+class MembraneWorld(mesa.Model):
     """An inner mitochondrial membrane with its chain, synthases and proton agents.
 
     Args:
@@ -175,25 +132,28 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.dt = float(dt)
         self.params = p = MembraneParams(**params)
         p.check_dt(dt)
-        self.kT = kT_J(p.temperature_K)
-        self._cap = p.capacitance_F
-        # pH free energy of a side, G(d) = a·d + b·d² with d = n − n0 (the closed form of `thermo.ph_dG_J`)
-        self._ph_a = (-LN10 * self.kT * (p.ph_n0 - 7.0), -LN10 * self.kT * (p.ph_p0 - 7.0))
-        self._ph_b = (LN10 * self.kT / (2 * p.buffer_n), LN10 * self.kT / (2 * p.buffer_p))
-        self.t = float(run.now)
         self.lattice = ProtonLattice(p.width, p.n_rows, p.p_rows, p.protons_n, p.protons_p, p.reserve, self.rng)
         self.protons = [Proton(self, i) for i in range(self.lattice.size)]
-        self.proton_uid = np.array([a.unique_id for a in self.protons], dtype=np.int64)
+        self.state = ChemState(p, self.lattice.counts)
+        """Pools, charge and counters: their only writer (`ChemState.apply`)."""
+        self.kT = self.state.kT
+        self.moves = ProtonMoves(
+            self.lattice, self.state, np.array([a.unique_id for a in self.protons], dtype=np.int64), run
+        )
+        """Proton moves and the step's trace rows."""
+        self.pool = MappingProxyType(self.state.pool)
+        """Read-only view of the pools (molecules; see `ChemState.pool`)."""
+        self.counters = MappingProxyType(self.state.counters)
+        """Read-only view of the counters (`world.membrane.state.COUNTER_NAMES`)."""
         self.lattice.on_grow = self._add_protons
         self.grid = OrthogonalVonNeumannGrid((p.width, self.lattice.height), torus=False, random=self.random)
         """The Mesa grid of the lattice (width × height cells; rows as in `ProtonLattice`): membrane sites are
-        `FixedAgent`s in its membrane row and its property layers hold the per-cell populations (`_refresh_layers`,
-        every step). The lattice's own x-periodicity and walls are the physics' topology; the grid is not torus."""
+        `FixedAgent`s in its membrane row and its property layers hold the per-cell populations
+        (`observe.refresh_layers`, every step). The lattice's own x-periodicity and walls are the physics'
+        topology; the grid is not torus."""
         self.proton_layer = self.grid.create_property_layer("protons", default_value=0, dtype=int)
         self.quinone_layer = self.grid.create_property_layer("quinones", default_value=0, dtype=int)
         self.cytc_layer = self.grid.create_property_layer("cytochrome_c", default_value=0, dtype=int)
-        self.transit: TransitLog | None = None
-        """Pump-to-rotor transit log once `track_transit` is called."""
         if p.d_proton_um2_s is not None:
             lam = hop_rate(p.d_proton_um2_s, p.cell_nm) * self.dt
             self.lattice.set_diffusion(lam, math.exp(-p.surface_barrier_kT))
@@ -211,44 +171,6 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
             self.quinones.set_diffusion(hop_rate(p.d_quinone_um2_s, p.cell_nm) * self.dt)
         if p.d_cytc_um2_s is not None:
             self.cytc.set_diffusion(hop_rate(p.d_cytc_um2_s, p.cell_nm) * self.dt)
-        nadh = round(p.nad_total * p.nadh_fraction)
-        succ = round(p.succ_total * p.succ_fraction)
-        self.pool: dict[str, int] = {
-            "nad": p.nad_total - nadh,
-            "nadh": nadh,
-            "fum": p.succ_total - succ,
-            "succ": succ,
-            "q": p.n_quinone,
-            "qh2": 0,
-            "cox": p.n_cytc,
-            "cred": 0,
-            "atp_m": p.atp_m,
-            "adp_m": p.adp_m,
-            "pi_m": p.pi_m,
-            "atp_c": p.atp_c,
-            "adp_c": p.adp_c,
-            "pi_c": p.pi_c,
-        }
-        e = E_CHARGE
-        self.mu0 = {m: 0.0 for m in self.pool}
-        self.mu0.update(
-            nadh=-2 * e * E0_V["nad"],
-            succ=-2 * e * E0_V["fum"],
-            qh2=-2 * e * E0_V["q"],
-            cred=-e * E0_V["cytc"],
-            atp_m=DG0_ATP_J_PER_MOL / N_A,
-            atp_c=DG0_ATP_J_PER_MOL / N_A,
-        )
-        self.lognav = {m: 0.0 for m in self.pool}
-        for m in ("atp_m", "adp_m", "pi_m"):
-            self.lognav[m] = log_nav(p.volume_m_L)
-        for m in ("atp_c", "adp_c", "pi_c"):
-            self.lognav[m] = log_nav(p.volume_cyt_L)
-        e_o2 = E0_V["o2"] + self.kT / (4 * e) * math.log(p.o2_uM / O2_SATURATION_UM)
-        self.g_o2_half = -2 * e * e_o2
-        self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
-        self.charge0 = self.charge
-        self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
         self.inhibitors: dict[str, float] = {}
         """Inhibitors present → dose (fraction of a full block), set by `add_inhibitor`."""
         self.nadh_supply = p.nadh_supply
@@ -258,17 +180,18 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         self.uncoupler = Uncoupler(self)
         self.demand = ATPDemand(self)
         self.demand.rate = p.atp_demand
-        self._rows: list[tuple] = []
-        self._init_observe()
-        self.emit(
+        self._ledger = observe.Ledger(self)
+        self._sampler = observe.Sampler(self)
+        self.moves.t = float(run.now)
+        self.moves.emit(
             "membrane_config",
             value=float(p.c_ring),
             unit="c_ring",
             attrs={"c_ring": p.c_ring, "width": p.width, "dt": self.dt, "charges": ETC_CHARGES},
         )
-        self._flush_rows()
+        self.moves.flush()
         self._direct: tuple[float, int] | None = None  # (t0, steps) of direct stepping
-        self._refresh_layers()
+        observe.refresh_layers(self)
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.datacollector.collect(self)
 
@@ -277,9 +200,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         """Give the lattice's new equivalents `idx` (the reserve grew) their agents and trace identities."""
         new = [Proton(self, int(i)) for i in idx.tolist()]
         self.protons.extend(new)
-        if self.transit is not None:
-            self.transit.grow(idx.size)
-        self.proton_uid = np.concatenate([self.proton_uid, np.array([a.unique_id for a in new], dtype=np.int64)])
+        self.moves.grow(np.array([a.unique_id for a in new], dtype=np.int64))
 
     def _place_sites(self) -> list[tuple[type[MembraneSite], list[MembraneSite]]]:
         """Spread every kind of fixed agent evenly along the membrane (deterministic): site j of n goes to column
@@ -299,10 +220,10 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         return [(cls, by_type[cls].to_list() if cls in by_type else []) for cls in order_of]
 
     def track_transit(self) -> TransitLog:
-        """Start logging pump-to-rotor transits (`world.membrane_transit.TransitLog`); returns the log."""
-        if self.transit is None:
-            self.transit = TransitLog(self.lattice.size, self.params.width, self.params.cell_nm)
-        return self.transit
+        """Start logging pump-to-rotor transits (`world.membrane.transit.TransitLog`); returns the log."""
+        if self.moves.transit is None:
+            self.moves.transit = TransitLog(self.lattice.size, self.params.width, self.params.cell_nm)
+        return self.moves.transit
 
     def groups_by_name(self) -> dict[str, list[MembraneSite]]:
         """The fixed membrane agents by class name (``"ComplexI"`` … ``"LeakSite"``), in column order."""
@@ -330,7 +251,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
 
     def _advance(self) -> None:
         """One step at the clock's current time."""
-        self.t = float(self.run.now)
+        self.moves.t = float(self.run.now)
         self.lattice.diffuse()
         self.quinones.diffuse()
         self.cytc.diffuse()
@@ -339,12 +260,12 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
             self._step_group(cls, members)
         self.uncoupler.step_shuttle(self)
         self.demand.step_demand(self)
-        c = self.counters
-        c["int_dpsi"] += self.delta_psi_mV * self.dt
-        c["int_pmf"] += self.pmf_mV * self.dt
-        c["int_dph"] += self.delta_ph * self.dt
-        self._refresh_layers()
-        self._flush_rows()
+        st = self.state
+        st.count("int_dpsi", observe.delta_psi_mV(st) * self.dt)
+        st.count("int_pmf", observe.pmf_mV(st) * self.dt)
+        st.count("int_dph", observe.delta_ph(st) * self.dt)
+        observe.refresh_layers(self)
+        self.moves.flush()
 
     def activity(self, cls: type[MembraneSite]) -> float:
         """Unblocked share of a site class: Π over inhibitors present of (1 − dose × its fraction on `cls`)."""
@@ -451,7 +372,7 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per-site forward and backward rates under local access: the class's ΔG of each direction shifted by
         ``kT·(ΔN·ln a_N(x) + ΔP·ln a_P(x))`` (`local_activity` at the site's column), then the class's law over
-        all sites at once (`world.thermo.shifted_rates`)."""
+        all sites at once (`world.membrane.thermo.shifted_rates`)."""
         _, dn_n, dn_p, _, _ = cls.forward_change(self)
         dg_f, dg_b = cls.rate_dG(self, 1), cls.rate_dG(self, -1)
         xs = np.fromiter((m.x for m in members), dtype=np.int64, count=len(members))
@@ -463,60 +384,111 @@ class MembraneWorld(EventsMixin, ObserveMixin, mesa.Model):
         """The binding couples of a site class for a forward move (`MembraneSite.couples`)."""
         return cls.couples(self, 1)
 
-    # ---------------------------------------------------------------- thermodynamics of a move
-    def possible(self, dn_n: int, dn_p: int, mols: tuple[tuple[str, int], ...]) -> bool:
-        """True if the counts allow a change of ``dn_n``, ``dn_p`` free protons and molecule changes."""
-        cnt = self.lattice.counts
-        if cnt[N_SIDE] + min(dn_n, 0) < 0 or cnt[P_SIDE] + min(dn_p, 0) < 0:
-            return False
-        return all(self.pool[m] + d >= 0 for m, d in mols)
+    # ---------------------------------------------------------------- observables (world.membrane.observe)
+    @property
+    def t(self) -> float:
+        """Time (s) of the step being made (the stamp of its trace rows)."""
+        return self.moves.t
 
-    def event_dG(
-        self, dq: int, dn_n: int, dn_p: int, mols: tuple[tuple[str, int], ...], o2_halves: int
-    ) -> tuple[float, float, float]:
-        """Exact free-energy change (J) of a move, split as (redox, proton-motive, adenine nucleotides).
+    @property
+    def transit(self) -> TransitLog | None:
+        """Pump-to-rotor transit log once `track_transit` is called."""
+        return self.moves.transit
 
-        Args:
-            dq: elementary charges moved N → P.
-            dn_n, dn_p: change of the free proton counts on each side.
-            mols: molecule count changes ``((name, dn), ...)`` of `pool`.
-            o2_halves: half O₂ molecules reduced to water (per 2 e⁻).
-        """
-        p = self.params
-        cnt = self.lattice.counts
-        kT = self.kT
-        pmf = elec_dG_J(self.charge, dq, self._cap) if dq else 0.0
-        if dn_n:
-            d = int(cnt[N_SIDE]) - p.protons_n
-            pmf += self._ph_a[0] * dn_n + self._ph_b[0] * ((d + dn_n) ** 2 - d * d)
-        if dn_p:
-            d = int(cnt[P_SIDE]) - p.protons_p
-            pmf += self._ph_a[1] * dn_p + self._ph_b[1] * ((d + dn_p) ** 2 - d * d)
-        redox = o2_halves * self.g_o2_half
-        atp = 0.0
-        for m, d in mols:
-            g = count_dG_J(self.pool[m], d, self.mu0[m], kT, self.lognav[m])
-            if m in _REDOX:
-                redox += g
-            else:
-                atp += g
-        return redox, pmf, atp
+    @property
+    def charge(self) -> int:
+        """Net elementary charges moved N → P (`ChemState.charge`)."""
+        return self.state.charge
 
-    def account(self, parts: tuple[float, float, float]) -> float:
-        """Book a move's free-energy change; return its heat (J), ``−ΔG``."""
-        redox, pmf, atp = parts
-        c = self.counters
-        c["redox_released_J"] -= redox
-        c["stored_pmf_J"] += pmf
-        c["stored_atp_J"] += atp
-        heat = -(redox + pmf + atp)
-        c["heat_J"] += heat
-        return heat
+    @property
+    def delta_psi_mV(self) -> float:
+        """Membrane potential (mV) from the net charge moved and the capacitance."""
+        return observe.delta_psi_mV(self.state)
 
-    def count_turnover(self, number: int, direction: int) -> None:
-        """Count one turnover of complex `number` in `direction` (charges, electrons to O₂)."""
-        c = self.counters
-        c[f"turnovers_{number}"] += direction
-        c["charges_moved"] += ETC_CHARGES[number] * direction
-        if number == 4:
-            c["electrons_to_o2"] += 2 * direction
+    @property
+    def ph_n(self) -> float:
+        """Matrix pH from the N-side proton count and buffer."""
+        return observe.ph_n(self.state)
+
+    @property
+    def ph_p(self) -> float:
+        """Intermembrane-space pH from the P-side proton count and buffer."""
+        return observe.ph_p(self.state)
+
+    @property
+    def delta_ph(self) -> float:
+        """ΔpH = pH_P − pH_N (negative when energised)."""
+        return observe.delta_ph(self.state)
+
+    @property
+    def pmf_mV(self) -> float:
+        """Proton-motive force Δp (mV)."""
+        return observe.pmf_mV(self.state)
+
+    def dg_atp_kJ_per_mol(self, compartment: str = "matrix") -> float:
+        """ΔG of ATP synthesis (kJ/mol) in ``"matrix"`` or ``"cytosol"`` (`observe.dg_atp_kJ_per_mol`)."""
+        return observe.dg_atp_kJ_per_mol(self.state, compartment)
+
+    def redox_potentials_mV(self) -> dict[str, float]:
+        """Nernst potentials (mV) of the carrier couples (`observe.redox_potentials_mV`)."""
+        return observe.redox_potentials_mV(self.state)
+
+    def redox_drops_mV(self) -> dict[str, float]:
+        """Redox drop ΔE (mV) across complexes I–IV (`observe.redox_drops_mV`)."""
+        return observe.redox_drops_mV(self.state)
+
+    def electrons_on_carriers(self) -> int:
+        """Electrons held by QH₂, reduced cytochrome c and complex IV intermediates."""
+        return observe.electrons_on_carriers(self)
+
+    def stored_pmf_state_J(self) -> float:
+        """Free energy stored in Δp now, relative to t = 0 (`observe.stored_pmf_state_J`)."""
+        return observe.stored_pmf_state_J(self.state)
+
+    def ledger(self) -> dict[str, float]:
+        """Conserved quantities and both sides of every conservation law (`observe.Ledger`, docs/membrane.md)."""
+        return self._ledger.read(self)
+
+    def snapshot(self) -> dict[str, float]:
+        """Time and every counter now, with Δψ, Δp and ΔpH (`observe.snapshot`)."""
+        return observe.snapshot(self.state, self.run.now)
+
+    window = staticmethod(observe.window)
+    proton_ph_mV = staticmethod(observe.proton_ph_mV)
+
+    def sample(self) -> None:
+        """Record the observables of `observe.METRIC_UNITS` into ``run.metrics`` (world ``"membrane"``)."""
+        self._sampler.sample(self)
+
+    # ---------------------------------------------------------------- perturbations (world.membrane.perturb)
+    def add_adp(self, amount: int) -> None:
+        """Add `amount` ADP molecules to the cytosol (`perturb.add_adp`)."""
+        perturb.add_adp(self, amount)
+
+    def set_atp_demand(self, rate: float) -> None:
+        """Set the cytosolic ATP demand, maximal hydrolysis in ATP/s (`perturb.set_atp_demand`)."""
+        perturb.set_atp_demand(self, rate)
+
+    def spend_atp(self, n: int, consumer: str = "external") -> int:
+        """Hydrolyse up to `n` cytosolic ATP now for an outside consumer; returns the number (`perturb.spend_atp`)."""
+        return perturb.spend_atp(self, n, consumer)
+
+    def set_uncoupler(self, concentration: float) -> None:
+        """Set the protonophore concentration (µM); 0 washes it out (`perturb.set_uncoupler`)."""
+        perturb.set_uncoupler(self, concentration)
+
+    def add_uncoupler(self, concentration: float) -> None:
+        """Add protonophore (µM) to the membrane (`perturb.add_uncoupler`)."""
+        perturb.add_uncoupler(self, concentration)
+
+    def add_inhibitor(self, name: str, dose: float = 1.0) -> None:
+        """Add an inhibitor of `INHIBITORS` at `dose`, the fraction of a full block (`perturb.add_inhibitor`)."""
+        perturb.add_inhibitor(self, name, dose)
+
+    def set_leak(self, rate: float) -> None:
+        """Set the basal leak rate constant k0 per leak site, 1/s (`perturb.set_leak`)."""
+        perturb.set_leak(self, rate)
+
+    def set_substrate(self, kind: str, supply_rate: float, exclusive: bool = True) -> None:
+        """Supply ``"nadh"`` or ``"succinate"`` at `supply_rate` molecules/s (`perturb.set_substrate`)."""
+        perturb.set_substrate(self, kind, supply_rate, exclusive)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from world.diffusion import BandKernel, RingKernel
+from world.membrane.diffusion import BandKernel, RingKernel
 
 N_SIDE, P_SIDE, BOUND, RESERVE = 0, 1, 2, 3
 COMPARTMENT_NAMES = ("N", "P", "bound", "reserve")
@@ -69,7 +69,7 @@ class ProtonLattice:
 
     def set_diffusion(self, lam: float, surface_factor: float = 1.0) -> None:
         """Diffuse free protons by the exact continuous-time walk with `lam` = k·dt hops per direction and step
-        (`world.diffusion`); before this call `diffuse` makes the lazy one-hop walk. `surface_factor` < 1 slows
+        (`world.membrane.diffusion`); before this call `diffuse` makes the lazy one-hop walk. `surface_factor` < 1 slows
         hops between each band's mouth row (the membrane surface) and the row behind it by that factor, both
         ways: a surface-to-bulk barrier of −kT·ln f."""
         self.kernels = (

@@ -75,7 +75,7 @@ class MembraneParams:
 
     Space: `d_proton_um2_s` None keeps the lazy lattice walk (one hop of one cell per step with probability 4/5,
     D = cell²/(5·dt) ≈ 0.5 µm²/s at the defaults, so it depends on dt); a number makes free protons diffuse by
-    the exact continuous-time walk with that coefficient (`world.diffusion`; 9.3·10³ µm²/s is free H⁺ in
+    the exact continuous-time walk with that coefficient (`world.membrane.diffusion`; 9.3·10³ µm²/s is free H⁺ in
     water, `D_FREE_PROTON_UM2_S`). `proton_access` ``"bulk"`` lets every transporter draw on its whole side
     (pH from side totals); ``"local"`` lets it take only the protons in the band row at its mouth within
     `reach_nm` (whole cells, ``floor(reach_nm / cell_nm)`` columns either side) and shifts each site's ΔG by the

@@ -24,7 +24,7 @@ from typing import Any
 import simpy
 
 from world.clock import Run
-from world.membrane_observe import REDOX_FRACTIONS, redox_fractions
+from world.membrane.observe import REDOX_FRACTIONS, redox_fractions
 
 STEADY_POOLS = ("atp_c", "adp_c", "nadh", "nad", "q", "qh2", "cox", "cred")
 """Pools a measurement window samples: for the steady-state check and the window's mean redox fractions."""

@@ -1,0 +1,229 @@
+"""The chemistry state of the membrane world: pools, charge and counters, and their only writer.
+
+Key names: `ChemState`, `Change`, `COUNTER_NAMES`.
+
+Every change of a pool, of the membrane's charge or of a counter goes through one `ChemState`: a move's
+stoichiometry is a `Change` (declared once per site class, `MembraneSite.forward_change`), and
+`ChemState.apply` books it — the exact free-energy change split into redox, proton-motive and nucleotide parts
+(from the state before the move, including the free proton counts of the lattice), the new pools and charge, the
+energy ledger and the move's counters — and returns the heat. The protons themselves live in the lattice
+(`world.membrane.geometry.ProtonLattice`) and are moved by `world.membrane.moves.ProtonMoves`, which books its
+counters here too (`count`). Readers get the state's dictionaries through read-only views
+(`MembraneWorld.pool`, `MembraneWorld.counters`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+from world.constants import E_CHARGE, ETC_CHARGES, LN10, N_A
+from world.membrane.geometry import N_SIDE, P_SIDE
+from world.membrane.params import DG0_ATP_J_PER_MOL, E0_V, O2_SATURATION_UM, MembraneParams
+from world.membrane.thermo import count_dG_J, elec_dG_J, kT_J, log_nav, ph_dG_J
+
+COUNTER_NAMES = (
+    "h_pumped",
+    "charges_moved",
+    "electrons_to_o2",
+    "o2_consumed",
+    "atp_made",
+    "rotor_steps",
+    "leak_h",
+    "uncoupler_h",
+    "atp_exported",
+    "transport_h",
+    "atp_consumed",
+    "atp_spent",
+    "atp_spent_J",
+    "nadh_oxidised",
+    "succinate_oxidised",
+    "nadh_supplied",
+    "succinate_supplied",
+    "h_produced",
+    "h_consumed",
+    "heat_J",
+    "redox_released_J",
+    "stored_pmf_J",
+    "stored_atp_J",
+    "external_J",
+    "adp_added",
+    "turnovers_1",
+    "turnovers_2",
+    "turnovers_3",
+    "turnovers_4",
+    "int_dpsi",
+    "int_pmf",
+    "int_dph",
+)
+"""The world's counters (cumulative net values since t = 0); docs/membrane.md says what each counts."""
+_REDOX = frozenset({"nad", "nadh", "fum", "succ", "q", "qh2", "cox", "cred"})
+Mols = tuple[tuple[str, int], ...]
+
+
+class Change(NamedTuple):
+    """The state change of one move: charges moved N → P, change of the free proton counts on each side,
+    molecule count changes ``((pool name, Δn), ...)`` and half O₂ molecules reduced (per 2 e⁻)."""
+
+    dq: int = 0
+    dn_n: int = 0
+    dn_p: int = 0
+    mols: Mols = ()
+    o2_halves: int = 0
+
+    def times(self, s: int) -> Change:
+        """This change done `s` times (−1: the backward move, which exactly undoes the forward one)."""
+        if s == 1:
+            return self
+        return Change(
+            s * self.dq, s * self.dn_n, s * self.dn_p, tuple((m, s * d) for m, d in self.mols), s * self.o2_halves
+        )
+
+
+class ChemState:
+    """Pools (molecules), the membrane's net charge (elementary charges moved N → P) and the counters, with the
+    energy of a move computed from them and the lattice's free proton counts.
+
+    Args:
+        params: the world's parameters (initial pools, charge, pH, volumes, temperature, O₂).
+        proton_counts: the lattice's live count array (free N, free P, bound, …), read for pH energies.
+    """
+
+    def __init__(self, params: MembraneParams, proton_counts: np.ndarray) -> None:
+        p = params
+        self.params = p
+        self.proton_counts = proton_counts
+        self.kT = kT_J(p.temperature_K)
+        self.capacitance_F = p.capacitance_F
+        # pH free energy of a side, G(d) = a·d + b·d² with d = n − n0 (the closed form of `thermo.ph_dG_J`)
+        self._ph_a = (-LN10 * self.kT * (p.ph_n0 - 7.0), -LN10 * self.kT * (p.ph_p0 - 7.0))
+        self._ph_b = (LN10 * self.kT / (2 * p.buffer_n), LN10 * self.kT / (2 * p.buffer_p))
+        nadh = round(p.nad_total * p.nadh_fraction)
+        succ = round(p.succ_total * p.succ_fraction)
+        self.pool: dict[str, int] = {
+            "nad": p.nad_total - nadh,
+            "nadh": nadh,
+            "fum": p.succ_total - succ,
+            "succ": succ,
+            "q": p.n_quinone,
+            "qh2": 0,
+            "cox": p.n_cytc,
+            "cred": 0,
+            "atp_m": p.atp_m,
+            "adp_m": p.adp_m,
+            "pi_m": p.pi_m,
+            "atp_c": p.atp_c,
+            "adp_c": p.adp_c,
+            "pi_c": p.pi_c,
+        }
+        """Molecules of each pool: NAD⁺/NADH, fumarate/succinate, Q/QH₂, cytochrome c ox/red, and ATP, ADP, Pi
+        in the matrix (``_m``) and the cytosol (``_c``)."""
+        e = E_CHARGE
+        self.mu0 = dict.fromkeys(self.pool, 0.0)
+        self.mu0.update(
+            nadh=-2 * e * E0_V["nad"],
+            succ=-2 * e * E0_V["fum"],
+            qh2=-2 * e * E0_V["q"],
+            cred=-e * E0_V["cytc"],
+            atp_m=DG0_ATP_J_PER_MOL / N_A,
+            atp_c=DG0_ATP_J_PER_MOL / N_A,
+        )
+        self.lognav = dict.fromkeys(self.pool, 0.0)
+        for m in ("atp_m", "adp_m", "pi_m"):
+            self.lognav[m] = log_nav(p.volume_m_L)
+        for m in ("atp_c", "adp_c", "pi_c"):
+            self.lognav[m] = log_nav(p.volume_cyt_L)
+        e_o2 = E0_V["o2"] + self.kT / (4 * e) * math.log(p.o2_uM / O2_SATURATION_UM)
+        self.g_o2_half = -2 * e * e_o2
+        """Free energy (J) of reducing half an O₂ at the world's O₂ level, per 2 e⁻ (O₂ is held constant)."""
+        self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
+        """Net elementary charges moved N → P (Δψ = charge·e/C)."""
+        self.charge0 = self.charge
+        self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
+
+    # ---------------------------------------------------------------- reading
+    def possible(self, change: Change) -> bool:
+        """True if the counts allow `change` (free protons on each side and every pool stay ≥ 0)."""
+        cnt = self.proton_counts
+        if cnt[N_SIDE] + min(change.dn_n, 0) < 0 or cnt[P_SIDE] + min(change.dn_p, 0) < 0:
+            return False
+        pool = self.pool
+        return all(pool[m] + d >= 0 for m, d in change.mols)
+
+    def dG_parts(self, change: Change) -> tuple[float, float, float]:
+        """Exact free-energy change (J) of `change` from the state now, split as (redox, proton-motive,
+        adenine nucleotides): Nernst terms from the carrier counts and O₂, the capacitor's energy, each side's
+        buffered pH energy, and log-count chemical potentials of the nucleotide pools."""
+        p = self.params
+        cnt = self.proton_counts
+        kT = self.kT
+        dq, dn_n, dn_p, mols, o2_halves = change
+        pmf = elec_dG_J(self.charge, dq, self.capacitance_F) if dq else 0.0
+        if dn_n:
+            d = int(cnt[N_SIDE]) - p.protons_n
+            pmf += self._ph_a[0] * dn_n + self._ph_b[0] * ((d + dn_n) ** 2 - d * d)
+        if dn_p:
+            d = int(cnt[P_SIDE]) - p.protons_p
+            pmf += self._ph_a[1] * dn_p + self._ph_b[1] * ((d + dn_p) ** 2 - d * d)
+        redox = o2_halves * self.g_o2_half
+        atp = 0.0
+        for m, d in mols:
+            g = count_dG_J(self.pool[m], d, self.mu0[m], kT, self.lognav[m])
+            if m in _REDOX:
+                redox += g
+            else:
+                atp += g
+        return redox, pmf, atp
+
+    def dG(self, change: Change) -> float:
+        """Total free-energy change (J) of `change` from the state now (the sum of `dG_parts`)."""
+        return sum(self.dG_parts(change))
+
+    # ---------------------------------------------------------------- writing
+    def apply(self, change: Change, counts: Mapping[str, float] | None = None, energy: bool = True) -> float:
+        """Book one move: its free-energy change from the state before it (`energy`; False for matter added
+        from outside the world, which changes no energy account), then the charge, the pools and the counters
+        in `counts`. Returns the heat, −ΔG (0 without `energy`). The caller has checked `possible`."""
+        heat = 0.0
+        if energy:
+            redox, pmf, atp = self.dG_parts(change)
+            c = self.counters
+            c["redox_released_J"] -= redox
+            c["stored_pmf_J"] += pmf
+            c["stored_atp_J"] += atp
+            heat = -(redox + pmf + atp)
+            c["heat_J"] += heat
+        self.charge += change.dq
+        pool = self.pool
+        for m, d in change.mols:
+            pool[m] += d
+        if counts:
+            c = self.counters
+            for name, d in counts.items():
+                c[name] += d
+        return heat
+
+    def count(self, name: str, d: float) -> None:
+        """Add `d` to counter `name` (proton moves, integrals of the potentials)."""
+        self.counters[name] += d
+
+    def book_external(self, side: int, dk: int) -> None:
+        """Book the pH free energy of `dk` protons put into (or taken from) `side` by a process outside the
+        world (the dehydrogenases): external work, stored in Δp."""
+        p = self.params
+        args = (p.protons_n, p.ph_n0, p.buffer_n) if side == N_SIDE else (p.protons_p, p.ph_p0, p.buffer_p)
+        e = ph_dG_J(int(self.proton_counts[side]), dk, *args, self.kT)
+        self.counters["external_J"] += e
+        self.counters["stored_pmf_J"] += e
+
+
+def turnover_counts(number: int, direction: int) -> dict[str, float]:
+    """The counters of one turnover of complex `number` in `direction`: turnovers, charges moved N → P and
+    electrons delivered to O₂ (complex IV)."""
+    out: dict[str, float] = {f"turnovers_{number}": direction, "charges_moved": ETC_CHARGES[number] * direction}
+    if number == 4:
+        out["electrons_to_o2"] = 2 * direction
+    return out
