@@ -83,8 +83,11 @@ def tables_respiratory_control(results: Mapping[str, Any]) -> dict[str, list[dic
 
 
 def _state_windows(p: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """State 4, state 3 and state 4 again as (t0, t1); runs made before `state4_window` and `state3_delay`
+    existed used `window` for all three and started state 3 0.2 s after the pulse."""
     t_pulse, window, t_end = p["t_pulse"], p["window"], p["t_end"]
-    return [(t_pulse - window, t_pulse), (t_pulse + 0.2, t_pulse + 0.2 + window), (t_end - window, t_end)]
+    w4, delay = p.get("state4_window", window), p.get("state3_delay", 0.2)
+    return [(t_pulse - w4, t_pulse), (t_pulse + delay, t_pulse + delay + window), (t_end - w4, t_end)]
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -94,7 +97,8 @@ def _fmt(value: Any, spec: str) -> str:
 def _chance_williams(out_dir: Path, m: pd.DataFrame, summary: Mapping[str, Any]) -> str:
     p, res = summary["params"], summary["results"]
     windows = _state_windows(p)
-    m = m[m.index >= max(0.0, p["t_pulse"] - 2 * p["window"])]  # from just before state 4: skip energisation
+    start = windows[0][0] - 0.1 * (windows[0][1] - windows[0][0])
+    m = m[m.index >= max(0.0, start)]  # from just before state 4: skip most of the energisation
     fig, axes = plt.subplots(3, 1, figsize=(7.5, 7.0), sharex=True)
     axes[0].plot(m.index, o2_consumed(m), color="C3", label="O₂ consumed")
     axes[0].set_ylabel("O₂ consumed (molecules)")

@@ -12,6 +12,7 @@ import pytest
 
 from analysis.perfetto import MAX_INSTANTS, N_BINS, export_perfetto
 from scenarios.cli import main
+from scenarios.registry import all_scenarios
 from scenarios.runner import execute
 from world.attention.markov import MarkovSource
 from world.attention.model import AttentionModel, ModelConfig
@@ -133,7 +134,7 @@ def test_attend_dst_is_the_argmax_of_the_attention_row(tmp_path: Path) -> None:
 def test_membrane_kinds_are_grouped_and_rate_counters_conserve_events(tmp_path: Path) -> None:
     """A membrane run with thousands of protons gets one track or counter series per kind, not per proton, and
     each kind's rate × bin width summed over the bins gives back its number of events."""
-    execute("respiratory_control", tmp_path, seed=0, overrides={"t_pulse": 0.5, "window": 0.1, "t_end": 1.0})
+    execute("respiratory_control", tmp_path, seed=0, overrides=all_scenarios()["respiratory_control"].smoke)
     trace = read_trace(tmp_path)
     mem = trace[trace.world == "membrane"]
     assert mem.entity_id.nunique() > 1000
@@ -152,7 +153,7 @@ def test_membrane_kinds_are_grouped_and_rate_counters_conserve_events(tmp_path: 
 
 def test_export_size_is_a_few_times_the_parquet_trace(tmp_path: Path) -> None:
     """A membrane run's trace.json is at most 5× its trace.parquet (the per-event JSON was ≈ 17×)."""
-    execute("respiratory_control", tmp_path, seed=0, overrides={"t_pulse": 0.5, "window": 0.1, "t_end": 1.0})
+    execute("respiratory_control", tmp_path, seed=0, overrides=all_scenarios()["respiratory_control"].smoke)
     export_perfetto(tmp_path)
     ratio = (tmp_path / "trace.json").stat().st_size / (tmp_path / "trace.parquet").stat().st_size
     assert ratio <= 5.0

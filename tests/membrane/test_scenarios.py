@@ -11,11 +11,15 @@ from scenarios.runner import execute
 pytestmark = pytest.mark.slow
 
 
+RC_SHORT = {"t_pulse": 3.0, "state4_window": 1.0, "state3_delay": 0.2, "window": 1.0, "adp_pulse": 1200, "t_end": 7.5}
+"""A 7.5 s respiratory_control (the defaults before its windows were lengthened to measure steady states)."""
+
+
 @pytest.fixture(scope="module")
 def rc(tmp_path_factory) -> dict:
-    """respiratory_control at its defaults (seed 0), with its output directory."""
+    """respiratory_control's short protocol (`RC_SHORT`, seed 0), with its output directory."""
     out = tmp_path_factory.mktemp("rc")
-    summary = execute("respiratory_control", out, seed=0)
+    summary = execute("respiratory_control", out, seed=0, overrides=RC_SHORT)
     summary["_out"] = out
     return summary
 
@@ -112,7 +116,7 @@ def test_scenarios_run_the_translocase_and_phosphate_carrier_when_asked(tmp_path
 
     quick = {
         "demand_titration": {"levels": "0,300", "warmup": 0.3, "hold": 0.5, "window": 0.2},
-        "respiratory_control": {"t_pulse": 0.5, "window": 0.1, "t_end": 1.0},
+        "respiratory_control": {"t_pulse": 0.5, "window": 0.1, "state4_window": 0.1, "state3_delay": 0.2, "t_end": 1.0},
     }[name]
     execute(name, tmp_path, seed=5, overrides={**quick, "transport": "ant_pic"})
     trace = pd.read_parquet(tmp_path / "trace.parquet")
@@ -136,3 +140,15 @@ def test_localized_coupling_separates_surface_from_bulk(tmp_path) -> None:
     assert held["state4"]["rotor_excess_mV"] > 30.0, held["state4"]
     assert free["transit_state3"]["median_age_ms"] > 100.0
     assert held["transit_state3"]["median_age_ms"] < 0.5 * free["transit_state3"]["median_age_ms"]
+
+
+def test_respiratory_control_defaults_measure_steady_states(tmp_path) -> None:
+    """At its defaults (seed 0) every respiratory_control window is shown steady by `analysis.steady` (state 3
+    without the ATP fraction, which rises by design) and both state-4 OCRs have a relative standard error < 5 %."""
+    s = execute("respiratory_control", tmp_path, seed=0)["results"]
+    windows = s["steadiness"]["windows"]
+    assert set(windows) == {"state4", "state3", "state4_after"}
+    for name, w in windows.items():
+        assert w["steady"], (name, w["reasons"])
+    assert windows["state4"]["ocr_rse"] < 0.05 and windows["state4_after"]["ocr_rse"] < 0.05
+    assert s["rcr"] > 1

@@ -49,11 +49,13 @@ def _writes(tree: ast.AST) -> list[int]:
         for t in targets:
             flat += list(t.elts) if isinstance(t, ast.Tuple) else [t]
         for t in flat:
-            if (isinstance(t, ast.Subscript) and named(t.value)) or (isinstance(t, ast.Attribute) and t.attr == "charge"):
+            if (isinstance(t, ast.Subscript) and named(t.value)) or (
+                isinstance(t, ast.Attribute) and t.attr == "charge"
+            ):
                 lines.append(node.lineno)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update":
-            if named(node.func.value):
-                lines.append(node.lineno)
+        call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if call and node.func.attr == "update" and named(node.func.value):  # type: ignore[attr-defined]
+            lines.append(node.lineno)
     return lines
 
 
