@@ -50,8 +50,13 @@ OPTIONAL_NUMBERS: dict[str, str] = {
     "d_quinone_um2_s": "the lazy walk along the membrane",
     "d_cytc_um2_s": "the lazy lattice walk",
     "carrier_reach_nm": "carriers at any distance",
+    "length_nm": "width × cell_nm",
+    "n_band_nm": "n_rows × cell_nm",
+    "p_band_nm": "p_rows × cell_nm",
 }
 """Parameters that are a number or None, with what None means."""
+GEOMETRY_NM: dict[str, str] = {"length_nm": "width", "n_band_nm": "n_rows", "p_band_nm": "p_rows"}
+"""Each geometry length in nm → the cell count it sets (`MembraneParams`)."""
 O2_SATURATION_UM: float = 1230.0
 """Dissolved O₂ in water under 1 atm O₂ (µM), the standard state of E°′(O₂). The value is the solubility near
 25 °C (Henry's constant ≈ 1.3 mM/atm at 298 K), not at 37 °C (≈ 1.05 mM/atm by van 't Hoff with
@@ -66,7 +71,11 @@ class MembraneParams:
 
     Geometry: a lattice `width` cells wide; rows ``0 … n_rows-1`` are the N band (matrix), one membrane row,
     then `p_rows` of P band (intermembrane space). A cell is a cube of `cell_nm`; the slab is `depth_nm` deep,
-    so membrane area = width·cell·depth and band volumes = width·rows·cell²·depth.
+    so membrane area = width·cell·depth and band volumes = width·rows·cell²·depth. The same geometry in
+    nanometres: `length_nm` (membrane length, width·cell), `n_band_nm` and `p_band_nm` (depth of each band,
+    rows·cell). Give either the cell count or the length: a length sets its count (it must be a whole number,
+    ≥ 2, of cells), a count left at its default is replaced, a count that disagrees is refused; afterwards both
+    are filled in, so ``params.length_nm`` is always the membrane's length.
 
     Moves per step: `site_events` ``"one"`` lets each site make at most one move per step, with probability
     1 − exp(−k·dt), so a site's turnover is capped at (1 − e^{−k_max·dt})/dt (330/s for k_max = 400/s at
@@ -109,6 +118,9 @@ class MembraneParams:
     p_rows: int = 10
     cell_nm: float = 50.0
     depth_nm: float = 60.0
+    length_nm: float | None = None
+    n_band_nm: float | None = None
+    p_band_nm: float | None = None
     capacitance_uF_cm2: float = 1.0
     initial_delta_psi_mV: float = 0.0
     temperature_K: float = T_DEFAULT
@@ -253,6 +265,32 @@ class MembraneParams:
         for name in ("nadh_fraction", "succ_fraction"):
             if getattr(self, name) > 1:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
+        self._resolve_geometry()
+
+    def _resolve_geometry(self) -> None:
+        """Set each cell count from its length in nm when one is given, then fill in every length (class
+        docstring). Called last in `__post_init__`, once `cell_nm` is known to be a positive number."""
+        defaults = {f.name: f.default for f in fields(self)}
+        cell = self.cell_nm
+        for phys, count in GEOMETRY_NM.items():
+            v = getattr(self, phys)
+            if v is not None:
+                if v == 0:
+                    raise ValueError(f"{phys}(={v!r}) must be > 0 (a whole number, at least 2, of {cell} nm cells)")
+                cells = v / cell
+                n = round(cells)
+                if n < 2 or abs(cells - n) > 1e-6 * cells:
+                    raise ValueError(
+                        f"{phys}(={v!r}) must be a whole number, at least 2, of cells of cell_nm(={cell}) nm "
+                        f"(it is {cells:.6g} cells)"
+                    )
+                given = getattr(self, count)
+                if given not in (defaults[count], n):
+                    raise ValueError(
+                        f"{phys}(={v!r}) is {n} cells of {cell} nm but {count}(={given}); give one of the two"
+                    )
+                object.__setattr__(self, count, n)
+            object.__setattr__(self, phys, getattr(self, count) * cell)
 
     def check_dt(self, dt: float) -> None:
         """Raise ValueError unless every turnover number k of the complexes, synthase and carriers in use has

@@ -1,0 +1,140 @@
+"""Benchmark of the membrane world at enzyme density: trace events per CPU-second as sites are added.
+
+Usage: ``python benchmarks/density.py [--baseline REF] [--quick] [--json]`` (a script, not a test; ~3 min,
+twice that with a baseline).
+
+The world of `respiratory_control` with every count of enzymes, carriers and pools (and the pools' volumes and
+the NADH supply) multiplied by a density factor f — f = 1 is the default patch (38 sites), 16 is 608 sites, 27 is
+1 026, on a 3 µm membrane with one column per site — runs 0.2 s to energise, then 1 s / max(1, f // 4) simulated
+seconds (half with ``--quick``) at an ATP demand of 600·f ATP/s (state 3 of this patch). Reported per f: sites, simulated seconds per CPU-second, trace events per CPU-second and CPU µs per
+event (CPU time of this process, best of ``REPEATS``), and the CPU time a 68 s `respiratory_control` protocol
+would take at that density.
+
+``--baseline REF`` first measures git revision REF the same way (its tree exported to a temporary directory and
+imported by a child process that runs this script; no old code is kept in the tree), then prints the ratio of
+events per CPU-second, this tree over REF, per f. Issue "Membrane core v2" asks for ≥ 10 at f = 16 against the
+revision before its work (``afd7f9e``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from world.clock import Run
+from world.membrane import MembraneWorld
+
+REPO = Path(__file__).resolve().parents[1]
+FACTORS = (1, 4, 16, 27)
+REPEATS = 2
+_SCALED_COUNTS = {
+    "n_complex1": 4,
+    "n_complex2": 4,
+    "n_complex3": 4,
+    "n_complex4": 8,
+    "n_synthase": 6,
+    "n_exchanger": 6,
+    "n_leak": 6,
+    "n_quinone": 40,
+    "n_cytc": 30,
+    "nad_total": 400,
+    "succ_total": 400,
+    "atp_m": 300,
+    "adp_m": 100,
+    "pi_m": 1800,
+    "atp_c": 9000,
+    "adp_c": 90,
+    "pi_c": 5400,
+}
+"""The defaults this benchmark scales (the defaults of both revisions it compares)."""
+_SITES = ("n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_leak")
+
+
+def density_params(f: int) -> dict[str, float]:
+    """World keyword arguments at density factor `f` (pool volumes and NADH supply scaled with the counts). The
+    membrane stays 3 µm long; it has at least one column per site (the baseline revision requires it), so the
+    cells narrow as sites are added (50 nm at f = 1, 4.9 nm at f = 16)."""
+    kw: dict[str, float] = {k: v * f for k, v in _SCALED_COUNTS.items()}
+    kw.update(nadh_supply=400.0 * f, matrix_volume_aL=0.3 * f, cytosol_volume_aL=3.0 * f)
+    width = max(60, sum(kw[k] for k in _SITES))
+    kw.update(width=width, cell_nm=3000.0 / width)
+    return kw
+
+
+def one_run(f: int, t_sim: float) -> tuple[float, int]:
+    """CPU seconds and trace events of `t_sim` simulated seconds at demand 600·f after 0.2 s to energise."""
+    run = Run(1)
+    world = MembraneWorld(run, **density_params(f))
+    run.drive(world, world.dt)
+    run.run_until(0.2)
+    world.set_atp_demand(600.0 * f)
+    e0 = run.trace.events
+    t0 = time.process_time()
+    run.run_until(0.2 + t_sim)
+    return time.process_time() - t0, run.trace.events - e0
+
+
+def measure(quick: bool = False) -> dict[str, dict[str, float]]:
+    """Per density factor: sites, simulated s per CPU s, events per CPU s, µs per event (best of REPEATS)."""
+    out = {}
+    for f in FACTORS:
+        t_sim = (0.5 if quick else 1.0) / max(1, f // 4)
+        best = min((one_run(f, t_sim) for _ in range(REPEATS)), key=lambda r: r[0])
+        cpu, events = best
+        out[str(f)] = {
+            "sites": sum(density_params(f)[k] for k in _SITES),
+            "width": density_params(f)["width"],
+            "sim_s_per_cpu_s": t_sim / cpu,
+            "events_per_cpu_s": events / cpu,
+            "us_per_event": 1e6 * cpu / events,
+            "respiratory_control_cpu_min": 68.0 * cpu / t_sim / 60,
+        }
+    return out
+
+
+def baseline(ref: str, quick: bool) -> dict[str, dict[str, float]]:
+    """`measure` run on git revision ``ref`` of this repository, in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        env = dict(os.environ, PYTHONPATH=tmp)
+        code = "import world, sys; sys.exit(0 if world.__file__.startswith(sys.argv[1]) else 1)"
+        subprocess.run([sys.executable, "-c", code, tmp], env=env, cwd=tmp, check=True)  # the child imports REF's tree
+        args = [sys.executable, __file__, "--json", *(["--quick"] if quick else [])]
+        child = subprocess.run(args, env=env, cwd=tmp, check=True, capture_output=True, text=True)
+    return json.loads(child.stdout)
+
+
+def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--baseline", metavar="REF", help="also measure this git revision, in a child process")
+    parser.add_argument("--quick", action="store_true", help="half the simulated time per density")
+    parser.add_argument("--json", action="store_true", help="print the measurement as one JSON object")
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(measure(args.quick)))
+        return
+    before = baseline(args.baseline, args.quick) if args.baseline else None
+    now = measure(args.quick)
+    head = f"{'f':>3} {'sites':>6} {'sim s/CPU s':>12} {'events/CPU s':>13} {'µs/event':>9} {'resp. control':>14}"
+    print(head + (f" {'events/s vs ' + args.baseline:>22}" if before else ""))
+    for f, m in now.items():
+        line = (
+            f"{f:>3} {m['sites']:6.0f} {m['sim_s_per_cpu_s']:12.3f} {m['events_per_cpu_s']:13.0f} "
+            f"{m['us_per_event']:9.1f} {m['respiratory_control_cpu_min']:11.1f} min"
+        )
+        if before:
+            b = before[f]
+            line += f" {m['events_per_cpu_s'] / b['events_per_cpu_s']:16.2f} (was {b['events_per_cpu_s']:.0f})"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
