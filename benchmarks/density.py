@@ -6,9 +6,9 @@ twice that with a baseline).
 The world of `respiratory_control` with every count of enzymes, carriers and pools (and the pools' volumes and
 the NADH supply) multiplied by a density factor f — f = 1 is the default patch (38 sites), 16 is 608 sites, 27 is
 1 026, on a 3 µm membrane with one column per site — runs 0.2 s to energise, then 1 s / max(1, f // 4) simulated
-seconds (half with ``--quick``) at an ATP demand of 600·f ATP/s (state 3 of this patch). Reported per f: sites, simulated seconds per CPU-second, trace events per CPU-second and CPU µs per
-event (CPU time of this process, best of ``REPEATS``), and the CPU time a 68 s `respiratory_control` protocol
-would take at that density.
+seconds (half with ``--quick``) at an ATP demand of 600·f ATP/s (state 3 of this patch). Reported per f:
+sites, simulated seconds per CPU-second, trace events per CPU-second and CPU µs per event (CPU time of this
+process, best of ``REPEATS``), and the CPU time a 68 s `respiratory_control` protocol would take at that density.
 
 ``--baseline REF`` first measures git revision REF the same way (its tree exported to a temporary directory and
 imported by a child process that runs this script; no old code is kept in the tree), then prints the ratio of
