@@ -37,14 +37,11 @@ import argparse
 import gc
 import json
 import math
-import subprocess
-import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
+from _revision import at_revision
 
 from world.attention.stream import AttentionWorld
 from world.attention.training import Trainer, build_source_and_model
@@ -56,7 +53,6 @@ variant that happened to be running (wall time made the ratios swing by ±0.15 b
 N_TOKENS = 6000
 TRAIN_STEPS = 150
 REPEATS = 9
-REPO = Path(__file__).resolve().parent.parent
 
 
 def plain_loop(model, seq: np.ndarray) -> float:  # type: ignore[no-untyped-def]
@@ -157,16 +153,7 @@ def measure() -> dict[str, float]:
 
 def baseline(ref: str) -> dict[str, float]:
     """`measure` run on git revision ``ref`` of this repository, in a child process."""
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        env = dict(os.environ, PYTHONPATH=tmp)
-        code = "import world, sys; sys.exit(0 if world.__file__.startswith(sys.argv[1]) else 1)"
-        subprocess.run([sys.executable, "-c", code, tmp], env=env, cwd=tmp, check=True)  # the child imports REF's tree
-        child = subprocess.run(
-            [sys.executable, __file__, "--json"], env=env, cwd=tmp, check=True, capture_output=True, text=True
-        )
-    return json.loads(child.stdout)
+    return at_revision(__file__, ref, ["--json"])
 
 
 def breakdown(m: dict[str, float]) -> str:

@@ -20,17 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from _revision import at_revision
 
 from world.clock import Run
 from world.membrane import MembraneWorld
 
-REPO = Path(__file__).resolve().parents[1]
 FACTORS = (1, 4, 16, 27)
 REPEATS = 2
 _SCALED_COUNTS = {
@@ -100,15 +96,7 @@ def measure(quick: bool = False) -> dict[str, dict[str, float]]:
 
 def baseline(ref: str, quick: bool) -> dict[str, dict[str, float]]:
     """`measure` run on git revision ``ref`` of this repository, in a child process."""
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        env = dict(os.environ, PYTHONPATH=tmp)
-        code = "import world, sys; sys.exit(0 if world.__file__.startswith(sys.argv[1]) else 1)"
-        subprocess.run([sys.executable, "-c", code, tmp], env=env, cwd=tmp, check=True)  # the child imports REF's tree
-        args = [sys.executable, __file__, "--json", *(["--quick"] if quick else [])]
-        child = subprocess.run(args, env=env, cwd=tmp, check=True, capture_output=True, text=True)
-    return json.loads(child.stdout)
+    return at_revision(__file__, ref, ["--json", *(["--quick"] if quick else [])])
 
 
 def main() -> None:
