@@ -4,7 +4,8 @@ Key names: `app`, `main`, `main_for`.
 
 Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
 [--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
-``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient sweep SCENARIO ...`` (`scenarios.sweep`),
+``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient acceptance DIR...``,
+``gradient sweep SCENARIO ...`` (`scenarios.sweep`),
 ``gradient view [PAGE] [--port N]`` (`scenarios.view`),
 ``gradient --version``.
 
@@ -229,6 +230,51 @@ def _print_results(summary: dict[str, Any]) -> None:
     verdict = results.get("verdict")
     if isinstance(verdict, dict) and "statement" in verdict:
         _say(f"verdict: {verdict['statement']}")
+
+
+@app.command("acceptance")
+def acceptance(
+    run_dirs: list[Path] = typer.Argument(..., help="Finished runs of membrane scenarios (several seeds each)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON instead of a table."),
+) -> None:
+    """Judge the membrane world by its acceptance targets on finished runs (writes nothing).
+
+    Reads the summary.json of every run given (respiratory_control, demand_titration, mito_stress_test,
+    control_analysis; runs of other scenarios are ignored) and prints one row per target whose scenario is
+    among them: the value per seed and whether it is met (`analysis.acceptance`).
+    """
+    import json
+
+    from analysis.acceptance import CRITERIA, NOT_EVALUATED, evaluate
+    from world.outputs import jsonable, read_summary
+
+    summaries = []
+    for d in run_dirs:
+        _check_run_dir(d)
+        summary = read_summary(d)
+        if not isinstance(summary, dict) or summary.get("complete") is not True:
+            raise ParameterError(
+                f"run directory {str(d)!r} holds no finished run (no summary.json with complete: true)"
+            )
+        _summary_scenario(d, summary)
+        summaries.append(summary)
+    scenarios = {c.scenario for c in CRITERIA}
+    if not any(s["scenario"] in scenarios for s in summaries):
+        raise ParameterError(
+            f"none of the runs is of a scenario with acceptance targets ({', '.join(sorted(scenarios))})"
+        )
+    rows = evaluate(summaries)
+    if as_json:
+        _say(json.dumps(jsonable({"rows": rows, "not_evaluated": list(NOT_EVALUATED)})))
+        return
+    table = Table("criterion", "target", "values (by seed)", "verdict", "source", title="membrane acceptance")
+    for row in rows:
+        values = ", ".join("—" if v is None else _fmt(float(v)) for v in row["values"])
+        table.add_row(row["criterion"], row["target"], f"{values}  (seeds {', '.join(map(str, row['seeds']))})",
+                      row["verdict"], row["source"])  # fmt: skip
+    out_console.print(table)
+    for line in NOT_EVALUATED:
+        _say(f"not evaluated: {line}")
 
 
 @app.command("export-perfetto")

@@ -1,0 +1,237 @@
+"""The membrane world against its public acceptance targets: criteria evaluated on finished scenario runs.
+
+Key names: `CRITERIA`, `Criterion`, `evaluate`, `NOT_EVALUATED`.
+
+Each criterion reads one scenario's ``summary.json`` results (and parameters) and gives one number per run
+and whether it meets the target, stated here with its source before any run is read. `evaluate` groups runs by
+scenario and gives one row per criterion whose scenario is among them: the values per seed and the verdict,
+``met`` only when every seed meets it. Pure functions over summaries; `gradient acceptance RUN_DIR...` prints
+the table. The targets are those of the issue "Membrane kinetics that hold up against a published model"
+(literature in ``../shared/reference/bioenergetics.md``); they judge the model, nothing tunes towards them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+Results = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One acceptance criterion: the scenario it reads, its target and source, the number it measures and the
+    test of that number (given the run's results and parameters)."""
+
+    name: str
+    scenario: str
+    target: str
+    source: str
+    value: Callable[[Results, Mapping[str, Any]], float | None]
+    meets: Callable[[float, Results, Mapping[str, Any]], bool]
+
+
+def _levels(r: Results) -> list[Mapping[str, Any]]:
+    return list(r["levels"])
+
+
+def _monotone(xs: Sequence[float], rising: bool) -> bool:
+    return all((b > a) if rising else (b < a) for a, b in pairwise(xs))
+
+
+def _ocr_fold(r: Results, _: Mapping[str, Any]) -> float | None:
+    lv = _levels(r)
+    return lv[-1]["ocr"] / lv[0]["ocr"] if len(lv) > 1 and lv[0]["ocr"] > 0 else None
+
+
+def _psi_fall(r: Results, _: Mapping[str, Any]) -> float | None:
+    lv = _levels(r)
+    return lv[0]["delta_psi_mV"] - lv[-1]["delta_psi_mV"] if len(lv) > 1 else None
+
+
+def _atp_per_o(r: Results) -> list[float]:
+    return [lv["atp_per_o"] for lv in _levels(r) if lv["demand"] > 0 and lv.get("atp_per_o") is not None]
+
+
+def _p_o_limit(p: Mapping[str, Any]) -> float:
+    n = p.get("c_ring", 8)
+    return (6 if p.get("substrate") == "succinate" else 10) / (n / 3 + 1)
+
+
+def _redox_change(key: str, sign: int) -> Callable[[Results, Mapping[str, Any]], float | None]:
+    def value(r: Results, _: Mapping[str, Any]) -> float | None:
+        lv = _levels(r)
+        if len(lv) < 2 or lv[0].get(key) is None or lv[-1].get(key) is None:
+            return None
+        return sign * (lv[-1][key] - lv[0][key])
+
+    return value
+
+
+def _seahorse_order(r: Results, _: Mapping[str, Any]) -> float:
+    o = r["ocr"]
+    return float(o["maximal"] > o["basal"] > o["proton_leak"] > o["non_mitochondrial"])
+
+
+def _steady(r: Results, _: Mapping[str, Any]) -> float:
+    return float(bool(r["steadiness"]["all_steady"]))
+
+
+def _summation(r: Results, _: Mapping[str, Any]) -> float:
+    levels = r["levels"]
+    return float(all(lv["sum"]["lo"] <= 1.0 <= lv["sum"]["hi"] for lv in levels))
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "RCR",
+        "respiratory_control",
+        "≥ 10",
+        "isolated mitochondria ≥ 5, often 10 or more; the Beard-lab model ≈ 23",
+        lambda r, p: r["rcr"],
+        lambda v, r, p: v >= 10,
+    ),
+    Criterion(
+        "Δp state 4 (mV)",
+        "respiratory_control",
+        "200–230",
+        "Nicholls 1974 Eur J Biochem 50:305 (228 mV)",
+        lambda r, p: r["state4"]["pmf_mV"],
+        lambda v, r, p: 200 <= v <= 230,
+    ),
+    Criterion(
+        "Δp drop state 4 → 3 (mV)",
+        "respiratory_control",
+        "30–60",
+        "Nicholls 1974 228 → 170 mV; the Beard model's Δψ 186 → 147 mV",
+        lambda r, p: r["state4"]["pmf_mV"] - r["state3"]["pmf_mV"],
+        lambda v, r, p: 30 <= v <= 60,
+    ),
+    Criterion(
+        "respiratory_control windows steady",
+        "respiratory_control",
+        "all (1 = yes)",
+        "the steadiness check of analysis.steady",
+        _steady,
+        lambda v, r, p: v == 1,
+    ),
+    Criterion(
+        "titration: OCR fold (highest / lowest demand)",
+        "demand_titration",
+        "≥ 10",
+        "Bazil et al. 2016 (OCR ≈ 10 → 144 nmol O₂/min/U CS, ≈ 14×)",
+        _ocr_fold,
+        lambda v, r, p: v >= 10,
+    ),
+    Criterion(
+        "titration: Δψ fall (mV), monotone",
+        "demand_titration",
+        "20–45, falling at every level",
+        "Bazil et al. 2016 (Δψ ≈ 183 → 156–162 mV)",
+        _psi_fall,
+        lambda v, r, p: 20 <= v <= 45 and _monotone([lv["delta_psi_mV"] for lv in _levels(r)], rising=False),
+    ),
+    Criterion(
+        "titration: ATP/O at the highest demand",
+        "demand_titration",
+        "rising at every level, ≤ 10/(n/3 + 1) (NADH) or 6/(n/3 + 1) (succinate)",
+        "the mechanistic limit with n c-subunits; P/O ≈ 2.5 measured (Hinkle 2005)",
+        lambda r, p: _atp_per_o(r)[-1] if _atp_per_o(r) else None,
+        lambda v, r, p: _monotone(_atp_per_o(r), rising=True) and v <= _p_o_limit(p) + 1e-9,
+    ),
+    Criterion(
+        "titration: cytochrome c reduced, rise",
+        "demand_titration",
+        "> 0",
+        "Bazil et al. 2016 (≈ 0.19 → 0.31)",
+        _redox_change("cytc_reduced_fraction", 1),
+        lambda v, r, p: v > 0,
+    ),
+    Criterion(
+        "titration: NADH reduced, fall",
+        "demand_titration",
+        "≥ 0.3",
+        "Bazil et al. 2016 (≈ 0.73 → 0.37)",
+        _redox_change("nadh_reduced_fraction", -1),
+        lambda v, r, p: v >= 0.3,
+    ),
+    Criterion(
+        "titration windows steady",
+        "demand_titration",
+        "all (1 = yes)",
+        "the steadiness check of analysis.steady",
+        _steady,
+        lambda v, r, p: v == 1,
+    ),
+    Criterion(
+        "Seahorse order: FCCP > basal > oligomycin > rotenone + antimycin A",
+        "mito_stress_test",
+        "1 = yes",
+        "Agilent Seahorse XF Cell Mito Stress Test",
+        _seahorse_order,
+        lambda v, r, p: v == 1,
+    ),
+    Criterion(
+        "Seahorse windows steady (a sustained maximum)",
+        "mito_stress_test",
+        "all (1 = yes)",
+        "the steadiness check of analysis.steady",
+        _steady,
+        lambda v, r, p: v == 1,
+    ),
+    Criterion(
+        "flux control coefficients sum to 1 (every level's interval holds 1)",
+        "control_analysis",
+        "1 = yes",
+        "summation theorem (Kacser & Burns 1973; Heinrich & Rapoport 1974)",
+        _summation,
+        lambda v, r, p: v == 1,
+    ),
+)
+"""Every criterion, in the order the table prints them."""
+NOT_EVALUATED: tuple[str, ...] = (
+    "P/O within 0.1 of 10/(n/3 + 1) (NADH) and 6/(n/3 + 1) (succinate) at high demand with negligible leak: no "
+    "scenario runs without leak yet",
+)
+"""Targets of the issue that no scenario measures as stated (the table says so rather than substituting)."""
+
+
+def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per criterion whose scenario is among `summaries` (each a ``summary.json``: ``scenario``,
+    ``seed``, ``params``, ``results``): ``criterion``, ``scenario``, ``target``, ``source``, ``seeds``, ``values``
+    (one per run, seed order; None where the run cannot give the number), ``met`` per run and ``verdict``
+    (``"met"`` when every run meets it, ``"missed"`` when none does, else ``"met in k of n"``)."""
+    by_scenario: dict[str, list[Mapping[str, Any]]] = {}
+    for s in summaries:
+        by_scenario.setdefault(s["scenario"], []).append(s)
+    rows = []
+    for c in CRITERIA:
+        runs = sorted(by_scenario.get(c.scenario, []), key=lambda s: s["seed"])
+        if not runs:
+            continue
+        values, met = [], []
+        for s in runs:
+            v = c.value(s["results"], s["params"])
+            ok = (
+                v is not None and not (isinstance(v, float) and math.isnan(v)) and c.meets(v, s["results"], s["params"])
+            )
+            values.append(v)
+            met.append(bool(ok))
+        k = sum(met)
+        verdict = "met" if k == len(met) else "missed" if k == 0 else f"met in {k} of {len(met)}"
+        rows.append(
+            {
+                "criterion": c.name,
+                "scenario": c.scenario,
+                "target": c.target,
+                "source": c.source,
+                "seeds": [s["seed"] for s in runs],
+                "values": values,
+                "met": met,
+                "verdict": verdict,
+            }
+        )
+    return rows
