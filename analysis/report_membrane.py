@@ -34,7 +34,7 @@ from analysis.report import (
     shade_windows,
     write_report,
 )
-from analysis.report_membrane_steady import REDOX
+from analysis.report_membrane_steady import REDOX, move_dG_rows
 from world.trace import read_metrics
 
 SMOOTH_S = 0.25
@@ -63,7 +63,8 @@ _STATE_ROWS = (("state 4", "state4"), ("state 3", "state3"), ("state 4 (after)",
 
 
 def tables_respiratory_control(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Δψ, ΔpH, Δp, OCR, ATP synthesis, leak and the redox fractions (when recorded) per respiratory state."""
+    """Δψ, ΔpH, Δp, OCR, ATP synthesis, leak and the redox fractions (when recorded) per respiratory state, and
+    the ΔG of one forward move of each site class (when recorded)."""
     rows = []
     for label, key in _STATE_ROWS:
         s = results[key]
@@ -79,7 +80,8 @@ def tables_respiratory_control(results: Mapping[str, Any]) -> dict[str, list[dic
                 **{column: s[key] for key, column, _ in REDOX if key in s},
             }
         )
-    return {"respiratory states (window means)": rows}
+    dg = move_dG_rows("state", [(label, results[key]) for label, key in _STATE_ROWS])
+    return {"respiratory states (window means)": rows, **({"ΔG of one forward move (kJ/mol)": dg} if dg else {})}
 
 
 def _state_windows(p: Mapping[str, Any]) -> list[tuple[float, float]]:

@@ -45,6 +45,32 @@ REDOX = (
 """Redox fractions of a window (summary key, console column, figure label); older summaries lack them."""
 
 
+MOVE_LABELS = {
+    "ComplexI": "I",
+    "ComplexII": "II",
+    "ComplexIII": "III",
+    "ComplexIV": "IV",
+    "ATPSynthase": "synthase (per ATP)",
+    "NucleotideExchanger": "exchanger",
+    "AdenineNucleotideTranslocase": "translocase",
+    "PhosphateCarrier": "Pi carrier",
+    "LeakSite": "leak (per H⁺)",
+}
+"""Console column of each site class's ΔG of one forward move (`MembraneWorld.move_dG_kJ_per_mol`)."""
+
+
+def move_dG_rows(label: str, windows: list[tuple[Any, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per window (first column `label`): the mean ΔG (kJ/mol) of one forward move of each site class;
+    negative runs forward, near 0 is near equilibrium. Empty for summaries made before it was recorded."""
+    rows = []
+    for name, w in windows:
+        dg = w.get("move_dG_kJ_per_mol")
+        if dg is None:
+            return []
+        rows.append({label: name, **{MOVE_LABELS.get(k, k): v for k, v in dg.items()}})
+    return rows
+
+
 def tables_demand_titration(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """OCR, Δψ, Δp, ATP synthesis, ATP/O and the redox fractions per demand level."""
     rows = [
@@ -59,7 +85,8 @@ def tables_demand_titration(results: Mapping[str, Any]) -> dict[str, list[dict[s
         }
         for r in results["levels"]
     ]
-    return {"per demand level (window means)": rows}
+    dg = move_dG_rows("demand (ATP/s)", [(r["demand"], r) for r in results["levels"]])
+    return {"per demand level (window means)": rows, **({"ΔG of one forward move (kJ/mol)": dg} if dg else {})}
 
 
 def _flux_force(out_dir: Path, summary: Mapping[str, Any]) -> str:

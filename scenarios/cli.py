@@ -325,6 +325,8 @@ def report(run_dir: Path = typer.Argument(..., help="A run's output directory.")
 
 
 def _check_run_dir(run_dir: Path) -> None:
+    if str(run_dir).strip() and run_dir.exists() and not run_dir.is_dir():
+        raise ParameterError(f"run directory {str(run_dir)!r} is a file, not a run's output directory")
     if not str(run_dir).strip() or not run_dir.is_dir():
         raise ParameterError(f"run directory {str(run_dir)!r} does not exist")
 

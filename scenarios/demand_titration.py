@@ -108,6 +108,7 @@ def run_demand_titration(
                 "atp_rate": m["atp_rate"],
                 "atp_per_o": m["atp_made"] / (2 * m["o2_consumed"]) if m["o2_consumed"] else None,
                 **{k: m[k] for k in REDOX_FRACTIONS},
+                "move_dG_kJ_per_mol": m["move_dG_kJ_per_mol"],
             }
         )
     ocrs = [r["ocr"] for r in rows]

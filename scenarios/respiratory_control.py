@@ -34,9 +34,11 @@ from world.membrane.observe import REDOX_FRACTIONS
 from world.membrane.protocol import Protocol
 
 
-def _state(m: dict[str, float]) -> dict[str, float]:
+def _state(m: dict[str, Any]) -> dict[str, Any]:
     keys = ("delta_psi_mV", "delta_pH", "pmf_mV", "ocr", "atp_rate", "leak_rate", *REDOX_FRACTIONS)
-    return {k: round(m[k], 4) for k in keys}
+    out: dict[str, Any] = {k: round(m[k], 4) for k in keys}
+    out["move_dG_kJ_per_mol"] = {k: round(v, 3) for k, v in m["move_dG_kJ_per_mol"].items()}
+    return out
 
 
 def _check(p: Mapping[str, Any]) -> None:

@@ -135,3 +135,28 @@ def test_matter_from_outside_changes_no_energy_account() -> None:
     assert after.pop("adp_added") - before.pop("adp_added") == 250
     assert after == before
     assert np.isclose(world.counters["heat_J"], 0.0)
+
+
+def test_move_free_energies_agree_with_the_textbook_relations() -> None:
+    """`move_dG_kJ_per_mol` against relations computed another way, in a running world: a leak site's ΔG per
+    H⁺ is −F·Δp, and the synthase's per ATP is ΔG_ATP(matrix) − (n/3)·F·Δp (tolerance 0.3 kJ/mol: the model
+    counts molecules, the relations use continuous concentrations)."""
+    from world.constants import F
+
+    run = Run(5)
+    world = MembraneWorld(run, atp_demand=300.0, **SMALL)
+    run.drive(world, world.dt)
+    run.run_until(0.5)
+    dg = world.move_dG_kJ_per_mol()
+    f_dp = F * world.pmf_mV * 1e-6  # kJ/mol
+    assert dg["LeakSite"] == pytest.approx(-f_dp, abs=0.3)
+    n = world.params.c_ring
+    assert dg["ATPSynthase"] == pytest.approx(world.dg_atp_kJ_per_mol("matrix") - n / 3 * f_dp, abs=0.3)
+    assert set(dg) == {cls.__name__ for cls, _ in world.groups}
+
+
+def test_window_means_of_move_free_energies_skip_readings_where_the_move_was_impossible() -> None:
+    from world.membrane.protocol import _mean_defined
+
+    assert _mean_defined([1.0, float("nan"), 3.0]) == 2.0
+    assert np.isnan(_mean_defined([float("nan")] * 3))

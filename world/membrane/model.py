@@ -437,6 +437,10 @@ class MembraneWorld(mesa.Model):
         """Redox drop ΔE (mV) across complexes I–IV (`observe.redox_drops_mV`)."""
         return observe.redox_drops_mV(self.state)
 
+    def move_dG_kJ_per_mol(self) -> dict[str, float]:
+        """ΔG (kJ/mol) of one forward move of each site class now (`observe.move_dG_kJ_per_mol`)."""
+        return observe.move_dG_kJ_per_mol(self)
+
     def electrons_on_carriers(self) -> int:
         """Electrons held by QH₂, reduced cytochrome c and complex IV intermediates."""
         return observe.electrons_on_carriers(self)

@@ -177,6 +177,19 @@ def proton_ph_mV(delta_ph: float, T: float) -> float:
     return -LN10 * 8.314462618 * T / 96485.33212 * 1e3 * delta_ph
 
 
+def move_dG_kJ_per_mol(world: MembraneWorld) -> dict[str, float]:
+    """Free energy (kJ/mol) of one forward move of each site class in the world now, from the state alone:
+    complexes I–IV per turnover (2 e⁻), the synthase per ATP made (n/3 c-subunit steps and one ATP, from its
+    per-step ΔG, `ATPSynthase.rate_dG`, × n/3), transporters per move, leak sites per H⁺ (P → N). Negative runs
+    forward; near 0 is near equilibrium. NaN for a move the counts do not allow now."""
+    out = {}
+    for cls, _ in world.groups:
+        dg = cls.rate_dG(world, 1)
+        scale = world.params.c_ring / 3 if cls.__name__ == "ATPSynthase" else 1.0
+        out[cls.__name__] = math.nan if dg is None else dg * scale * N_A / 1e3
+    return out
+
+
 # ---------------------------------------------------------------- ledger
 def bound_in_complex4(world: MembraneWorld) -> int:
     """Proton equivalents (= electrons) held in complex IV's O₂ intermediates."""

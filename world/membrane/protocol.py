@@ -18,6 +18,7 @@ was a steady state (OCR and Δψ of the two halves agree, the ATP and NADH fract
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,9 @@ class Protocol:
 
     def measure(self, t0: float, t1: float, steady_pools: tuple[str, ...] | None = None) -> dict[str, Any]:
         """Window averages between `t0` and `t1` (rates per second, mean Δψ, Δp, ΔpH; the redox fractions of
-        `REDOX_FRACTIONS` as means of the pool readings), the ``snapshots`` at t0,
+        `REDOX_FRACTIONS` and ``move_dG_kJ_per_mol``, the ΔG of one forward move of each site class
+        (`MembraneWorld.move_dG_kJ_per_mol`), as means of the pool readings — for ΔG, of the readings at which
+        the move was possible: NaN only if its substrate was missing at every one), the ``snapshots`` at t0,
         the midpoint and t1, and ``pool_samples`` (`POOL_SAMPLES` evenly spaced readings of `STEADY_POOLS` inside
         the window) for `analysis.steady.steadiness`; the dict is filled when the clock passes `t1`.
         `steady_pools` (a subset of `analysis.steady.POOLS`, recorded as ``steady_pools``) narrows the
@@ -72,10 +75,16 @@ class Protocol:
         out: dict[str, Any] = {} if steady_pools is None else {"steady_pools": tuple(steady_pools)}
         snaps: list[dict[str, float]] = []
         pools: list[dict[str, float]] = []
+        dgs: list[dict[str, float]] = []
+
+        def read() -> None:
+            pools.append(self._pools())
+            dgs.append(self.world.move_dG_kJ_per_mol())
+
         self.at(t0, lambda: snaps.append(self.world.snapshot()))
         self.at(t0 + (t1 - t0) / 2, lambda: snaps.append(self.world.snapshot()))
         for i in range(POOL_SAMPLES):
-            self.at(t0 + (i + 0.5) * (t1 - t0) / POOL_SAMPLES, lambda: pools.append(self._pools()))
+            self.at(t0 + (i + 0.5) * (t1 - t0) / POOL_SAMPLES, read)
 
         def close() -> None:
             snaps.append(self.world.snapshot())
@@ -88,6 +97,7 @@ class Protocol:
             fractions = [redox_fractions(p) for p in pools]
             for name in REDOX_FRACTIONS:
                 out[name] = sum(f[name] for f in fractions) / len(fractions)
+            out["move_dG_kJ_per_mol"] = {k: _mean_defined([d[k] for d in dgs]) for k in dgs[0]}
 
         self.at(t1, close)
         return out
@@ -96,3 +106,9 @@ class Protocol:
         """Time and the pools the steady-state check reads."""
         pool = self.world.pool
         return {"t": float(self.run.now), **{k: float(pool[k]) for k in STEADY_POOLS}}
+
+
+def _mean_defined(values: list[float]) -> float:
+    """Mean of the values that are not NaN (NaN if none is)."""
+    ok = [v for v in values if not math.isnan(v)]
+    return sum(ok) / len(ok) if ok else math.nan
