@@ -1,6 +1,6 @@
 """The membrane world against its public acceptance targets: criteria evaluated on finished scenario runs.
 
-Key names: `CRITERIA`, `Criterion`, `evaluate`, `NOT_EVALUATED`.
+Key names: `CRITERIA`, `Criterion`, `evaluate`.
 
 Each criterion reads one scenario's ``summary.json`` results (and parameters) and gives one number per run
 and whether it meets the target, stated here with its source before any run is read. `evaluate` groups runs by
@@ -32,6 +32,17 @@ class Criterion:
     source: str
     value: Callable[[Results, Mapping[str, Any]], float | None]
     meets: Callable[[float, Results, Mapping[str, Any]], bool]
+    applies: Callable[[Mapping[str, Any]], bool] = lambda p: _nadh_with_leak(p)
+    """Which runs the target speaks of, by their parameters (default: NADH-linked, with the leak on)."""
+
+
+def _nadh_with_leak(p: Mapping[str, Any]) -> bool:
+    """The runs the issue's targets speak of: NADH-linked (the default substrate) with the leak on."""
+    return p.get("substrate", "nadh") == "nadh" and p.get("k_leak", 1.0) > 0
+
+
+def _leak_free(p: Mapping[str, Any]) -> bool:
+    return p.get("k_leak", 1.0) == 0
 
 
 def _levels(r: Results) -> list[Mapping[str, Any]]:
@@ -119,6 +130,15 @@ CRITERIA: tuple[Criterion, ...] = (
         lambda v, r, p: v == 1,
     ),
     Criterion(
+        "P/O in state 3 without leak",
+        "respiratory_control",
+        "within 0.1 of 10/(n/3 + 1) (NADH) or 6/(n/3 + 1) (succinate)",
+        "the mechanistic limit: 10 or 6 H⁺ per O over n/3 + 1 H⁺ per ATP (Hinkle 2005)",
+        lambda r, p: r["p_o"],
+        lambda v, r, p: abs(v - _p_o_limit(p)) <= 0.1,
+        applies=_leak_free,
+    ),
+    Criterion(
         "titration: OCR fold (highest / lowest demand)",
         "demand_titration",
         "≥ 10",
@@ -192,16 +212,23 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
 )
 """Every criterion, in the order the table prints them."""
-NOT_EVALUATED: tuple[str, ...] = (
-    "P/O within 0.1 of 10/(n/3 + 1) (NADH) and 6/(n/3 + 1) (succinate) at high demand with negligible leak: no "
-    "scenario runs without leak yet",
-)
-"""Targets of the issue that no scenario measures as stated (the table says so rather than substituting)."""
+
+
+def _label(s: Mapping[str, Any]) -> str:
+    """A run's label in a row: its seed, and its substrate when that is not NADH."""
+    sub = s["params"].get("substrate", "nadh")
+    return f"seed {s['seed']}" + ("" if sub == "nadh" else f" ({sub})")
+
+
+def _run_key(s: Mapping[str, Any]) -> tuple[int, str]:
+    return s["seed"], str(s["params"].get("substrate", ""))
 
 
 def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One row per criterion whose scenario is among `summaries` (each a ``summary.json``: ``scenario``,
-    ``seed``, ``params``, ``results``): ``criterion``, ``scenario``, ``target``, ``source``, ``seeds``, ``values``
+    """One row per criterion with runs it applies to among `summaries` (each a ``summary.json``: ``scenario``,
+    ``seed``, ``params``, ``results``; `Criterion.applies` picks the runs — NADH with the leak on for most,
+    leak-free runs of either substrate for the P/O limit): ``criterion``, ``scenario``, ``target``, ``source``,
+    ``seeds``, ``runs`` (labels: seed, and substrate when not NADH), ``values``
     (one per run, seed order; None where the run cannot give the number), ``met`` per run and ``verdict``
     (``"met"`` when every run meets it, ``"missed"`` when none does, else ``"met in k of n"``)."""
     by_scenario: dict[str, list[Mapping[str, Any]]] = {}
@@ -209,7 +236,7 @@ def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         by_scenario.setdefault(s["scenario"], []).append(s)
     rows = []
     for c in CRITERIA:
-        runs = sorted(by_scenario.get(c.scenario, []), key=lambda s: s["seed"])
+        runs = sorted((s for s in by_scenario.get(c.scenario, []) if c.applies(s["params"])), key=_run_key)
         if not runs:
             continue
         values, met = [], []
@@ -229,6 +256,7 @@ def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "target": c.target,
                 "source": c.source,
                 "seeds": [s["seed"] for s in runs],
+                "runs": [_label(s) for s in runs],
                 "values": values,
                 "met": met,
                 "verdict": verdict,

@@ -245,7 +245,7 @@ def acceptance(
     """
     import json
 
-    from analysis.acceptance import CRITERIA, NOT_EVALUATED, evaluate
+    from analysis.acceptance import CRITERIA, evaluate
     from world.outputs import jsonable, read_summary
 
     summaries = []
@@ -265,16 +265,14 @@ def acceptance(
         )
     rows = evaluate(summaries)
     if as_json:
-        _say(json.dumps(jsonable({"rows": rows, "not_evaluated": list(NOT_EVALUATED)})))
+        _say(json.dumps(jsonable({"rows": rows})))
         return
-    table = Table("criterion", "target", "values (by seed)", "verdict", "source", title="membrane acceptance")
+    table = Table("criterion", "target", "values (runs)", "verdict", "source", title="membrane acceptance")
     for row in rows:
         values = ", ".join("—" if v is None else _fmt(float(v)) for v in row["values"])
-        table.add_row(row["criterion"], row["target"], f"{values}  (seeds {', '.join(map(str, row['seeds']))})",
-                      row["verdict"], row["source"])  # fmt: skip
+        table.add_row(row["criterion"], row["target"], f"{values}  ({', '.join(row['runs'])})", row["verdict"],
+                      row["source"])  # fmt: skip
     out_console.print(table)
-    for line in NOT_EVALUATED:
-        _say(f"not evaluated: {line}")
 
 
 @app.command("export-perfetto")

@@ -66,6 +66,7 @@ def _check(p: Mapping[str, Any]) -> None:
         "transport": Param(
             "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
         ),
+        "k_leak": Param(1.0, float, bounds=(0, 1e4), help="leak rate constant per leak site (1/s); 0: no leak"),
         "adp_pulse": Param(6000, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
         "t_pulse": Param(28.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
         "state4_window": Param(25.0, float, bounds=(0.05, 1e4), help="length of each state-4 window (s)"),
@@ -91,6 +92,7 @@ def run_respiratory_control(
     site_events: str,
     transport: str,
     supply_law: str,
+    k_leak: float,
     adp_pulse: int,
     t_pulse: float,
     state4_window: float,
@@ -118,6 +120,7 @@ def run_respiratory_control(
         supply_law=supply_law,
         site_events=site_events,
         transport=transport,
+        k_leak=k_leak,
     )
     world.set_substrate(substrate, supply)
     proto = Protocol(run, world, sample_dt)

@@ -30,10 +30,28 @@ def _row(rows: list[dict], name: str) -> dict:
 def test_every_criterion_reads_a_real_summary_of_its_scenario() -> None:
     """Every criterion gives a number (not an error) on a real run of its scenario."""
     scenarios = sorted({c.scenario for c in CRITERIA})
-    rows = evaluate([_golden(name) for name in scenarios])
+    leak_free = copy.deepcopy(_golden("respiratory_control", seed=1))
+    leak_free["params"]["k_leak"] = 0.0
+    rows = evaluate([*(_golden(name) for name in scenarios), leak_free])
     assert [r["criterion"] for r in rows] == [c.name for c in CRITERIA]
     for r in rows:
         assert len(r["values"]) == 1 and r["values"][0] is not None, r["criterion"]
+    # the P/O limit speaks of leak-free runs only, the other respiratory_control targets of runs with the leak on
+    assert _row(rows, "P/O in state 3 without leak")["seeds"] == [1]
+    assert _row(rows, "RCR")["seeds"] == [0]
+
+
+def test_p_o_limit_is_judged_per_substrate_within_0_1() -> None:
+    """10/(8/3 + 1) = 2.727 for NADH and 6/(8/3 + 1) = 1.636 for succinate, each ± 0.1."""
+    runs = []
+    for seed, (substrate, p_o) in enumerate([("nadh", 2.64), ("nadh", 2.62), ("succinate", 1.55), ("succinate", 1.75)]):
+        s = copy.deepcopy(_golden("respiratory_control", seed))
+        s["params"].update(k_leak=0.0, substrate=substrate, c_ring=8)
+        s["results"]["p_o"] = p_o
+        runs.append(s)
+    row = _row(evaluate(runs), "P/O in state 3 without leak")
+    assert row["met"] == [True, False, True, False]
+    assert row["runs"] == ["seed 0", "seed 1", "seed 2 (succinate)", "seed 3 (succinate)"]
 
 
 def _rc(rcr: float, pmf4: float, pmf3: float, seed: int = 0) -> dict:
@@ -109,7 +127,8 @@ def test_acceptance_command_prints_the_table_and_writes_nothing(tmp_path: Path, 
     assert main(["acceptance", str(tmp_path / "rc0"), str(tmp_path / "rc1"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     names = [r["criterion"] for r in out["rows"]]
-    assert names == [c.name for c in CRITERIA if c.scenario == "respiratory_control"]
+    params = _golden("respiratory_control")["params"]
+    assert names == [c.name for c in CRITERIA if c.scenario == "respiratory_control" and c.applies(params)]
     assert all(r["seeds"] == [0, 1] for r in out["rows"])
     assert main(["acceptance", str(tmp_path / "rc0")]) == 0
     assert "RCR" in capsys.readouterr().out

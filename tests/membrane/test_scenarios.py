@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.membrane_replay import replay_membrane_counters
+from scenarios.registry import all_scenarios
 from scenarios.runner import execute
 
 pytestmark = pytest.mark.slow
@@ -152,3 +153,14 @@ def test_respiratory_control_defaults_measure_steady_states(tmp_path) -> None:
         assert w["steady"], (name, w["reasons"])
     assert windows["state4"]["ocr_rse"] < 0.05 and windows["state4_after"]["ocr_rse"] < 0.05
     assert s["rcr"] > 1
+
+
+def test_respiratory_control_k_leak_reaches_the_world(tmp_path) -> None:
+    """``--set k_leak=0`` switches the leak sites off (no leak rows in the trace; with the default there are)."""
+    smoke = all_scenarios()["respiratory_control"].smoke
+    kinds = {}
+    for k_leak in (0.0, 1.0):
+        out = tmp_path / f"leak{k_leak:g}"
+        execute("respiratory_control", out, seed=6, overrides={**smoke, "k_leak": k_leak})
+        kinds[k_leak] = set(pd.read_parquet(out / "trace.parquet")["kind"].astype(str))
+    assert "leak" not in kinds[0.0] and "leak" in kinds[1.0]
