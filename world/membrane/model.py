@@ -26,9 +26,11 @@ One step: protons, quinones and cytochrome c diffuse (vectorised; lazy walks, or
 coefficients), substrate is supplied, then every complex, synthase, exchanger and leak site may make one
 reversible transition (or Poisson many with ``site_events="poisson"``; probabilities from detailed-balance
 rates, see `world.membrane.thermo`; under ``proton_access="local"`` each site's rates use the protons at its mouth), the
-uncoupler shuttles and ATP is consumed. Transitions update the counts, the counters and the trace (rows
-buffered and written at the end of the step), and the grid's property layers are rewritten. Observables, the
-ledger of conserved quantities and the perturbation methods live in `world.membrane.observe`.
+uncoupler shuttles and ATP is consumed. Every transition books its change through the chemistry state
+(``world.state``, `world.membrane.state.ChemState.apply`, the only writer of pools, charge and counters) and
+moves its protons through ``world.moves`` (trace rows buffered and written at the end of the step); then the
+grid's property layers are rewritten. Observables and the ledger live in `world.membrane.observe`, the
+perturbations in `world.membrane.perturb`; the world's properties and methods of the same names delegate to them.
 """
 
 from __future__ import annotations
