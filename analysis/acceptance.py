@@ -68,6 +68,8 @@ def _atp_per_o(r: Results) -> list[float]:
 
 
 def _p_o_limit(p: Mapping[str, Any]) -> float:
+    """10/(n/3 + 1) (NADH) or 6/(n/3 + 1) (succinate); n from the run's parameters, else the world's default c8
+    (demand_titration has no c_ring parameter)."""
     n = p.get("c_ring", 8)
     return (6 if p.get("substrate") == "succinate" else 10) / (n / 3 + 1)
 

@@ -132,7 +132,7 @@ class MembraneWorld(mesa.Model):
             raise ValueError(f"dt(={dt!r}) must be a finite number > 0 (seconds)")
         self.run = run
         self.dt = float(dt)
-        self.params = p = MembraneParams(**params)
+        p = MembraneParams(**params)
         p.check_dt(dt)
         self.lattice = ProtonLattice(p.width, p.n_rows, p.p_rows, p.protons_n, p.protons_p, p.reserve, self.rng)
         self.protons = [Proton(self, i) for i in range(self.lattice.size)]
@@ -387,6 +387,11 @@ class MembraneWorld(mesa.Model):
         return cls.couples(self, 1)
 
     # ---------------------------------------------------------------- observables (world.membrane.observe)
+    @property
+    def params(self) -> MembraneParams:
+        """The world's parameters, kept once, by the chemistry state (`set_leak` replaces them there)."""
+        return self.state.params
+
     @property
     def t(self) -> float:
         """Time (s) of the step being made (the stamp of its trace rows)."""

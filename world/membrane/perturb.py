@@ -92,8 +92,7 @@ def add_inhibitor(world: MembraneWorld, name: str, dose: float = 1.0) -> None:
 
 def set_leak(world: MembraneWorld, rate: float) -> None:
     """Set the basal leak rate constant k0 per leak site (1/s)."""
-    world.params = replace(world.params, k_leak=_nonneg("rate", rate))
-    world.state.params = world.params
+    world.state.params = replace(world.state.params, k_leak=_nonneg("rate", rate))
 
 
 def set_substrate(world: MembraneWorld, kind: str, supply_rate: float, exclusive: bool = True) -> None:
