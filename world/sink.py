@@ -135,8 +135,9 @@ class Sink:
         return first
 
     def settle(self) -> None:
-        """Flush now if the last `reserve` completed ``flush_every`` pending rows (its rows are made)."""
-        if self._cut is not None:
+        """Flush now if the last `reserve` completed ``flush_every`` pending rows (its rows are made), as often
+        as it did: a reservation of several flushes' worth of rows is written in parts of ``flush_every``."""
+        while self._cut is not None:
             self.flush()
 
     def _seal_rows(self) -> None:
@@ -171,6 +172,8 @@ class Sink:
                 n = int(np.searchsorted(keys, cut))
                 rest = table.take(pa.array(order[n:]))
                 self._chunks, self._chunk_keys, self._pending = [rest], [keys[n:]], rest.num_rows
+                if rest.num_rows >= self.flush_every:  # the next part is complete too (`settle` writes it)
+                    self._cut = int(keys[n]) + self.flush_every
                 order = order[:n]
             self._carried = bool(self._chunks)
             table = _in_key_order(table, order)

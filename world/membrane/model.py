@@ -304,8 +304,12 @@ class MembraneWorld(mesa.Model):
                 if p_event <= 0.0:
                     return
         if poisson:
-            k = np.broadcast_to(np.asarray(kf + kb, dtype=float), (n,))
-            self._fire_poisson(members, k, np.divide(np.broadcast_to(kf, (n,)), k, out=np.zeros(n), where=k > 0))
+            if per_site:
+                k = np.asarray(kf + kb, dtype=float)
+                self._fire_poisson(members, k, np.divide(kf, k, out=np.zeros(n), where=k > 0))
+            else:
+                k_all = float(kf + kb)
+                self._fire_poisson(members, np.full(n, k_all), np.full(n, kf / k_all if k_all > 0 else 0.0))
             return
         if per_site:
             k = kf + kb

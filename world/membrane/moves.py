@@ -5,21 +5,29 @@ Key names: `ProtonMoves`.
 The world owns one `ProtonMoves` (``world.moves``). Each move picks protons with `ProtonLattice.take`, changes
 their compartment, books its counters in the `ChemState` (``h_pumped``, ``h_produced``, ``h_consumed``,
 ``o2_consumed``) and buffers one trace row per proton (`entity_id` = the proton's Mesa `unique_id`); other rows
-of the step are buffered with `emit`. Rows are written in order at the end of the step (`flush`): runs of one
-kind of 64 rows or more with `TraceRecorder.emit_many`, shorter runs row by row (`emit_many` has a fixed cost of
-a few hundred µs per call; `emit` costs ~1 µs per row)."""
+of the step are buffered with `emit`. At the end of the step `flush` claims the step's places in the trace's row
+order (`TraceRecorder.claim`), and the rows themselves are handed over as one Arrow table per trace flush (a
+trace source, `TraceRecorder.add_source`): a move buffers one tuple however many protons it moves, and the
+columns are built once per flush, not per row. The file is the one row-by-row recording would give."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from world.clock import Run
 from world.errors import SimulationError
 from world.membrane.geometry import BOUND, COMPARTMENT_NAMES, RESERVE, ProtonLattice
 from world.membrane.state import ChemState
 from world.membrane.transit import TransitLog
+from world.sink import column
+from world.trace import TRACE_SCHEMA, encode_attrs
+
+_FIELDS = ("kind", "src", "dst", "layer", "head", "pos", "value", "unit", "energy_J", "info_bits", "attrs")
+"""Trace columns a buffered row segment holds (besides ``entity_id``), in the order of its tuple after the count."""
+_EMIT_NAMES = frozenset(_FIELDS[1:]) | {"entity_id"}
 
 
 class ProtonMoves:
@@ -40,7 +48,18 @@ class ProtonMoves:
         self.t = 0.0
         """Time stamp (s) of the rows buffered now (the step's time)."""
         self.transit: TransitLog | None = None
-        self._rows: list[tuple] = []
+        self._segs: list[tuple] = []
+        """Rows of this step: (rows, kind, src, dst, layer, head, pos, value, unit, energy_J, info_bits, attrs)."""
+        self._ents: list[int | None] = []
+        """``entity_id`` of every row of this step."""
+        self._n = 0
+        self._steps: list[tuple[int, int, float]] = []
+        """(first seq, rows, t) of each flushed step whose rows the trace has not taken yet."""
+        self._done_segs: list[tuple] = []
+        self._done_ents: list[int | None] = []
+        self.keep = run.trace.stores
+        if self.keep:
+            run.trace.add_source(self._trace_rows)
 
     def grow(self, uids: np.ndarray) -> None:
         """The lattice's reserve grew: the new equivalents' Mesa ids follow the old ones."""
@@ -49,8 +68,31 @@ class ProtonMoves:
             self.transit.grow(uids.size)
 
     def emit(self, kind: str, **cols: Any) -> None:
-        """Buffer one trace row for this step (written in order at the end of the step)."""
-        self._rows.append((kind, cols))
+        """Buffer one trace row for this step (written in order at the end of the step); `cols` are trace
+        columns (`TRACE_SCHEMA`, ``entity_id`` … ``attrs``)."""
+        unknown = cols.keys() - _EMIT_NAMES
+        if unknown:
+            raise ValueError(f"unknown trace column(s) {sorted(unknown)}; allowed: {sorted(_EMIT_NAMES)}")
+        g = cols.get
+        attrs = g("attrs")
+        self._segs.append(
+            (
+                1,
+                kind,
+                g("src"),
+                g("dst"),
+                g("layer"),
+                g("head"),
+                g("pos"),
+                g("value"),
+                g("unit"),
+                g("energy_J"),
+                g("info_bits"),
+                None if attrs is None else encode_attrs(attrs),
+            )
+        )
+        self._ents.append(g("entity_id"))
+        self._n += 1
 
     def _proton_rows(
         self,
@@ -63,22 +105,11 @@ class ProtonMoves:
         value: float,
         energy_J: float | None = None,
     ) -> None:
-        for uid in self.proton_uid[idx].tolist():
-            self._rows.append(
-                (
-                    kind,
-                    {
-                        "entity_id": uid,
-                        "src": src,
-                        "dst": dst,
-                        "layer": layer,
-                        "pos": x0,
-                        "value": value,
-                        "unit": "H+",
-                        "energy_J": energy_J,
-                    },
-                )
-            )
+        k = int(idx.size)
+        if k:
+            self._segs.append((k, kind, src, dst, layer, None, x0, value, "H+", energy_J, None, None))
+            self._ents.extend(self.proton_uid[idx].tolist())
+            self._n += k
         if kind == "pump":
             self.state.count("h_pumped", value * idx.size)
         if self.transit is not None:
@@ -152,25 +183,49 @@ class ProtonMoves:
         return idx
 
     def flush(self) -> None:
-        """Write the step's rows to the trace: runs of one kind ≥ 64 rows with `emit_many`, others one by one
-        (`emit_many` has a fixed cost of a few hundred µs per call)."""
-        rows = self._rows
-        if not rows:
+        """End the step's rows: claim their places in the trace's row order at the step's time (the rows reach
+        the trace at its next flush, `_trace_rows`)."""
+        n = self._n
+        if not n:
             return
-        self._rows = []
         trace = self.run.trace
-        t = self.t
-        i = 0
-        while i < len(rows):
-            kind = rows[i][0]
-            j = i
-            while j < len(rows) and rows[j][0] == kind:
-                j += 1
-            if j - i >= 64:
-                keys = sorted({k for r in rows[i:j] for k in r[1]} - {"attrs"})
-                cols = {k: [r[1].get(k) for r in rows[i:j]] for k in keys}
-                trace.emit_many(t, "membrane", kind, n=j - i, **cols)
+        seq = trace.claim(self.t, n)
+        self._n = 0
+        if self.keep:
+            self._steps.append((seq, n, self.t))
+            self._done_segs.extend(self._segs)
+            self._done_ents.extend(self._ents)
+            self._segs, self._ents = [], []
+            trace.settle()
+        else:
+            self._segs.clear()
+            self._ents.clear()
+
+    def _trace_rows(self) -> tuple[np.ndarray, pa.Table] | None:
+        """The rows of the steps flushed since the last call, as (seqs, table) for the trace's sink."""
+        if not self._steps:
+            return None
+        steps, segs, ents = self._steps, self._done_segs, self._done_ents
+        self._steps, self._done_segs, self._done_ents = [], [], []
+        first, rows, ts = (np.array(c) for c in zip(*steps, strict=True))
+        total = int(rows.sum())
+        starts = np.cumsum(rows) - rows
+        seqs = np.repeat(first - starts, rows) + np.arange(total, dtype=np.int64)
+        cols = list(zip(*segs, strict=True))
+        repeat = pa.array(np.repeat(np.arange(len(segs), dtype=np.int64), np.array(cols[0], dtype=np.int64)))
+        by_name = dict(zip(_FIELDS, cols[1:], strict=True))
+        arrays = []
+        for field in TRACE_SCHEMA:
+            name = field.name
+            if name in ("run_id", "world"):
+                value = self.run.trace.run_id if name == "run_id" else "membrane"
+                arrays.append(column([value], field.type).take(pa.array(np.zeros(total, dtype=np.int64))))
+            elif name == "t":
+                arrays.append(pa.array(np.repeat(ts.astype(np.float64), rows), type=pa.float64()))
+            elif name == "seq":
+                arrays.append(pa.array(seqs, type=pa.int64()))
+            elif name == "entity_id":
+                arrays.append(pa.array(ents, type=pa.int64()))
             else:
-                for _, c in rows[i:j]:
-                    trace.emit(t, "membrane", kind, **c)
-            i = j
+                arrays.append(column(list(by_name[name]), field.type).take(repeat))
+        return seqs, pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA)
