@@ -167,8 +167,9 @@ class ProtonLattice:
     def take(self, side: int, x0: int, k: int, bulk: bool = False) -> np.ndarray | None:
         """Indices of the `k` free protons of `side` nearest the membrane mouth at column `x0`.
 
-        Candidates are the protons in the band row touching the membrane, nearest in x first (ties by index);
-        if that row holds too few, the nearest anywhere in the band. None if the side has fewer than `k`.
+        Candidates are the protons in the band row touching the membrane, nearest in x first (among equally
+        near ones, those numpy's `argpartition` puts first: fixed for the locked numpy, not by index); if that
+        row holds too few, the nearest anywhere in the band (ties by index). None if the side has fewer than `k`.
         The chosen protons are not moved here; `move` does that. With `set_reach` (local access) only the
         mouth row within `reach` columns counts, nearest first (ties by candidate order), unless `bulk` (a
         process that is not a membrane site, such as the matrix dehydrogenases).
