@@ -26,11 +26,17 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.observe import REDOX_FRACTIONS
+from world.membrane.params import world_overrides
 from world.membrane.protocol import Protocol
+
+TAKEN = frozenset({"kinetics", "supply_law", "nadh_supply", "site_events", "transport", "atp_demand"})
+"""World parameters demand_titration sets itself."""
 
 
 def _check(p: Mapping[str, Any]) -> None:
-    """Each level's measurement window fits inside its hold."""
+    """Each level's measurement window fits inside its hold; `world_params` are world parameters the scenario
+    does not set."""
+    world_overrides(p["world_params"], TAKEN, p["dt"])
     require(p["window"] < p["hold"], f"window(={p['window']}) must be shorter than hold(={p['hold']})")
 
 
@@ -57,6 +63,12 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
         "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     report=report_demand_titration,
     tables=tables_demand_titration,
@@ -78,9 +90,10 @@ def run_demand_titration(
     window: float,
     dt: float,
     sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """Hold each demand level in turn and measure the steady state at its end."""
-    _check({"window": window, "hold": hold})
+    _check({"window": window, "hold": hold, "world_params": world_params, "dt": dt})
     world = MembraneWorld(
         run,
         dt=dt,
@@ -89,6 +102,7 @@ def run_demand_titration(
         nadh_supply=supply,
         site_events=site_events,
         transport=transport,
+        **world_overrides(world_params, TAKEN, dt),
     )
     proto = Protocol(run, world, sample_dt)
     windows = []

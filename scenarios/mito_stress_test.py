@@ -27,11 +27,17 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane.params import world_overrides
 from world.membrane.protocol import Protocol
+
+TAKEN = frozenset({"atp_demand"})
+"""World parameters mito_stress_test sets itself."""
 
 
 def _check(p: Mapping[str, Any]) -> None:
-    """Each measurement window fits inside its phase and inside the warm-up."""
+    """Each measurement window fits inside its phase and inside the warm-up; `world_params` are world
+    parameters the scenario does not set."""
+    world_overrides(p["world_params"], TAKEN, p["dt"])
     require(
         p["window"] < min(p["phase"], p["warmup"]),
         f"window(={p['window']}) must be shorter than phase(={p['phase']}) and warmup(={p['warmup']})",
@@ -49,6 +55,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each phase (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     duration=lambda p: p["warmup"] + 3 * p["phase"],
     report=report_mito_stress_test,
@@ -66,10 +78,11 @@ def run_mito_stress_test(
     window: float,
     dt: float,
     sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """Inject oligomycin, FCCP and rotenone + antimycin A in turn; derive the six Seahorse numbers."""
-    _check({"window": window, "phase": phase, "warmup": warmup})
-    world = MembraneWorld(run, dt=dt, atp_demand=atp_demand)
+    _check({"window": window, "phase": phase, "warmup": warmup, "world_params": world_params, "dt": dt})
+    world = MembraneWorld(run, dt=dt, atp_demand=atp_demand, **world_overrides(world_params, TAKEN, dt))
     proto = Protocol(run, world, sample_dt)
     t_oligo, t_fccp, t_rot = warmup, warmup + phase, warmup + 2 * phase
     t_end = warmup + 3 * phase

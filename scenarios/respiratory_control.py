@@ -31,6 +31,7 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.observe import REDOX_FRACTIONS
+from world.membrane.params import world_overrides
 from world.membrane.protocol import Protocol
 
 
@@ -41,8 +42,17 @@ def _state(m: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+TAKEN = frozenset(
+    {"c_ring", "kinetics", "supply_law", "site_events", "transport", "k_leak", "nadh_supply", "succinate_supply"}
+    | {"atp_demand"}
+)
+"""World parameters respiratory_control sets itself (no ATP demand: state 4 is its absence)."""
+
+
 def _check(p: Mapping[str, Any]) -> None:
-    """A state-4 window before the pulse, state 3 from `state3_delay` after it, and a final state-4 window."""
+    """A state-4 window before the pulse, state 3 from `state3_delay` after it, and a final state-4 window;
+    `world_params` are world parameters the scenario does not set."""
+    world_overrides(p["world_params"], TAKEN, p["dt"])
     t_pulse, window, t_end = p["t_pulse"], p["window"], p["t_end"]
     w4, delay = p["state4_window"], p["state3_delay"]
     require(w4 <= t_pulse, f"state4_window(={w4}) must not exceed t_pulse(={t_pulse}): state 4 is measured before it")
@@ -75,6 +85,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "t_end": Param(68.0, float, bounds=(1.0, 1e5), help="end of the run (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     duration=lambda p: p["t_end"],
     report=report_respiratory_control,
@@ -101,6 +117,7 @@ def run_respiratory_control(
     t_end: float,
     dt: float,
     sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """State 4 before the pulse, state 3 just after it, state 4 again at the end."""
     _check(
@@ -110,6 +127,8 @@ def run_respiratory_control(
             "t_end": t_end,
             "state4_window": state4_window,
             "state3_delay": state3_delay,
+            "world_params": world_params,
+            "dt": dt,
         }
     )
     world = MembraneWorld(
@@ -121,6 +140,7 @@ def run_respiratory_control(
         site_events=site_events,
         transport=transport,
         k_leak=k_leak,
+        **world_overrides(world_params, TAKEN, dt),
     )
     world.set_substrate(substrate, supply)
     proto = Protocol(run, world, sample_dt)

@@ -111,6 +111,9 @@ COMBINATIONS = [
     ("coupled_budget", ["t_uncoupler=1.0", "t_warm=1.5"], "t_warm"),
     ("coupled_budget", ["t_oligomycin=13"], "t_oligomycin"),
     ("temperature", ["V=64", "order=3"], "V"),
+    ("respiratory_control", ["world_params=k_rotor=1040"], "k_rotor"),
+    ("demand_titration", ["world_params=kinetics=fermi"], "kinetics"),
+    ("mito_stress_test", ["world_params=n_leak=x"], "n_leak"),
     ("head_ablation", ["order=3", "n_ctx=2"], "n_ctx"),
     ("training_builds_gradient", ["V=50", "order=3"], "V"),
 ]

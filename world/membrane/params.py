@@ -1,6 +1,6 @@
 """Parameters of the membrane world: geometry, composition, calibration, with validation.
 
-Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`.
+Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`, `world_overrides`.
 
 Every free parameter has a default chosen against the reference figures (docs/membrane.md has the
 calibration table with sources). Units are in the field names. Invalid values raise `ValueError` naming the
@@ -10,7 +10,9 @@ value and what is allowed.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from world.constants import C_RING_RANGE, N_A, T_DEFAULT
 
@@ -353,6 +355,50 @@ class MembraneParams:
     def buffer_p(self) -> float:
         """P-side buffer (IMS in equilibrium with the cytosol through porins): proton equivalents per pH."""
         return self.buffer_p_mM_per_pH * 1e-3 * self.volume_cyt_L * N_A
+
+
+def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> dict[str, Any]:
+    """A scenario's ``world_params`` (``key=value`` strings) as `MembraneParams` keyword arguments.
+
+    Each key must be a field of `MembraneParams` that the scenario does not set itself (`taken`: its own
+    parameters and what its protocol controls), given once; the value is read as the field's type (``none``
+    for an optional number). The whole set is then checked by building the parameters and by `check_dt` at
+    the scenario's `dt`. Raises ValueError (one line naming the item and what is allowed).
+    """
+    types = {f.name: str(f.type) for f in fields(MembraneParams)}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = (part.strip() for part in item.partition("="))
+        if not sep or key not in types:
+            allowed = ", ".join(k for k in types if k not in taken)
+            raise ValueError(f"world_params item {item!r} must be key=value with key one of: {allowed}")
+        if key in taken:
+            raise ValueError(f"world_params item {item!r}: {key} is set by this scenario itself (its own parameter "
+                             "or its protocol)")  # fmt: skip
+        if key in out:
+            raise ValueError(f"world_params item {item!r}: {key} is given twice")
+        out[key] = _read_value(types[key], raw, item)
+    try:
+        MembraneParams(**out).check_dt(dt)
+    except ValueError as exc:
+        raise ValueError(f"world_params: {exc}") from None
+    return out
+
+
+def _read_value(typ: str, raw: str, item: str) -> Any:
+    """`raw` as a value of the field type `typ` (``int``, ``float``, ``str``, ``float | None``)."""
+    if typ == "str":
+        return raw
+    if typ == "float | None" and raw.lower() == "none":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (typ == "int" and not value.is_integer()):
+        kind = {"int": "an integer", "float": "a finite number"}.get(typ, "a finite number or none")
+        raise ValueError(f"world_params item {item!r}: the value must be {kind}")
+    return int(value) if typ == "int" else value
 
 
 SMALL_WORLD: dict[str, int] = {
