@@ -373,11 +373,11 @@ def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> 
             allowed = ", ".join(k for k in types if k not in taken)
             raise ValueError(f"world_params item {item!r} must be key=value with key one of: {allowed}")
         if key in taken:
-            raise ValueError(f"world_params item {item!r}: {key} is set by this scenario itself (its own parameter "
-                             "or its protocol)")  # fmt: skip
+            raise ValueError(f"world_params {key}(={raw!r}) is set by this scenario itself (its own parameter or "
+                             "its protocol)")  # fmt: skip
         if key in out:
-            raise ValueError(f"world_params item {item!r}: {key} is given twice")
-        out[key] = _read_value(types[key], raw, item)
+            raise ValueError(f"world_params {key}(={raw!r}) is given twice")
+        out[key] = _read_value(key, types[key], raw)
     try:
         MembraneParams(**out).check_dt(dt)
     except ValueError as exc:
@@ -385,8 +385,8 @@ def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> 
     return out
 
 
-def _read_value(typ: str, raw: str, item: str) -> Any:
-    """`raw` as a value of the field type `typ` (``int``, ``float``, ``str``, ``float | None``)."""
+def _read_value(key: str, typ: str, raw: str) -> Any:
+    """`raw` as a value of field `key`, of type `typ` (``int``, ``float``, ``str``, ``float | None``)."""
     if typ == "str":
         return raw
     if typ == "float | None" and raw.lower() == "none":
@@ -397,7 +397,7 @@ def _read_value(typ: str, raw: str, item: str) -> Any:
         value = math.nan
     if not math.isfinite(value) or (typ == "int" and not value.is_integer()):
         kind = {"int": "an integer", "float": "a finite number"}.get(typ, "a finite number or none")
-        raise ValueError(f"world_params item {item!r}: the value must be {kind}")
+        raise ValueError(f"world_params {key}(={raw!r}) must be {kind}")
     return int(value) if typ == "int" else value
 
 
