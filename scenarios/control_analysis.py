@@ -40,7 +40,7 @@ from scenarios.params import Param, ParameterError, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane.params import MembraneParams
+from world.membrane.params import MembraneParams, world_overrides
 from world.membrane.protocol import Protocol
 
 STEPS: dict[str, str | None] = {
@@ -79,19 +79,27 @@ def _absent(step: str, level: float, transport: str) -> bool:
     return (step == "demand" and level == 0) or (step == "phosphate_carrier" and transport == "lumped")
 
 
+TAKEN = frozenset({"kinetics", "site_events", "transport", "atp_demand"})
+"""World parameters control_analysis sets itself (`world_params` may set any other, and the steps scale from
+those values)."""
+
+
 def _check(p: Mapping[str, Any]) -> None:
-    """Each step at most once; every scaled-up turnover still fits the world's step (k·f·dt <= 0.5)."""
+    """Each step at most once; `world_params` are world parameters the scenario does not set; every scaled-up
+    turnover still fits the world's step (k·f·dt <= 0.5)."""
     steps = p["steps"]
     require(len(set(steps)) == len(steps), f"steps(={','.join(steps)}) must name each step at most once")
     transport = p.get("transport", "lumped")
-    base = MembraneParams(transport=transport)
+    extra = world_overrides(p.get("world_params", ()), TAKEN, p["dt"])
+    base = MembraneParams(transport=transport, **extra)
     params = [step_param(name, transport) for name in steps]
     if len(steps) == len(STEPS):  # the all-together pair scales every amount
         params += list(_ALL_PARAMS)
     for param in params:
         if param is not None:
             try:
-                MembraneParams(transport=transport, **{param: getattr(base, param) * p["factor"]}).check_dt(p["dt"])
+                scaled = {**extra, param: getattr(base, param) * p["factor"]}
+                MembraneParams(transport=transport, **scaled).check_dt(p["dt"])
             except ValueError as e:
                 raise ParameterError(f"factor(={p['factor']}) is too large for dt(={p['dt']}): {e}") from None
 
@@ -151,6 +159,12 @@ def level_name(level: float) -> str:
         "window": Param(2.5, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
         "dt": Param(5e-4, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.25, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     report=report_control_analysis,
     tables=tables_control_analysis,
@@ -180,12 +194,14 @@ def run_control_analysis(
     window: float,
     dt: float,
     sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """Run every perturbed world on one clock and compute the coefficients per level."""
-    _check({"steps": steps, "factor": factor, "dt": dt, "transport": transport})
+    _check({"steps": steps, "factor": factor, "dt": dt, "transport": transport, "world_params": world_params})
+    extra = world_overrides(world_params, TAKEN, dt)
     chosen = {name: step_param(name, transport) for name in STEPS if name in steps}
     hold = warmup + window
-    base = MembraneParams(transport=transport)
+    base = MembraneParams(transport=transport, **extra)
     complete = len(chosen) == len(STEPS)
     worlds: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for r in range(replicates):
@@ -198,7 +214,7 @@ def run_control_analysis(
                 over = {name: getattr(base, name) * scale for name in names if name is not None}
                 scales_demand = step in ("demand", TOGETHER)
                 world = MembraneWorld(
-                    run, dt=dt, kinetics=kinetics, site_events=site_events, transport=transport, **over
+                    run, dt=dt, kinetics=kinetics, site_events=site_events, transport=transport, **{**extra, **over}
                 )
                 proto = Protocol(run, world, sample_dt)
                 windows = []

@@ -23,6 +23,7 @@ _QUICK = {
     "window": 0.1,
     "dt": 5e-4,
     "sample_dt": 10.0,
+    "world_params": (),
 }
 """The scenario's arguments for short in-process runs (each test overrides what it is about)."""
 
@@ -133,6 +134,11 @@ def test_the_declared_steps_are_the_scenarios_steps() -> None:
             {"transport": "ant_pic", "dt": 1e-3},
             r"factor\(=1.25\) is too large for dt\(=0.001\): k_ant\(=625.0\) times dt",
         ),
+        (  # the steps scale from the world_params values: 900 × 1.25 = 1125/s, × 0.5 ms > 0.5
+            {"world_params": ("k_rotor=900",), "steps": ("synthase",)},
+            r"factor\(=1.25\) is too large for dt\(=0.0005\): k_rotor\(=1125.0\) times dt",
+        ),
+        ({"world_params": ("site_events=one",)}, r"site_events\(='one'\) is set by this scenario itself"),
     ],
 )
 def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, overrides, message) -> None:
