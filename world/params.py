@@ -33,7 +33,8 @@ class Param:
         type: ``int``, ``float``, ``bool`` or ``str``.
         bounds: inclusive ``(low, high)`` for numbers; either side may be None.
         choices: allowed values for strings.
-        many: the value is a list of ``type`` (comma-separated on the command line, an array in TOML).
+        many: the value is a list of ``type`` (comma-separated on the command line, an array in TOML); it may be
+            empty only when the default is (a list of optional extras).
         help: one line for ``gradient show``.
     """
 
@@ -47,6 +48,11 @@ class Param:
     def __post_init__(self) -> None:
         if self.type not in (int, float, bool, str):
             raise TypeError(f"Param type {self.type!r} must be int, float, bool or str")
+
+    @property
+    def _min_items(self) -> int:
+        """Fewest items of a ``many`` value: 0 when the default is the empty list (nothing extra), else 1."""
+        return 0 if self.default == () else 1
 
     def allowed(self) -> str:
         """What this parameter accepts, in words."""
@@ -62,14 +68,14 @@ class Param:
             elif hi is not None:
                 kind += f" <= {hi}"
         if self.many:
-            kind = f"a list (1 to {MAX_LIST} items) of {kind}"
+            kind = f"a list ({self._min_items} to {MAX_LIST} items) of {kind}"
         return kind
 
     def parse(self, key: str, raw: Any) -> Any:
         """Convert and check a user value (a string from the CLI or a TOML value); raise `ParameterError`."""
         if self.many:
             items = raw.split(",") if isinstance(raw, str) else raw
-            if not isinstance(items, list | tuple) or not 1 <= len(items) <= MAX_LIST:
+            if not isinstance(items, list | tuple) or not self._min_items <= len(items) <= MAX_LIST:
                 raise self._error(key, raw)
             return tuple(self._one(key, v, raw) for v in items)
         return self._one(key, raw, raw)

@@ -67,3 +67,15 @@ def test_world_params_reach_the_world(tmp_path) -> None:
         assert r["params"]["world_params"] == list(items)
     assert "leak" in kinds["default"] and "leak" not in kinds["no_leak"]
     assert steps["slow"] < 0.6 * steps["default"]
+
+
+def test_an_empty_list_is_allowed_only_where_the_default_is_empty() -> None:
+    """A finished run records ``world_params: []``; reading it back (report, acceptance, replay) must accept
+    that, while a list parameter with a non-empty default still refuses an empty list."""
+    from scenarios.params import ParameterError
+    from scenarios.registry import all_scenarios
+
+    scenarios = all_scenarios()
+    assert scenarios["respiratory_control"].params["world_params"].parse("world_params", []) == ()
+    with pytest.raises(ParameterError, match=r"levels=\[\].*1 to 64 items"):
+        scenarios["demand_titration"].params["levels"].parse("levels", [])

@@ -36,7 +36,8 @@ def _values(p: Param) -> st.SearchStrategy[Any]:
         one = st.booleans()
     elif p.type is str:  # free text (e.g. model shapes "2x4+mlp"): the defaults, or text near their alphabet
         defaults = list(p.default) if p.many else [p.default]
-        one = st.one_of(st.sampled_from(defaults), st.text(alphabet="0123456789x+mlp", max_size=8))
+        text = st.text(alphabet="0123456789x+mlp", max_size=8)
+        one = st.one_of(st.sampled_from(defaults), text) if defaults else text
     else:
         lo, hi = p.bounds or (None, None)
         lo = 0 if lo is None else lo
