@@ -14,13 +14,25 @@ window.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from analysis.report_membrane_steady import report_c_ring, tables_c_ring
 from analysis.steady import steady_summary
 from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane.params import world_overrides
 from world.membrane.protocol import Protocol
+
+TAKEN = frozenset({"c_ring", "atp_demand"})
+"""World parameters c_ring sets itself."""
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """`world_params` are world parameters the scenario does not set."""
+    world_overrides(p["world_params"], TAKEN, p["dt"])
 
 
 @scenario(
@@ -33,19 +45,35 @@ from world.membrane.protocol import Protocol
         "window": Param(8.0, float, bounds=(0.05, 1e4), help="measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     duration=lambda p: p["warmup"] + p["window"],
     report=report_c_ring,
     tables=tables_c_ring,
     smoke={"atp_demand": 600.0, "warmup": 0.2, "window": 0.1},
+    check=_check,
 )
 def run_c_ring(
-    run: Run, *, rings: tuple[int, ...], atp_demand: float, warmup: float, window: float, dt: float, sample_dt: float
+    run: Run,
+    *,
+    rings: tuple[int, ...],
+    atp_demand: float,
+    warmup: float,
+    window: float,
+    dt: float,
+    sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """Run one world per c-ring size on the same clock and compare H+/ATP and P/O."""
+    extra = world_overrides(world_params, TAKEN, dt)
     measures = []
     for n in rings:
-        world = MembraneWorld(run, dt=dt, c_ring=int(n), atp_demand=atp_demand)
+        world = MembraneWorld(run, dt=dt, c_ring=int(n), atp_demand=atp_demand, **extra)
         measures.append((int(n), Protocol(run, world, sample_dt).measure(warmup, warmup + window)))
     run.run_until(warmup + window)
     out = {}

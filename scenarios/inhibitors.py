@@ -18,11 +18,17 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
+from world.membrane.params import world_overrides
 from world.membrane.protocol import Protocol
+
+TAKEN = frozenset({"atp_demand", "nadh_fraction", "nadh_supply", "succinate_supply"})
+"""World parameters inhibitors sets itself (the substrate's supply and, on succinate, an oxidised NAD pool)."""
 
 
 def _check(p: Mapping[str, Any]) -> None:
-    """The before- and after-windows fit inside the phases they measure."""
+    """The before- and after-windows fit inside the phases they measure; `world_params` are world parameters
+    the scenario does not set."""
+    world_overrides(p["world_params"], TAKEN, p["dt"])
     require(
         p["window"] <= min(p["warmup"], p["after"]),
         f"window(={p['window']}) must not exceed warmup(={p['warmup']}) or after(={p['after']})",
@@ -40,6 +46,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(0.4, float, bounds=(0.05, 1e4), help="measurement windows (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     duration=lambda p: p["warmup"] + p["after"],
     report=report_inhibitors,
@@ -57,15 +69,17 @@ def run_inhibitors(
     window: float,
     dt: float,
     sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """One world per (substrate, inhibitor) on one clock; before/after windows around the inhibitor."""
-    _check({"window": window, "warmup": warmup, "after": after})
+    _check({"window": window, "warmup": warmup, "after": after, "world_params": world_params, "dt": dt})
+    extra = world_overrides(world_params, TAKEN, dt)
     cases = []
     for substrate in ("nadh", "succinate"):
         for inhibitor in INHIBITORS:
             # on succinate the matrix starts with its NAD pool oxidised, so complex I has no leftover NADH
             nadh0 = {"nadh_fraction": 0.0} if substrate == "succinate" else {}
-            world = MembraneWorld(run, dt=dt, atp_demand=atp_demand, **nadh0)
+            world = MembraneWorld(run, dt=dt, atp_demand=atp_demand, **nadh0, **extra)
             world.set_substrate(substrate, supply)
             proto = Protocol(run, world, sample_dt)
             before = proto.measure(warmup - window, warmup)

@@ -16,6 +16,7 @@ state 4 (no ATP demand) and then in state 3 (`atp_demand`):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane.params import world_overrides
 from world.membrane.protocol import Protocol
 
 PUMPS = ("ComplexI", "ComplexIII", "ComplexIV")
@@ -60,6 +62,15 @@ def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
     }
 
 
+TAKEN = frozenset({"d_proton_um2_s", "proton_access", "surface_barrier_kT", "atp_demand"})
+"""World parameters localized_coupling sets itself."""
+
+
+def _check(p: Mapping[str, Any]) -> None:
+    """`world_params` are world parameters the scenario does not set."""
+    world_overrides(p["world_params"], TAKEN, p["dt"])
+
+
 @scenario(
     name="localized_coupling",
     description="Membrane: surface-to-bulk proton barrier 0 (Mitchell) vs held surface protons; local Δp at rotors.",
@@ -71,11 +82,18 @@ def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
         "window": Param(1.5, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric and local-Δp sampling interval (s)"),
+        "world_params": Param(
+            (),
+            str,
+            many=True,
+            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+        ),
     },
     duration=lambda p: 2 * (p["warmup"] + p["window"]),
     report=report_localized_coupling,
     tables=tables_localized_coupling,
     smoke={"warmup": 0.2, "window": 0.2, "barriers": (0.0, 15.0)},
+    check=_check,
 )
 def run_localized_coupling(
     run: Run,
@@ -87,14 +105,21 @@ def run_localized_coupling(
     window: float,
     dt: float,
     sample_dt: float,
+    world_params: tuple[str, ...],
 ) -> dict:
     """Run one world per barrier on one clock: state 4, then state 3 under `atp_demand`."""
+    extra = world_overrides(world_params, TAKEN, dt)
     w4 = (warmup, warmup + window)
     w3 = (2 * warmup + window, 2 * (warmup + window))
     worlds = []
     for barrier in barriers:
         world = MembraneWorld(
-            run, dt=dt, d_proton_um2_s=d_proton, proton_access="local", surface_barrier_kT=float(barrier)
+            run,
+            dt=dt,
+            d_proton_um2_s=d_proton,
+            proton_access="local",
+            surface_barrier_kT=float(barrier),
+            **extra,
         )
         log = world.track_transit()
         proto = Protocol(run, world, sample_dt)

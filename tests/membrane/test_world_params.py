@@ -79,3 +79,22 @@ def test_an_empty_list_is_allowed_only_where_the_default_is_empty() -> None:
     assert scenarios["respiratory_control"].params["world_params"].parse("world_params", []) == ()
     with pytest.raises(ParameterError, match=r"levels=\[\].*1 to 64 items"):
         scenarios["demand_titration"].params["levels"].parse("levels", [])
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("c_ring", {"rings": (8,), "warmup": 0.2, "window": 0.2}),
+        ("inhibitors", {"warmup": 0.2, "after": 0.1, "window": 0.05}),
+        ("localized_coupling", {"barriers": (0.0,), "warmup": 0.2, "window": 0.2}),
+    ],
+)
+def test_world_params_reach_every_world_of_a_scenario(tmp_path, name: str, short: dict) -> None:
+    """Scenarios that build several worlds pass `world_params` to each: ``n_leak=0`` leaves no leak row in the
+    trace, which the same run without it has."""
+    kinds = {}
+    for items in ((), ("n_leak=0",)):
+        out = tmp_path / f"{name}{len(items)}"
+        execute(name, out, seed=2, overrides={**short, **({"world_params": items} if items else {})})
+        kinds[items] = set(pd.read_parquet(out / "trace.parquet")["kind"].astype(str))
+    assert "leak" in kinds[()] and "leak" not in kinds[("n_leak=0",)]

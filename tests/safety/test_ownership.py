@@ -114,6 +114,9 @@ COMBINATIONS = [
     ("respiratory_control", ["world_params=k_rotor=1040"], "k_rotor"),
     ("demand_titration", ["world_params=kinetics=fermi"], "kinetics"),
     ("mito_stress_test", ["world_params=n_leak=x"], "n_leak"),
+    ("c_ring", ["world_params=c_ring=10"], "c_ring"),
+    ("inhibitors", ["world_params=nadh_supply=10"], "nadh_supply"),
+    ("localized_coupling", ["world_params=proton_access=bulk"], "proton_access"),
     ("head_ablation", ["order=3", "n_ctx=2"], "n_ctx"),
     ("training_builds_gradient", ["V=50", "order=3"], "V"),
 ]
