@@ -205,11 +205,18 @@ class Sink:
         if self.on_flush is not None:
             self.on_flush()
 
+    def _flush_all(self) -> None:
+        """Flush until nothing is buffered: a flush cut at a reservation's ``flush_every``-th row carries the
+        rest, which the next flush writes."""
+        self.flush()
+        while self._rows or self._chunks:
+            self.flush()
+
     def close(self) -> None:
         """Flush, then (Parquet) merge the parts into one file and remove the part directory."""
         if self.closed:
             return
-        self.flush()
+        self._flush_all()
         self.closed = True
         if self.path is None:
             return
@@ -235,7 +242,7 @@ class Sink:
         """All rows so far (in-memory mode): flushed chunks plus the buffer."""
         if self.path is not None:
             raise RuntimeError("to_table() is for in-memory recorders; read the files with read_trace()")
-        self.flush()
+        self._flush_all()
         if not self._memory:
             return self.schema.empty_table()
         return pa.concat_tables(self._memory).unify_dictionaries().combine_chunks()
