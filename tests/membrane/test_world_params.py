@@ -21,6 +21,20 @@ def test_values_are_read_as_their_fields_types() -> None:
     assert world_overrides([], {"k_rotor"}, 1e-3) == {}
 
 
+def test_every_world_parameter_can_be_given() -> None:
+    """Each `MembraneParams` field, written as its default, reads back as that default (a field of a type the
+    reader does not know would raise TypeError here)."""
+    from dataclasses import fields
+
+    from world.membrane.params import MembraneParams
+
+    for f in fields(MembraneParams):
+        default = getattr(MembraneParams(), f.name)
+        text = "none" if default is None else str(default)
+        out = world_overrides([f"{f.name}={text}"], set(), 1e-3)
+        assert out == {f.name: default} and type(out[f.name]) is type(default), f.name
+
+
 @pytest.mark.parametrize(
     ("items", "named"),
     [

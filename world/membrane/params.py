@@ -386,19 +386,23 @@ def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> 
 
 
 def _read_value(key: str, typ: str, raw: str) -> Any:
-    """`raw` as a value of field `key`, of type `typ` (``int``, ``float``, ``str``, ``float | None``)."""
-    if typ == "str":
-        return raw
-    if typ == "float | None" and raw.lower() == "none":
+    """`raw` as a value of field `key`, of annotated type `typ`: ``int``, ``float`` or ``str``, each optionally
+    ``| None`` (then ``none`` reads as None)."""
+    base = typ.removesuffix(" | None")
+    if base not in ("int", "float", "str"):
+        raise TypeError(f"MembraneParams.{key} has type {typ!r}, which world_params cannot read")
+    if base != typ and raw.lower() == "none":
         return None
+    if base == "str":
+        return raw
     try:
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or (typ == "int" and not value.is_integer()):
-        kind = {"int": "an integer", "float": "a finite number"}.get(typ, "a finite number or none")
-        raise ValueError(f"world_params {key}(={raw!r}) must be {kind}")
-    return int(value) if typ == "int" else value
+    if not math.isfinite(value) or (base == "int" and not value.is_integer()):
+        kind = "an integer" if base == "int" else "a finite number"
+        raise ValueError(f"world_params {key}(={raw!r}) must be {kind}" + (" or none" if base != typ else ""))
+    return int(value) if base == "int" else value
 
 
 SMALL_WORLD: dict[str, int] = {
