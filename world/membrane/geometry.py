@@ -60,6 +60,7 @@ class ProtonLattice:
         self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
+        self._far_cache: dict[int, list] = {}
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
         self.kernels: tuple[RingKernel, BandKernel, BandKernel] | None = None
@@ -139,6 +140,7 @@ class ProtonLattice:
     def positions_changed(self) -> None:
         """Forget the mouth candidates (call after moving protons by hand, as diffusion does)."""
         self._mouth_cache.clear()
+        self._far_cache.clear()
 
     def cell_index(self) -> np.ndarray:
         """Flat cell index ``y·width + x`` of every free proton."""
@@ -181,13 +183,17 @@ class ProtonLattice:
         if self.reach is not None and not bulk:
             return self._take_local(side, x0, k)
         cand, avail, per_col = self._mouth(side)
-        if int(avail.sum()) >= k:
+        far = self._mouth_far(side, cand, avail)
+        if far[1] >= k:
             dx = np.abs(self.x[cand] - x0)
-            dx = np.minimum(dx, self.width - dx) + np.where(avail, 0, 4 * self.width)
+            dx = np.minimum(dx, self.width - dx) + far[0]
             pick = np.argpartition(dx, k - 1)[:k] if k < dx.size else np.arange(dx.size)
             avail[pick] = False
+            far[0][pick] = 4 * self.width
+            far[1] -= k
             chosen = cand[pick]
         else:
+            self._far_cache.pop(side, None)
             row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
             allc = np.flatnonzero(self.comp == side)
             dx = np.abs(self.x[allc] - x0)
@@ -197,6 +203,15 @@ class ProtonLattice:
         if per_col is not None:
             per_col[:] = np.bincount(self.x[cand[avail]], minlength=self.width)
         return chosen
+
+    def _mouth_far(self, side: int, cand: np.ndarray, avail: np.ndarray) -> list:
+        """[distance penalty of the mouth candidates (4·width for those already taken, else 0), count still
+        available, the candidates] for `take`, kept with the candidates (rebuilt when they change)."""
+        entry = self._far_cache.get(side)
+        if entry is None or entry[2] is not cand:
+            entry = [np.where(avail, 0, 4 * self.width), int(avail.sum()), cand]
+            self._far_cache[side] = entry
+        return entry
 
     def mouth_counts(self, side: int) -> np.ndarray:
         """Protons of `side` that `take` could still hand out, per column within `reach` of it: element x is
@@ -226,6 +241,7 @@ class ProtonLattice:
             return None
         pick = ok[np.argsort(dx[ok], kind="stable")[:k]]
         avail[pick] = False
+        self._far_cache.pop(side, None)
         assert per_col is not None
         np.subtract.at(per_col, self.x[cand[pick]], 1)
         return cand[pick]

@@ -294,7 +294,7 @@ class MembraneWorld(mesa.Model):
         (arrays, local access). One move per site with probability 1 − exp(−(k₊ + k₋)dt) (`event_probabilities`),
         or Poisson many (`_fire_poisson`); forward with probability k₊/(k₊ + k₋)."""
         n = len(members)
-        per_site = np.ndim(kf) > 0
+        per_site = isinstance(kf, np.ndarray) and kf.ndim > 0
         poisson = self.params.site_events == "poisson"
         if not per_site:  # a class that cannot move draws nothing (the order of draws is part of the trace)
             if kf + kb <= 0.0:
@@ -311,15 +311,16 @@ class MembraneWorld(mesa.Model):
                 k_all = float(kf + kb)
                 self._fire_poisson(members, np.full(n, k_all), np.full(n, kf / k_all if k_all > 0 else 0.0))
             return
+        u = self.rng.random(n)
+        v = self.rng.random(n)
         if per_site:
             k = kf + kb
             p_event = -np.expm1(-k * self.dt)
-            p_fwd = np.divide(kf, k, out=np.zeros(n), where=k > 0)
-        u = self.rng.random(n)
-        v = self.rng.random(n)
-        p_fwd = np.broadcast_to(p_fwd, (n,))
+            fwd = (v < np.divide(kf, k, out=np.zeros(n), where=k > 0)).tolist()
+        else:
+            fwd = (v < p_fwd).tolist()
         for i in np.flatnonzero(u < p_event).tolist():
-            members[i].fire(self, 1 if v[i] < p_fwd[i] else -1)
+            members[i].fire(self, 1 if fwd[i] else -1)
 
     def _fire_poisson(self, members: list[MembraneSite], k_total: np.ndarray, p_fwd: np.ndarray) -> None:
         """``site_events="poisson"``: each site makes Poisson(k·dt) moves this step (rates from the step's start,
@@ -331,11 +332,14 @@ class MembraneWorld(mesa.Model):
         if total == 0:
             return
         v = self.rng.random(total).tolist()
+        pf = p_fwd.tolist()
+        left = counts.tolist()
         j = 0
-        for r in range(int(counts.max())):
-            for i in np.flatnonzero(counts > r).tolist():
-                members[i].fire(self, 1 if v[j] < p_fwd[i] else -1)
-                j += 1
+        for r in range(max(left)):
+            for i, c in enumerate(left):
+                if c > r:
+                    members[i].fire(self, 1 if v[j] < pf[i] else -1)
+                    j += 1
 
     @property
     def reach_cells(self) -> int:

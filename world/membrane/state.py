@@ -14,6 +14,7 @@ counters here too (`count`). Readers get the state's dictionaries through read-o
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -78,9 +79,19 @@ class Change(NamedTuple):
         """This change done `s` times (−1: the backward move, which exactly undoes the forward one)."""
         if s == 1:
             return self
-        return Change(
-            s * self.dq, s * self.dn_n, s * self.dn_p, tuple((m, s * d) for m, d in self.mols), s * self.o2_halves
-        )
+        return _times(self, s)
+
+
+@functools.lru_cache(maxsize=1024)
+def _times(change: Change, s: int) -> Change:
+    """`Change.times` for s ≠ 1, remembered (a site class asks for its backward move at every step)."""
+    return Change(
+        s * change.dq,
+        s * change.dn_n,
+        s * change.dn_p,
+        tuple((m, s * d) for m, d in change.mols),
+        s * change.o2_halves,
+    )
 
 
 class ChemState:
@@ -151,7 +162,10 @@ class ChemState:
         if cnt[N_SIDE] + min(change.dn_n, 0) < 0 or cnt[P_SIDE] + min(change.dn_p, 0) < 0:
             return False
         pool = self.pool
-        return all(pool[m] + d >= 0 for m, d in change.mols)
+        for m, d in change.mols:
+            if pool[m] + d < 0:
+                return False
+        return True
 
     def dG_parts(self, change: Change) -> tuple[float, float, float]:
         """Exact free-energy change (J) of `change` from the state now, split as (redox, proton-motive,
