@@ -36,6 +36,14 @@ _SYNTH = Change(mols=(("atp_m", 1), ("adp_m", -1), ("pi_m", -1)))
 """The chemistry of a boundary step forward: one ATP made in the matrix."""
 
 
+_ROTOR_CHANGES = {
+    (d, boundary): Change(-d, d, -d, _SYNTH.times(d).mols if boundary else ())
+    for d in (1, -1)
+    for boundary in (False, True)
+}
+"""The change of one c-subunit step in direction d, with or without the ATP of a boundary step (`fire`)."""
+
+
 def atp_at_step(s: int, n: int) -> bool:
     """True if the forward step from rotor position `s` (of `n`) crosses a 120° boundary (makes one ATP)."""
     return (ATP_PER_TURN * (s + 1)) // n > (ATP_PER_TURN * s) // n
@@ -82,7 +90,7 @@ class ATPSynthase(MembraneSite):
         n = world.params.c_ring
         s_from = self.position if direction > 0 else (self.position - 1) % n
         boundary = atp_at_step(s_from, n)
-        change = Change(-direction, direction, -direction, _SYNTH.times(direction).mols if boundary else ())
+        change = _ROTOR_CHANGES[direction, boundary]
         src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
         if not world.can_take(src, self.x, 1) or not world.state.possible(change):
             return False

@@ -309,7 +309,7 @@ class MembraneWorld(mesa.Model):
                 self._fire_poisson(members, k, np.divide(kf, k, out=np.zeros(n), where=k > 0))
             else:
                 k_all = float(kf + kb)
-                self._fire_poisson(members, np.full(n, k_all), np.full(n, kf / k_all if k_all > 0 else 0.0))
+                self._fire_poisson(members, k_all, kf / k_all)
             return
         u = self.rng.random(n)
         v = self.rng.random(n)
@@ -322,17 +322,25 @@ class MembraneWorld(mesa.Model):
         for i in np.flatnonzero(u < p_event).tolist():
             members[i].fire(self, 1 if fwd[i] else -1)
 
-    def _fire_poisson(self, members: list[MembraneSite], k_total: np.ndarray, p_fwd: np.ndarray) -> None:
+    def _fire_poisson(
+        self, members: list[MembraneSite], k_total: np.ndarray | float, p_fwd: np.ndarray | float
+    ) -> None:
         """``site_events="poisson"``: each site makes Poisson(k·dt) moves this step (rates from the step's start,
         i.e. τ-leaping), each forward with probability k₊/k, taken round-robin over the class's sites (every
         site's first move, then every second move, …) so no site drains a shared pool first. A move the state
-        no longer allows is refused, as in the one-move scheme."""
-        counts = self.rng.poisson(k_total * self.dt)
+        no longer allows is refused, as in the one-move scheme. `k_total` and `p_fwd` are per site, or one float
+        for every site (the same draws as an array of equal rates)."""
+        n = len(members)
+        if isinstance(k_total, np.ndarray):
+            counts = self.rng.poisson(k_total * self.dt)
+            pf = p_fwd.tolist()  # type: ignore[union-attr]
+        else:
+            counts = self.rng.poisson(k_total * self.dt, size=n)
+            pf = [p_fwd] * n
         total = int(counts.sum())
         if total == 0:
             return
         v = self.rng.random(total).tolist()
-        pf = p_fwd.tolist()
         left = counts.tolist()
         j = 0
         for r in range(max(left)):
