@@ -57,6 +57,12 @@ class ProtonLattice:
         # rows a proton may step into, indexed by row + 1 (so −1 and height are walls, n_rows the membrane)
         self._row_ok = np.ones(self.height + 2, dtype=bool)
         self._row_ok[[0, n_rows + 1, self.height + 1]] = False
+        # the lazy walk as two lookup tables, [direction · size + position] → new position (walls, the
+        # membrane row and the periodic x axis folded in)
+        xs = np.arange(width, dtype=np.int32)
+        self._walk_x = np.concatenate([(xs + dx) % width for dx in _DX]).astype(np.int32)
+        ys = np.arange(self.height, dtype=np.int32)
+        self._walk_y = np.concatenate([np.where(self._row_ok[ys + dy + 1], ys + dy, ys) for dy in _DY]).astype(np.int32)
         self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
@@ -117,13 +123,9 @@ class ProtonLattice:
         if self.kernels is not None:
             self._diffuse_exact(*self.kernels)
             return
-        d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8)
-        x = self.x + _DX[d]
-        x[x < 0] += self.width
-        x[x >= self.width] -= self.width
-        y = self.y + _DY[d]
-        self.x = x
-        self.y = np.where(self._row_ok[y + 1], y, self.y)
+        d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8).astype(np.intp)
+        self.x = self._walk_x[d * self.width + self.x]
+        self.y = self._walk_y[d * self.height + self.y]
         self.positions_changed()
 
     def _diffuse_exact(self, ring: RingKernel, band_n: BandKernel, band_p: BandKernel) -> None:
