@@ -155,10 +155,11 @@ class ProtonLattice:
         return counts.reshape(self.height, self.width).T
 
     def _mouth(self, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Candidates of `side` in the band row touching the membrane, cached until the next diffusion step:
-        (indices, still-available mask, available count per column under local access else None). Every removal
-        from a side goes through `take`, so the cache stays valid within a step; protons arriving during the step
-        become candidates after the next diffusion (under local access at once, see `move`)."""
+        """Candidates of `side` in the band row touching the membrane, read when the step first draws on the side
+        and cached until the next diffusion step: (indices, still-available mask, available count per column
+        under local access else None). Every removal from a side goes through `take`, so the cache stays valid
+        within a step; protons arriving after it was read become candidates after the next diffusion (under
+        local access at once, see `move`)."""
         entry = self._mouth_cache.get(side)
         if entry is None:
             row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
@@ -171,9 +172,12 @@ class ProtonLattice:
     def take(self, side: int, x0: int, k: int, bulk: bool = False) -> np.ndarray | None:
         """Indices of the `k` free protons of `side` nearest the membrane mouth at column `x0`.
 
-        Candidates are the protons in the band row touching the membrane, nearest in x first (among equally
-        near ones, those numpy's `argpartition` puts first: fixed for the locked numpy, not by index); if that
-        row holds too few, the nearest anywhere in the band (ties by index). None if the side has fewer than `k`.
+        Candidates are the protons in the band row touching the membrane, nearest in x (periodic) first, ties
+        by candidate order (the lowest proton index first, protons placed at a mouth during the step after
+        them); if that row holds too few, the nearest anywhere in the band (ties by index). None if the side
+        has fewer than `k`. The rule is exact and the same on every machine: no selection whose ties depend
+        on the CPU (numpy's `argpartition` dispatches to SIMD code whose tie order differs between AVX-512,
+        AVX2 and baseline builds, which made the chosen protons, and so the trace, machine-dependent).
         The chosen protons are not moved here; `move` does that. With `set_reach` (local access) only the
         mouth row within `reach` columns counts, nearest first (ties by candidate order), unless `bulk` (a
         process that is not a membrane site, such as the matrix dehydrogenases).
@@ -189,11 +193,11 @@ class ProtonLattice:
         if far[1] >= k:
             dx = np.abs(self.x[cand] - x0)
             dx = np.minimum(dx, self.width - dx) + far[0]
-            pick = np.argpartition(dx, k - 1)[:k] if k < dx.size else np.arange(dx.size)
+            pick = dx.argmin() if k == 1 else np.argsort(dx, kind="stable")[:k]
             avail[pick] = False
             far[0][pick] = 4 * self.width
             far[1] -= k
-            chosen = cand[pick]
+            chosen = cand[pick : pick + 1] if k == 1 else cand[pick]
         else:
             self._far_cache.pop(side, None)
             row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
