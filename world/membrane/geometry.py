@@ -67,6 +67,7 @@ class ProtonLattice:
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._far_cache: dict[int, list] = {}
+        self._buckets: dict[int, list] = {}
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
         self.kernels: tuple[RingKernel, BandKernel, BandKernel] | None = None
@@ -143,6 +144,7 @@ class ProtonLattice:
         """Forget the mouth candidates (call after moving protons by hand, as diffusion does)."""
         self._mouth_cache.clear()
         self._far_cache.clear()
+        self._buckets.clear()
 
     def cell_index(self) -> np.ndarray:
         """Flat cell index ``y·width + x`` of every free proton."""
@@ -188,6 +190,8 @@ class ProtonLattice:
             return None
         if self.reach is not None and not bulk:
             return self._take_local(side, x0, k)
+        if self.reach is None:
+            return self._take_bulk(side, x0, k)
         cand, avail, per_col = self._mouth(side)
         far = self._mouth_far(side, cand, avail)
         if far[1] >= k:
@@ -200,15 +204,81 @@ class ProtonLattice:
             chosen = cand[pick : pick + 1] if k == 1 else cand[pick]
         else:
             self._far_cache.pop(side, None)
-            row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
-            allc = np.flatnonzero(self.comp == side)
-            dx = np.abs(self.x[allc] - x0)
-            dist = np.minimum(dx, self.width - dx) + np.abs(self.y[allc] - row)
-            chosen = allc[np.argsort(dist, kind="stable")[:k]]
+            chosen = self._nearest_in_band(side, x0, k)
             avail[np.isin(cand, chosen)] = False
         if per_col is not None:
             per_col[:] = np.bincount(self.x[cand[avail]], minlength=self.width)
         return chosen
+
+    def _nearest_in_band(self, side: int, x0: int, k: int) -> np.ndarray:
+        """The `k` free protons of `side` nearest the mouth cell at column `x0` anywhere in the band (lattice
+        distance: periodic columns plus rows from the mouth row), ties by index; the side holds at least `k`.
+        The k-th smallest distance is found by value (`np.partition`, whose result does not depend on how it
+        is computed), then every nearer proton and the lowest-index ones at that distance are taken."""
+        row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+        allc = np.flatnonzero(self.comp == side)
+        dx = np.abs(self.x[allc] - x0)
+        dist = np.minimum(dx, self.width - dx) + np.abs(self.y[allc] - row)
+        vk = np.partition(dist, k - 1)[k - 1]
+        less = np.flatnonzero(dist < vk)
+        sel = np.concatenate([less, np.flatnonzero(dist == vk)[: k - less.size]])
+        return allc[sel[np.argsort(dist[sel], kind="stable")]]
+
+    def _take_bulk(self, side: int, x0: int, k: int) -> np.ndarray:
+        """`take` without a reach: the mouth row's candidates bucketed by column (in index order, read once per
+        step and side), a column's taken ones always its lowest indices (every column a taker reaches is taken
+        from in index order), so each bucket is a list and a count taken; a take walks outwards from `x0`."""
+        b = self._buckets.get(side)
+        if b is None:
+            cand = self._mouth(side)[0]
+            xs = self.x[cand]
+            order = np.argsort(xs, kind="stable")
+            starts = np.searchsorted(xs[order], np.arange(self.width + 1)).tolist()
+            b = [cand[order].tolist(), starts, [0] * self.width, int(cand.size), None]
+            self._buckets[side] = b
+        idx, starts, head, left, _ = b
+        if left < k:
+            chosen = self._nearest_in_band(side, x0, k)
+            if b[4] is None:  # bucket position of every candidate, for this rare path only
+                b[4] = {i: p for p, i in enumerate(idx)}
+            where = b[4]
+            for i in chosen.tolist():
+                p = where.get(i)
+                if p is not None:
+                    c = int(self.x[i])
+                    if p >= starts[c] + head[c]:  # still available (prefix property: it is the next one)
+                        head[c] += 1
+                        b[3] -= 1
+            return chosen
+        w = self.width
+        out: list[int] = []
+        need = k
+        for d in range(w // 2 + 1):
+            a = (x0 + d) % w
+            c = (x0 - d) % w
+            ia, ea = starts[a] + head[a], starts[a + 1]
+            if a == c:
+                m = min(need, ea - ia)
+                if m:
+                    out.extend(idx[ia : ia + m])
+                    head[a] += m
+                    need -= m
+            else:
+                ic, ec = starts[c] + head[c], starts[c + 1]
+                while need and (ia < ea or ic < ec):
+                    if ic >= ec or (ia < ea and idx[ia] < idx[ic]):
+                        out.append(idx[ia])
+                        ia += 1
+                        head[a] += 1
+                    else:
+                        out.append(idx[ic])
+                        ic += 1
+                        head[c] += 1
+                    need -= 1
+            if not need:
+                break
+        b[3] -= k
+        return np.array(out, dtype=np.int64)
 
     def _mouth_far(self, side: int, cand: np.ndarray, avail: np.ndarray) -> list:
         """[distance penalty of the mouth candidates (4·width for those already taken, else 0), count still
