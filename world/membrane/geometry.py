@@ -326,7 +326,10 @@ class ProtonLattice:
         """Put protons `idx` into compartment `dst` at the membrane mouth of column `x0`."""
         if idx.size == 0:
             return
-        np.subtract.at(self.counts, self.comp[idx].astype(np.int64), 1)
+        if idx.size == 1:
+            self.counts[self.comp[idx[0]]] -= 1
+        else:
+            np.subtract.at(self.counts, self.comp[idx].astype(np.int64), 1)
         self.counts[dst] += idx.size
         self.comp[idx] = dst
         self.x[idx] = x0
