@@ -26,7 +26,7 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.observe import REDOX_FRACTIONS
-from world.membrane.params import world_overrides
+from world.membrane.params import scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 TAKEN = frozenset({"kinetics", "supply_law", "nadh_supply", "site_events", "transport", "atp_demand"})
@@ -63,6 +63,12 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
         "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -90,6 +96,7 @@ def run_demand_titration(
     window: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Hold each demand level in turn and measure the steady state at its end."""
@@ -97,18 +104,21 @@ def run_demand_titration(
     world = MembraneWorld(
         run,
         dt=dt,
-        kinetics=kinetics,
-        supply_law=supply_law,
-        nadh_supply=supply,
-        site_events=site_events,
-        transport=transport,
-        **world_overrides(world_params, TAKEN, dt),
+        **scaled(
+            patch,
+            kinetics=kinetics,
+            supply_law=supply_law,
+            nadh_supply=supply,
+            site_events=site_events,
+            transport=transport,
+            **world_overrides(world_params, TAKEN, dt),
+        ),
     )
     proto = Protocol(run, world, sample_dt)
     windows = []
     ends = _ends(warmup, hold, len(levels))
     for i, level in enumerate(levels):
-        proto.at(warmup + i * hold, world.set_atp_demand, float(level))
+        proto.at(warmup + i * hold, world.set_atp_demand, float(level) * patch)
         windows.append(proto.measure(ends[i] - window, ends[i]))
     run.run_until(ends[-1])
     rows = []

@@ -27,7 +27,7 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane.params import world_overrides
+from world.membrane.params import scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 TAKEN = frozenset({"atp_demand"})
@@ -55,6 +55,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each phase (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -78,11 +84,14 @@ def run_mito_stress_test(
     window: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Inject oligomycin, FCCP and rotenone + antimycin A in turn; derive the six Seahorse numbers."""
     _check({"window": window, "phase": phase, "warmup": warmup, "world_params": world_params, "dt": dt})
-    world = MembraneWorld(run, dt=dt, atp_demand=atp_demand, **world_overrides(world_params, TAKEN, dt))
+    world = MembraneWorld(
+        run, dt=dt, **scaled(patch, atp_demand=atp_demand, **world_overrides(world_params, TAKEN, dt))
+    )
     proto = Protocol(run, world, sample_dt)
     t_oligo, t_fccp, t_rot = warmup, warmup + phase, warmup + 2 * phase
     t_end = warmup + 3 * phase

@@ -31,7 +31,7 @@ from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.observe import REDOX_FRACTIONS
-from world.membrane.params import world_overrides
+from world.membrane.params import scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 
@@ -85,6 +85,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "t_end": Param(68.0, float, bounds=(1.0, 1e5), help="end of the run (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -117,6 +123,7 @@ def run_respiratory_control(
     t_end: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """State 4 before the pulse, state 3 just after it, state 4 again at the end."""
@@ -134,18 +141,21 @@ def run_respiratory_control(
     world = MembraneWorld(
         run,
         dt=dt,
-        c_ring=c_ring,
-        kinetics=kinetics,
-        supply_law=supply_law,
-        site_events=site_events,
-        transport=transport,
-        k_leak=k_leak,
-        **world_overrides(world_params, TAKEN, dt),
+        **scaled(
+            patch,
+            c_ring=c_ring,
+            kinetics=kinetics,
+            supply_law=supply_law,
+            site_events=site_events,
+            transport=transport,
+            k_leak=k_leak,
+            **world_overrides(world_params, TAKEN, dt),
+        ),
     )
-    world.set_substrate(substrate, supply)
+    world.set_substrate(substrate, supply * patch)
     proto = Protocol(run, world, sample_dt)
     state4 = proto.measure(t_pulse - state4_window, t_pulse)
-    proto.at(t_pulse, world.add_adp, adp_pulse)
+    proto.at(t_pulse, world.add_adp, adp_pulse * patch)
     # ATP/(ATP + ADP) rises by design in state 3 (module docstring): the window checks flux, Δψ and NADH
     state3 = proto.measure(t_pulse + state3_delay, t_pulse + state3_delay + window, steady_pools=("nadh",))
     state4b = proto.measure(t_end - state4_window, t_end)

@@ -357,6 +357,67 @@ class MembraneParams:
         return self.buffer_p_mM_per_pH * 1e-3 * self.volume_cyt_L * N_A
 
 
+EXTENSIVE: tuple[str, ...] = (
+    "depth_nm",
+    "protons_n",
+    "protons_p",
+    "reserve",
+    "matrix_volume_aL",
+    "cytosol_volume_aL",
+    "n_complex1",
+    "n_complex2",
+    "n_complex3",
+    "n_complex4",
+    "n_synthase",
+    "n_exchanger",
+    "n_leak",
+    "n_ant",
+    "n_pi_carrier",
+    "k_uncoupler_per_uM",
+    "n_quinone",
+    "n_cytc",
+    "nad_total",
+    "succ_total",
+    "atp_m",
+    "adp_m",
+    "pi_m",
+    "atp_c",
+    "adp_c",
+    "pi_c",
+    "nadh_supply",
+    "succinate_supply",
+    "atp_demand",
+    "demand_km",
+)
+"""The fields that grow with the size of the patch (`scaled`): the slab's depth (so the membrane area, its
+capacitance and the band volumes), every count of sites, carriers, molecules and proton equivalents, the pool
+volumes, and the rates and constants given per patch (supply, demand and its K in molecules, the uncoupler's
+shuttling per µM). Every other field is intensive: geometry along the membrane and across it, potentials, pH,
+concentrations, turnover numbers per site, K's as fractions or in µM, laws and switches."""
+
+
+def scaled(f: int, **params: Any) -> dict[str, Any]:
+    """`MembraneParams` keyword arguments for a patch `f` times as large as the one `params` describe: every
+    `EXTENSIVE` field (the given value or its default) times `f`, every other field as given.
+
+    The patch grows in depth, so its membrane keeps its length and cells, and every site class, carrier and
+    pool grows in proportion: concentrations, potentials, turnover per site and every ratio stay what they
+    were, while the number of events per second grows `f`-fold and the relative fluctuations shrink as
+    1/√f. A scenario that sets an ATP demand or an uncoupler on the world must scale its rates the same way.
+    Raises ValueError unless `f` is an integer ≥ 1.
+    """
+    if isinstance(f, bool) or not isinstance(f, int) or f < 1:
+        raise ValueError(f"f(={f!r}) must be an integer >= 1 (the patch's size in default patches)")
+    unknown = params.keys() - {fl.name for fl in fields(MembraneParams)}
+    if unknown:
+        raise ValueError(f"unknown MembraneParams field(s) {sorted(unknown)}")
+    defaults = MembraneParams()
+    out = dict(params)
+    for name in EXTENSIVE:
+        out[name] = params.get(name, getattr(defaults, name)) * f
+    return out
+
+
 def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> dict[str, Any]:
     """A scenario's ``world_params`` (``key=value`` strings) as `MembraneParams` keyword arguments.
 
