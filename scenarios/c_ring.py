@@ -23,7 +23,7 @@ from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane.params import world_overrides
+from world.membrane.params import scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 TAKEN = frozenset({"c_ring", "atp_demand"})
@@ -45,6 +45,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(8.0, float, bounds=(0.05, 1e4), help="measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -67,13 +73,14 @@ def run_c_ring(
     window: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Run one world per c-ring size on the same clock and compare H+/ATP and P/O."""
     extra = world_overrides(world_params, TAKEN, dt)
     measures = []
     for n in rings:
-        world = MembraneWorld(run, dt=dt, c_ring=int(n), atp_demand=atp_demand, **extra)
+        world = MembraneWorld(run, dt=dt, **scaled(patch, c_ring=int(n), atp_demand=atp_demand, **extra))
         measures.append((int(n), Protocol(run, world, sample_dt).measure(warmup, warmup + window)))
     run.run_until(warmup + window)
     out = {}

@@ -40,7 +40,7 @@ from scenarios.params import Param, ParameterError, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane.params import MembraneParams, world_overrides
+from world.membrane.params import MembraneParams, scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 STEPS: dict[str, str | None] = {
@@ -98,8 +98,8 @@ def _check(p: Mapping[str, Any]) -> None:
     for param in params:
         if param is not None:
             try:
-                scaled = {**extra, param: getattr(base, param) * p["factor"]}
-                MembraneParams(transport=transport, **scaled).check_dt(p["dt"])
+                up = {**extra, param: getattr(base, param) * p["factor"]}
+                MembraneParams(transport=transport, **up).check_dt(p["dt"])
             except ValueError as e:
                 raise ParameterError(f"factor(={p['factor']}) is too large for dt(={p['dt']}): {e}") from None
 
@@ -159,6 +159,12 @@ def level_name(level: float) -> str:
         "window": Param(2.5, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
         "dt": Param(5e-4, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.25, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -194,6 +200,7 @@ def run_control_analysis(
     window: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Run every perturbed world on one clock and compute the coefficients per level."""
@@ -201,7 +208,8 @@ def run_control_analysis(
     extra = world_overrides(world_params, TAKEN, dt)
     chosen = {name: step_param(name, transport) for name in STEPS if name in steps}
     hold = warmup + window
-    base = MembraneParams(transport=transport, **extra)
+    world_kw = scaled(patch, kinetics=kinetics, site_events=site_events, transport=transport, **extra)
+    base = MembraneParams(**world_kw)
     complete = len(chosen) == len(STEPS)
     worlds: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for r in range(replicates):
@@ -213,13 +221,11 @@ def run_control_analysis(
                 names = _ALL_PARAMS if step == TOGETHER else (chosen[step],) if step in chosen else ()
                 over = {name: getattr(base, name) * scale for name in names if name is not None}
                 scales_demand = step in ("demand", TOGETHER)
-                world = MembraneWorld(
-                    run, dt=dt, kinetics=kinetics, site_events=site_events, transport=transport, **{**extra, **over}
-                )
+                world = MembraneWorld(run, dt=dt, **{**world_kw, **over})
                 proto = Protocol(run, world, sample_dt)
                 windows = []
                 for i, level in enumerate(levels):
-                    demand = level * scale if scales_demand else level
+                    demand = patch * (level * scale if scales_demand else level)
                     start = settle + i * hold
                     if start == 0:
                         world.set_atp_demand(demand)

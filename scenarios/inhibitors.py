@@ -18,7 +18,7 @@ from scenarios.params import Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
-from world.membrane.params import world_overrides
+from world.membrane.params import scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 TAKEN = frozenset({"atp_demand", "nadh_fraction", "nadh_supply", "succinate_supply"})
@@ -46,6 +46,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(0.4, float, bounds=(0.05, 1e4), help="measurement windows (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -69,6 +75,7 @@ def run_inhibitors(
     window: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """One world per (substrate, inhibitor) on one clock; before/after windows around the inhibitor."""
@@ -79,8 +86,8 @@ def run_inhibitors(
         for inhibitor in INHIBITORS:
             # on succinate the matrix starts with its NAD pool oxidised, so complex I has no leftover NADH
             nadh0 = {"nadh_fraction": 0.0} if substrate == "succinate" else {}
-            world = MembraneWorld(run, dt=dt, atp_demand=atp_demand, **nadh0, **extra)
-            world.set_substrate(substrate, supply)
+            world = MembraneWorld(run, dt=dt, **scaled(patch, atp_demand=atp_demand, **nadh0, **extra))
+            world.set_substrate(substrate, supply * patch)
             proto = Protocol(run, world, sample_dt)
             before = proto.measure(warmup - window, warmup)
             proto.at(warmup, world.add_inhibitor, inhibitor)

@@ -28,7 +28,7 @@ from scenarios.params import Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
-from world.membrane.params import world_overrides
+from world.membrane.params import scaled, world_overrides
 from world.membrane.protocol import Protocol
 
 PUMPS = ("ComplexI", "ComplexIII", "ComplexIV")
@@ -82,6 +82,12 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(1.5, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric and local-Δp sampling interval (s)"),
+        "patch": Param(
+            1,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": Param(
             (),
             str,
@@ -105,6 +111,7 @@ def run_localized_coupling(
     window: float,
     dt: float,
     sample_dt: float,
+    patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Run one world per barrier on one clock: state 4, then state 3 under `atp_demand`."""
@@ -116,15 +123,12 @@ def run_localized_coupling(
         world = MembraneWorld(
             run,
             dt=dt,
-            d_proton_um2_s=d_proton,
-            proton_access="local",
-            surface_barrier_kT=float(barrier),
-            **extra,
+            **scaled(patch, d_proton_um2_s=d_proton, proton_access="local", surface_barrier_kT=float(barrier), **extra),
         )
         log = world.track_transit()
         proto = Protocol(run, world, sample_dt)
         m4, m3 = proto.measure(*w4), proto.measure(*w3)
-        proto.at(w4[1], world.set_atp_demand, atp_demand)
+        proto.at(w4[1], world.set_atp_demand, atp_demand * patch)
         local = (_window_local(run, world, *w4, sample_dt), _window_local(run, world, *w3, sample_dt))
         worlds.append((float(barrier), m4, m3, local, log))
     run.run_until(w3[1])
