@@ -240,15 +240,9 @@ def _other_blas_kernel() -> str:
     return next(k for k in candidates if k not in current)
 
 
-@pytest.mark.slow
-def test_golden_files_pin_physics_not_the_blas_kernel() -> None:
-    """The whole golden comparison passes again with OpenBLAS forced onto another kernel (other rounding)."""
-    kernel = _other_blas_kernel()
-    env = {**os.environ, "OPENBLAS_CORETYPE": kernel, "PYTHONHASHSEED": "1"}
-    check = "import numpy, threadpoolctl; print([i['architecture'] for i in threadpoolctl.threadpool_info()])"
-    arch = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
-    assert kernel in arch.stdout, f"OPENBLAS_CORETYPE={kernel} was not honoured: {arch.stdout}{arch.stderr}"
-    proc = subprocess.run(
+def _golden_suite(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The golden comparisons run again in a fresh interpreter with `env`."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -268,6 +262,36 @@ def test_golden_files_pin_physics_not_the_blas_kernel() -> None:
         text=True,
         timeout=900,
     )
+
+
+@pytest.mark.slow
+def test_golden_files_pin_physics_not_the_blas_kernel() -> None:
+    """The whole golden comparison passes again with OpenBLAS forced onto another kernel (other rounding)."""
+    kernel = _other_blas_kernel()
+    env = {**os.environ, "OPENBLAS_CORETYPE": kernel, "PYTHONHASHSEED": "1"}
+    check = "import numpy, threadpoolctl; print([i['architecture'] for i in threadpoolctl.threadpool_info()])"
+    arch = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
+    assert kernel in arch.stdout, f"OPENBLAS_CORETYPE={kernel} was not honoured: {arch.stdout}{arch.stderr}"
+    proc = _golden_suite(env)
     assert proc.returncode == 0, (
         f"golden suite under OPENBLAS_CORETYPE={kernel}:\n{proc.stdout[-4000:]}{proc.stderr[-2000:]}"
+    )
+
+
+@pytest.mark.slow
+def test_golden_files_hold_without_numpy_s_simd_extensions() -> None:
+    """The whole golden comparison passes again with every SIMD extension numpy dispatches to switched off
+    (NPY_DISABLE_CPU_FEATURES), as on a CPU without AVX2 or AVX-512: numpy's vectorised loops round
+    differently (last bits, inside the golden tolerances) and, before the membrane's proton choice stopped
+    using `argpartition`, chose other protons (side_by_side's field entropies moved by ≈ 10 nats)."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    off = " ".join(f for f in __cpu_dispatch__ if __cpu_features__.get(f))
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": off, "PYTHONHASHSEED": "1"}
+    check = "import numpy._core._multiarray_umath as m, sys; print([f for f in sys.argv[1:] if m.__cpu_features__[f]])"
+    left = subprocess.run([sys.executable, "-c", check, *off.split()], env=env, capture_output=True, text=True)
+    assert left.stdout.strip() == "[]", f"NPY_DISABLE_CPU_FEATURES={off} was not honoured: {left.stdout}{left.stderr}"
+    proc = _golden_suite(env)
+    assert proc.returncode == 0, (
+        f"golden suite under NPY_DISABLE_CPU_FEATURES={off}:\n{proc.stdout[-4000:]}{proc.stderr[-2000:]}"
     )

@@ -23,6 +23,7 @@ _QUICK = {
     "window": 0.1,
     "dt": 5e-4,
     "sample_dt": 10.0,
+    "patch": 1,
     "world_params": (),
 }
 """The scenario's arguments for short in-process runs (each test overrides what it is about)."""
