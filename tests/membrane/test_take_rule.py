@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from world.membrane.geometry import BOUND, N_SIDE, ProtonLattice
+from world.membrane.geometry import N_SIDE, ProtonLattice
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,19 +40,20 @@ def _reference_take(lat: ProtonLattice, side: int, x0: int, k: int, cand: list[i
     return sorted(on_side, key=lambda i: (ring(i) + abs(int(lat.y[i]) - row), i))[:k]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_bulk_take_is_the_documented_rule(seed: int) -> None:
     """Many takes of 1–6 protons at random columns, each followed by its move as a transfer does, between
     diffusion steps: every set and order of protons taken equals the plain-Python rule, including the fall-back
-    when the mouth row runs out (few protons in a narrow lattice make ties and shortages common)."""
+    when the mouth row runs out (few protons in a narrow lattice make ties and shortages common) and protons
+    that left a side and came back within the step (a fall-back once booked those in the wrong bucket)."""
     rng = np.random.default_rng(seed)
     lat = ProtonLattice(12, 3, 3, 40, 40, 50, rng)
     checked = fallback = 0
-    for _ in range(40):
+    for _ in range(60):
         lat.diffuse()
         taken: dict[int, set[int]] = {0: set(), 1: set()}  # per side: a proton taken from N may be a P candidate
         cand: dict[int, list[int]] = {}
-        for _ in range(6):
+        for _ in range(12):  # enough for protons to leave a side and come back within a step
             side = int(rng.integers(0, 2))
             x0 = int(rng.integers(0, lat.width))
             k = int(rng.integers(1, 7))
@@ -67,9 +68,9 @@ def test_bulk_take_is_the_documented_rule(seed: int) -> None:
             got = lat.take(side, x0, k)
             assert got is not None and got.tolist() == want
             taken[side].update(want)
-            lat.move(got, BOUND if k == 6 else 1 - side, x0)
+            lat.move(got, 1 - side, x0)
             checked += 1
-    assert checked > 100 and fallback > 5  # both branches were exercised
+    assert checked > 300 and fallback > 50  # both branches were exercised
 
 
 def _trace_digest(env_extra: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ substrate or water): producing a proton takes one from the reserve, consuming re
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Callable
 
@@ -244,11 +245,13 @@ class ProtonLattice:
             where = b[4]
             for i in chosen.tolist():
                 p = where.get(i)
-                if p is not None:
-                    c = int(self.x[i])
-                    if p >= starts[c] + head[c]:  # still available (prefix property: it is the next one)
-                        head[c] += 1
-                        b[3] -= 1
+                if p is None:
+                    continue
+                c = bisect.bisect_right(starts, p) - 1  # its bucket (not its x: it may have left and come back)
+                if p >= starts[c] + head[c]:  # still available, so the next one of its bucket (prefix property)
+                    assert p == starts[c] + head[c], "mouth bucket taken out of index order"
+                    head[c] += 1
+                    b[3] -= 1
             return chosen
         w = self.width
         out: list[int] = []
