@@ -19,7 +19,7 @@ from typing import Any
 
 from analysis.report_membrane_steady import report_c_ring, tables_c_ring
 from analysis.steady import steady_summary
-from scenarios.params import Param
+from scenarios.params import MEMBRANE_PATCH, MEMBRANE_WORLD_PARAMS, Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
@@ -45,18 +45,8 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(8.0, float, bounds=(0.05, 1e4), help="measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
-        "patch": Param(
-            1,
-            int,
-            bounds=(1, 64),
-            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
-        ),
-        "world_params": Param(
-            (),
-            str,
-            many=True,
-            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
-        ),
+        "patch": MEMBRANE_PATCH,
+        "world_params": MEMBRANE_WORLD_PARAMS,
     },
     duration=lambda p: p["warmup"] + p["window"],
     report=report_c_ring,

@@ -5,7 +5,8 @@ Key names: `ScenarioInfo`, `catalog`, `read_declarations`.
 Importing a scenario module imports its world (Mesa, pandas, SciPy, matplotlib: seconds of CPU), but its
 name, description, parameters and smoke overrides are literal arguments of its ``@scenario(...)`` decorator.
 `read_declarations` parses the module with `ast` and evaluates only those arguments, allowing nothing but
-literals, ``Param(...)`` and the type names ``int``, ``float``, ``bool``, ``str``. A declaration that uses
+literals, ``Param(...)``, the type names ``int``, ``float``, ``bool``, ``str`` and the shared parameters of
+`scenarios.params.SHARED` (by name; that module is light). A declaration that uses
 anything else (a constant defined elsewhere, a computed default) makes the catalog import that module and
 read the registered scenario instead, so the catalog is never wrong, only sometimes slower.
 `tests/scenarios/test_catalog.py` checks it against the registry for every project scenario.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scenarios.params import Param
+from scenarios.params import SHARED, Param
 from scenarios.registry import _REGISTRY, entry_point_modules, project_modules
 
 _NAMES: dict[str, Any] = {"int": int, "float": float, "bool": bool, "str": str, "True": True, "False": False}
@@ -48,6 +49,8 @@ def _eval(node: ast.AST) -> Any:
         return node.value
     if isinstance(node, ast.Name) and node.id in _NAMES:
         return _NAMES[node.id]
+    if isinstance(node, ast.Name) and node.id in SHARED:
+        return SHARED[node.id]
     if isinstance(node, ast.Tuple):
         return tuple(_eval(e) for e in node.elts)
     if isinstance(node, ast.List):

@@ -14,7 +14,7 @@ from typing import Any
 
 from analysis.report_membrane_steady import report_inhibitors, tables_inhibitors
 from analysis.steady import steady_summary
-from scenarios.params import Param, require
+from scenarios.params import MEMBRANE_PATCH, MEMBRANE_WORLD_PARAMS, Param, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import INHIBITORS, MembraneWorld
@@ -46,18 +46,8 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(0.4, float, bounds=(0.05, 1e4), help="measurement windows (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
-        "patch": Param(
-            1,
-            int,
-            bounds=(1, 64),
-            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
-        ),
-        "world_params": Param(
-            (),
-            str,
-            many=True,
-            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
-        ),
+        "patch": MEMBRANE_PATCH,
+        "world_params": MEMBRANE_WORLD_PARAMS,
     },
     duration=lambda p: p["warmup"] + p["after"],
     report=report_inhibitors,

@@ -24,7 +24,7 @@ import numpy as np
 from analysis.report_space import report_localized_coupling, tables_localized_coupling
 from analysis.steady import steady_summary
 from analysis.transit import transit_ages
-from scenarios.params import Param
+from scenarios.params import MEMBRANE_PATCH, MEMBRANE_WORLD_PARAMS, Param
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
@@ -82,18 +82,8 @@ def _check(p: Mapping[str, Any]) -> None:
         "window": Param(1.5, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric and local-Δp sampling interval (s)"),
-        "patch": Param(
-            1,
-            int,
-            bounds=(1, 64),
-            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
-        ),
-        "world_params": Param(
-            (),
-            str,
-            many=True,
-            help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
-        ),
+        "patch": MEMBRANE_PATCH,
+        "world_params": MEMBRANE_WORLD_PARAMS,
     },
     duration=lambda p: 2 * (p["warmup"] + p["window"]),
     report=report_localized_coupling,

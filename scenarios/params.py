@@ -1,7 +1,8 @@
 """Scenario parameters: resolving defaults, config files and ``--set`` overrides against declarations.
 
 Key names: `Param`, `ParameterError` (both from `world.params`), `resolve_params`, `parse_set`, `load_config`,
-`read_config_text`, `require` and `check_source` (for scenarios' check hooks).
+`read_config_text`, `require` and `check_source` (for scenarios' check hooks), and `SHARED`: parameters several
+scenarios declare alike (`MEMBRANE_PATCH`, `MEMBRANE_WORLD_PARAMS`), which the catalog reads by name.
 
 Values arrive as strings from ``--set key=value`` or as typed values from a TOML config file; both are
 checked against the same declaration, so a bound lives in exactly one place (the scenario's `Param`s).
@@ -19,7 +20,36 @@ from typing import Any
 
 from world.params import Param, ParameterError
 
-__all__ = ["Param", "ParameterError", "check_source", "load_config", "parse_set", "require", "resolve_params"]
+__all__ = [
+    "MEMBRANE_PATCH",
+    "MEMBRANE_WORLD_PARAMS",
+    "SHARED",
+    "Param",
+    "ParameterError",
+    "check_source",
+    "load_config",
+    "parse_set",
+    "require",
+    "resolve_params",
+]
+
+MEMBRANE_PATCH = Param(
+    1,
+    int,
+    bounds=(1, 64),
+    help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+)
+"""`patch` of the membrane scenarios: the world is `world.membrane.params.scaled` by it."""
+MEMBRANE_WORLD_PARAMS = Param(
+    (),
+    str,
+    many=True,
+    help="more world parameters, key=value each (MembraneParams fields this scenario does not set)",
+)
+"""`world_params` of the membrane scenarios: read by `world.membrane.params.world_overrides`."""
+SHARED: dict[str, Param] = {"MEMBRANE_PATCH": MEMBRANE_PATCH, "MEMBRANE_WORLD_PARAMS": MEMBRANE_WORLD_PARAMS}
+"""Parameters declared once for several scenarios, by the name a declaration uses; `scenarios.catalog` reads
+these names as if the `Param` were written out."""
 
 
 def resolve_params(

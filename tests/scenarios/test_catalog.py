@@ -38,6 +38,23 @@ def test_non_literal_declaration_is_not_guessed(tmp_path: Path) -> None:
     assert read_declarations(src, "m") == []
 
 
+def test_shared_parameters_are_read_by_name(tmp_path: Path) -> None:
+    """A declaration naming a parameter of `scenarios.params.SHARED` is still read from source, as that Param;
+    any other name still makes the catalog give up."""
+    from scenarios.params import MEMBRANE_PATCH
+
+    src = tmp_path / "m.py"
+    src.write_text(
+        "from scenarios.registry import scenario\nfrom scenarios.params import MEMBRANE_PATCH, Param\n"
+        "@scenario(name='x', description='d', params={'patch': MEMBRANE_PATCH, 'n': Param(3, int)})\n"
+        "def f(run, *, patch, n):\n    return {}\n"
+    )
+    (info,) = read_declarations(src, "m") or [None]
+    assert info is not None and info.params["patch"] is MEMBRANE_PATCH and info.params["n"].default == 3
+    src.write_text(src.read_text().replace("'patch': MEMBRANE_PATCH", "'patch': OTHER"))
+    assert read_declarations(src, "m") is None
+
+
 @pytest.mark.parametrize("argv", [["list"], ["show", "c_ring"], ["--help"], ["run", "--help"]])
 def test_light_commands_import_no_world_libraries(argv: list[str]) -> None:
     """`gradient list`, `show`, `--help` and `run --help` import neither matplotlib, SciPy nor Mesa
