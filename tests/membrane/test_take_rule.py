@@ -9,7 +9,6 @@ baseline): the simulated numbers agreed across machines but the trace's proton i
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -99,8 +98,9 @@ def test_trace_is_the_same_whatever_simd_numpy_uses() -> None:
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
     available = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    if not available:
+        pytest.skip("this CPU has no SIMD level above numpy's baseline to switch off")
     variants = [available[i:] for i in range(len(available))]  # drop the highest levels first
     digests = {" ".join(v): _trace_digest({"NPY_DISABLE_CPU_FEATURES": " ".join(v)}) for v in variants}
     digests["(all on)"] = _trace_digest({})
     assert len(set(digests.values())) == 1, digests
-    assert len(next(iter(digests.values()))) == len(hashlib.sha256().hexdigest())

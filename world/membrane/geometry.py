@@ -67,7 +67,6 @@ class ProtonLattice:
         self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
-        self._far_cache: dict[int, list] = {}
         self._buckets: dict[int, list] = {}
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
@@ -144,7 +143,6 @@ class ProtonLattice:
     def positions_changed(self) -> None:
         """Forget the mouth candidates (call after moving protons by hand, as diffusion does)."""
         self._mouth_cache.clear()
-        self._far_cache.clear()
         self._buckets.clear()
 
     def cell_index(self) -> np.ndarray:
@@ -175,9 +173,10 @@ class ProtonLattice:
     def take(self, side: int, x0: int, k: int, bulk: bool = False) -> np.ndarray | None:
         """Indices of the `k` free protons of `side` nearest the membrane mouth at column `x0`.
 
-        Candidates are the protons in the band row touching the membrane, nearest in x (periodic) first, ties
-        by candidate order (the lowest proton index first, protons placed at a mouth during the step after
-        them); if that row holds too few, the nearest anywhere in the band (ties by index). None if the side
+        Candidates are the protons in the band row touching the membrane when the step first draws on the side
+        (`_mouth`), nearest in x (periodic) first, ties by proton index (under local access, protons placed at a
+        mouth during the step become candidates at once and rank after the others); if that row holds too few,
+        the nearest anywhere in the band (ties by index). None if the side
         has fewer than `k`. The rule is exact and the same on every machine: no selection whose ties depend
         on the CPU (numpy's `argpartition` dispatches to SIMD code whose tie order differs between AVX-512,
         AVX2 and baseline builds, which made the chosen protons, and so the trace, machine-dependent).
@@ -193,18 +192,15 @@ class ProtonLattice:
             return self._take_local(side, x0, k)
         if self.reach is None:
             return self._take_bulk(side, x0, k)
+        # a bulk process (the dehydrogenases) under local access: the mouth row with its per-column counts
         cand, avail, per_col = self._mouth(side)
-        far = self._mouth_far(side, cand, avail)
-        if far[1] >= k:
+        if int(avail.sum()) >= k:
             dx = np.abs(self.x[cand] - x0)
-            dx = np.minimum(dx, self.width - dx) + far[0]
-            pick = dx.argmin() if k == 1 else np.argsort(dx, kind="stable")[:k]
+            dx = np.minimum(dx, self.width - dx) + np.where(avail, 0, 4 * self.width)
+            pick = np.argsort(dx, kind="stable")[:k]
             avail[pick] = False
-            far[0][pick] = 4 * self.width
-            far[1] -= k
-            chosen = cand[pick : pick + 1] if k == 1 else cand[pick]
+            chosen = cand[pick]
         else:
-            self._far_cache.pop(side, None)
             chosen = self._nearest_in_band(side, x0, k)
             avail[np.isin(cand, chosen)] = False
         if per_col is not None:
@@ -283,15 +279,6 @@ class ProtonLattice:
         b[3] -= k
         return np.array(out, dtype=np.int64)
 
-    def _mouth_far(self, side: int, cand: np.ndarray, avail: np.ndarray) -> list:
-        """[distance penalty of the mouth candidates (4·width for those already taken, else 0), count still
-        available, the candidates] for `take`, kept with the candidates (rebuilt when they change)."""
-        entry = self._far_cache.get(side)
-        if entry is None or entry[2] is not cand:
-            entry = [np.where(avail, 0, 4 * self.width), int(avail.sum()), cand]
-            self._far_cache[side] = entry
-        return entry
-
     def mouth_counts(self, side: int) -> np.ndarray:
         """Protons of `side` that `take` could still hand out, per column within `reach` of it: element x is
         the count a site at column x sees (requires `set_reach`)."""
@@ -320,7 +307,6 @@ class ProtonLattice:
             return None
         pick = ok[np.argsort(dx[ok], kind="stable")[:k]]
         avail[pick] = False
-        self._far_cache.pop(side, None)
         assert per_col is not None
         np.subtract.at(per_col, self.x[cand[pick]], 1)
         return cand[pick]
