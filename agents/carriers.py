@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from world.membrane.diffusion import BandKernel, RingKernel
+from world.membrane.diffusion import BandDomain, BandKernel, DomainKernel, RingKernel
 from world.membrane.geometry import N_SIDE
 from world.membrane.state import Change
 
@@ -74,38 +74,55 @@ class QuinonePool:
 
 
 class CytochromePool:
-    """Positions (P band) and redox states of cytochrome c; all start oxidised (c³⁺)."""
+    """Positions (P band) and redox states of cytochrome c; all start oxidised (c³⁺). With a crista (`domain`,
+    the P band's open cells) they start uniform over the open cells and never enter the crista's wall."""
 
-    def __init__(self, n: int, width: int, y_lo: int, y_hi: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self, n: int, width: int, y_lo: int, y_hi: int, rng: np.random.Generator, domain: BandDomain | None = None
+    ) -> None:
         self.width = width
         self.y_lo = y_lo
         self.y_hi = y_hi
         self.rng = rng
-        self.x = rng.integers(0, width, size=n, dtype=np.int32)
-        self.y = rng.integers(y_lo, y_hi + 1, size=n, dtype=np.int32)
+        self.domain = domain
+        if domain is None:
+            self.x = rng.integers(0, width, size=n, dtype=np.int32)
+            self.y = rng.integers(y_lo, y_hi + 1, size=n, dtype=np.int32)
+        else:
+            self.x, row = domain.uniform(rng, n)
+            self.y = (y_lo + row).astype(np.int32)
         self.red = np.zeros(n, dtype=bool)
-        self.kernels: tuple[RingKernel, BandKernel] | None = None
+        self.kernels: tuple[RingKernel, BandKernel | DomainKernel] | None = None
 
     def set_diffusion(self, lam: float) -> None:
         """Diffuse by the exact continuous-time walk (`world.membrane.diffusion`) with `lam` = k·dt hops per direction
         and step; before this call `diffuse` makes the lazy one-hop walk."""
-        self.kernels = (RingKernel(self.width, lam), BandKernel(self.y_hi - self.y_lo + 1, lam))
+        band = BandKernel(self.y_hi - self.y_lo + 1, lam) if self.domain is None else DomainKernel(self.domain, lam)
+        self.kernels = (RingKernel(self.width, lam), band)
 
     def diffuse(self) -> None:
-        """One step in the P band (periodic in x, reflecting in y): the exact walk if set, else ±x, ±y or stay
-        (each 1/5, a step into a wall refused)."""
+        """One step in the P band (periodic in x, reflecting in y and at a crista's wall): the exact walk if set,
+        else ±x, ±y or stay (each 1/5, a step into a wall refused)."""
         if not self.x.size:
             return
         if self.kernels is not None:
             ring, band = self.kernels
             u = self.rng.random((2, self.x.size))
+            if isinstance(band, DomainKernel):
+                self.x, row = band.move(self.x, self.y - self.y_lo, u[0])
+                self.y = (self.y_lo + row).astype(np.int32)
+                return
             self.x = (self.x + ring.shift(u[0])) % self.width
             self.y = self.y_lo + band.move(self.y - self.y_lo, u[1])
             return
         d = self.rng.integers(0, 5, size=self.x.size)
-        self.x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
-        y = self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d]
-        self.y = np.clip(y, self.y_lo, self.y_hi)
+        x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
+        y = np.clip(self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d], self.y_lo, self.y_hi)
+        if self.domain is not None:
+            shut = ~self.domain.is_open(x, y - self.y_lo)
+            x = np.where(shut, self.x, x)
+            y = np.where(shut, self.y, y)
+        self.x, self.y = x, y
 
     def nearest(self, x0: int, reduced: bool, k: int, reach: int | None = None) -> np.ndarray | None:
         """Indices of the `k` cytochromes in the given state nearest the membrane at column `x0` (lattice

@@ -55,8 +55,9 @@ def small_membrane_world(seed: int = 0, run: Run | None = None, **overrides: Any
 def randomise_space(world: Any, rng: Any, *, carriers: bool = False) -> None:
     """Control for "does space matter": after every diffusion step of `world`, put each free proton at a
     uniformly random cell of its band (with `carriers`, also every quinone at a random membrane column and every
-    cytochrome c at a random cell of the P band), drawn from `rng` (a generator of its own, so the run's draws
-    are those of the unshuffled world). Positions then carry no memory, the well-mixed limit of any diffusion."""
+    cytochrome c at a random cell of the P band; with a crista, at a random open cell of the P band), drawn from
+    `rng` (a generator of its own, so the run's draws are those of the unshuffled world). Positions then carry
+    no memory, the well-mixed limit of any diffusion."""
     import numpy as np
 
     lat = world.lattice
@@ -72,12 +73,20 @@ def randomise_space(world: Any, rng: Any, *, carriers: bool = False) -> None:
             rng.integers(0, lat.n_rows, size=free.size),
             rng.integers(lat.n_rows + 1, lat.height, size=free.size),
         )
+        if lat.crista is not None:
+            p = free[~n_side]
+            lat.x[p], row = lat.crista.uniform(rng, p.size)
+            lat.y[p] = lat.n_rows + 1 + row
         lat.positions_changed()
         if carriers:
             q, c = world.quinones, world.cytc
             q.x = rng.integers(0, q.width, size=q.x.size).astype(np.int32)
-            c.x = rng.integers(0, c.width, size=c.x.size).astype(np.int32)
-            c.y = rng.integers(c.y_lo, c.y_hi + 1, size=c.y.size).astype(np.int32)
+            if c.domain is None:
+                c.x = rng.integers(0, c.width, size=c.x.size).astype(np.int32)
+                c.y = rng.integers(c.y_lo, c.y_hi + 1, size=c.y.size).astype(np.int32)
+            else:
+                c.x, row = c.domain.uniform(rng, c.x.size)
+                c.y = (c.y_lo + row).astype(np.int32)
 
     lat.diffuse = diffuse_then_shuffle
 

@@ -30,6 +30,8 @@ SITE_COLOURS: dict[str, tuple[int, int, int]] = {
 }
 """Colour of each kind of membrane site in the lattice image (an inhibited site is drawn black)."""
 MEMBRANE_GREY = (110, 110, 110)
+CLOSED_GREY = (190, 190, 190)
+"""Cells outside the world: beyond a crista lumen's midplane (see `lattice_png`)."""
 _N_TINT = np.array([40, 90, 220], dtype=np.float64)  # matrix (N side): blue
 _P_TINT = np.array([220, 60, 40], dtype=np.float64)  # intermembrane space (P side): red
 
@@ -47,28 +49,34 @@ def lattice_png(
     sites: Sequence[tuple[int, str, bool]],
     scale: int = 8,
     vmax: float | None = None,
+    closed: np.ndarray | None = None,
 ) -> bytes:
-    """The proton lattice as a PNG: P side on top (red), membrane row (grey, sites coloured), N side (blue).
+    """The proton lattice as a PNG: P side on top (red), membrane row (grey, sites coloured), N side (blue);
+    cells outside the world (a crista's, beyond its lumen's midplane) light grey.
 
     Args:
         occupancy: free protons per cell, shape ``(width, height)``; row ``n_rows`` is the membrane.
         n_rows: rows of the N band.
         sites: ``(column, class name, inhibited)`` of every membrane site.
         scale: pixels per cell.
-        vmax: count drawn at full colour (default three times the mean count of a band cell).
+        vmax: count drawn at full colour (default three times the mean count of an open band cell).
+        closed: optional ``(width, height)`` mask of the cells outside the world (`ProtonLattice.closed_cells`).
 
     Returns:
         PNG bytes, ``scale·height`` by ``scale·width`` pixels.
     """
     counts = np.asarray(occupancy, dtype=np.float64).T  # (height, width), row 0 = N band bottom
     height = counts.shape[0]
-    band = np.ones(height, dtype=bool)
+    band = np.ones(counts.shape, dtype=bool)
     band[n_rows] = False
+    shut = np.zeros(counts.shape, dtype=bool) if closed is None else np.asarray(closed, dtype=bool).T
+    band &= ~shut
     if vmax is None:
         vmax = max(1.0, 3.0 * float(counts[band].mean()))
     level = np.clip(counts / vmax, 0.0, 1.0)[..., None]
     tint = np.where((np.arange(height) < n_rows)[:, None, None], _N_TINT, _P_TINT)
     rgb = 255.0 - level * (255.0 - tint)  # white (empty) to the side's colour (vmax and above)
+    rgb[shut] = CLOSED_GREY
     rgb[n_rows] = MEMBRANE_GREY
     for x, name, inhibited in sites:
         rgb[n_rows, x] = (0, 0, 0) if inhibited else SITE_COLOURS.get(name, (0, 0, 0))

@@ -73,7 +73,10 @@ def LatticeImage(model: Any) -> solara.Element:
         for name, c in SITE_COLOURS.items()
     )
     with solara.Column() as col:
-        solara.Image(lattice_png(w.proton_layer.data, w.params.n_rows, sites, scale=7), classes=["membrane-lattice"])
+        solara.Image(
+            lattice_png(w.proton_layer.data, w.params.n_rows, sites, scale=7, closed=w.lattice.closed_cells()),
+            classes=["membrane-lattice"],
+        )
         solara.HTML(
             unsafe_innerHTML=(
                 "free protons per cell: <b>red</b> = intermembrane space (P side), <b>blue</b> = matrix (N side), "

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane.geometry import P_SIDE
 from world.membrane.params import KINETICS, PROTON_ACCESS, SITE_EVENTS, SUPPLY_LAWS
 
 PERTURBATIONS = st.lists(
@@ -38,6 +39,14 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
         getattr(world, name)(arg)
 
 
+def _check_open(world: MembraneWorld) -> None:
+    lat, c = world.lattice, world.cytc
+    if lat.crista is not None:
+        p = lat.comp == P_SIDE
+        assert lat.crista.is_open(lat.x[p], lat.y[p] - lat.membrane_row - 1).all()
+        assert lat.crista.is_open(c.x, c.y - c.y_lo).all()
+
+
 @settings(deadline=None)
 @given(
     seed=st.integers(0, 2**16),
@@ -52,6 +61,7 @@ def _apply(world: MembraneWorld, op: tuple[str, Any]) -> None:
     access=st.sampled_from(PROTON_ACCESS),
     site_events=st.sampled_from(SITE_EVENTS),
     carriers=st.sampled_from([{}, {"d_quinone_um2_s": 0.05, "d_cytc_um2_s": 50.0, "carrier_reach_nm": 100.0}]),
+    crista=st.sampled_from([{}, {"crista_length_nm": 100.0}, {"crista_length_nm": 1100.0, "crista_lumen_nm": 200.0}]),
 )
 def test_every_law_holds_at_every_step(
     small: dict,
@@ -68,11 +78,13 @@ def test_every_law_holds_at_every_step(
     access: str,
     site_events: str,
     carriers: dict,
+    crista: dict,
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
     under either rate law of the complexes, either NADH supply, full or partial inhibitor doses, the lazy or the
     exact proton walk, bulk or local proton access, one or Poisson many moves per site and step, and carriers
-    found at any distance or only within reach."""
+    found at any distance or only within reach, and a flat membrane or one lining a crista (every free P-side
+    proton and cytochrome c in the crista band's open cells after every step)."""
     run = Run(seed)
     world = MembraneWorld(
         run,
@@ -89,6 +101,7 @@ def test_every_law_holds_at_every_step(
             "proton_access": access,
             "site_events": site_events,
             **carriers,
+            **crista,
         },
     )
     check_ledger(world)
@@ -96,6 +109,7 @@ def test_every_law_holds_at_every_step(
         for _ in range(60):
             world.step()
             check_ledger(world)
+            _check_open(world)
         _apply(world, op)
         check_ledger(world)
     for _ in range(60):

@@ -22,7 +22,8 @@ from world.membrane import MembraneWorld
 from world.membrane.params import EXTENSIVE, MembraneParams, scaled
 
 INTENSIVE = {
-    "width", "n_rows", "p_rows", "cell_nm", "length_nm", "n_band_nm", "p_band_nm", "capacitance_uF_cm2",
+    "width", "n_rows", "p_rows", "cell_nm", "length_nm", "n_band_nm", "p_band_nm", "crista_length_nm",
+    "crista_lumen_nm", "capacitance_uF_cm2",
     "initial_delta_psi_mV", "temperature_K", "d_proton_um2_s", "proton_access", "reach_nm", "surface_barrier_kT",
     "d_quinone_um2_s", "d_cytc_um2_s", "carrier_reach_nm", "ph_n0", "ph_p0", "buffer_n_mM_per_pH",
     "buffer_p_mM_per_pH", "c_ring", "k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor",

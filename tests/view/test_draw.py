@@ -7,7 +7,15 @@ import io
 import numpy as np
 from PIL import Image
 
-from scenarios.view.draw import MEMBRANE_GREY, SITE_COLOURS, Axis, attention_png, lattice_png, series_option
+from scenarios.view.draw import (
+    CLOSED_GREY,
+    MEMBRANE_GREY,
+    SITE_COLOURS,
+    Axis,
+    attention_png,
+    lattice_png,
+    series_option,
+)
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -31,6 +39,21 @@ def test_lattice_image_layout() -> None:
     p_full = px[p_rows - 1, 0]
     assert tuple(n_empty) == (255, 255, 255)
     assert n_full[2] > n_full[0] and p_full[0] > p_full[2]  # blue matrix, red intermembrane space
+
+
+def test_lattice_image_greys_the_cells_beyond_a_crista_lumen() -> None:
+    """A world with a crista draws the P cells beyond the lumen's midplane light grey (over the crista's
+    columns only) and scales colours by the open cells; the lumen row keeps the P side's colour."""
+    from world.membrane import MembraneWorld
+
+    w = MembraneWorld(seed=1, crista_length_nm=1500.0)
+    closed = w.lattice.closed_cells()
+    assert closed is not None and closed.sum() == 30 * 9
+    px = _pixels(lattice_png(w.proton_layer.data, w.params.n_rows, [], scale=1, closed=closed))
+    top, lumen = px[0], px[w.params.p_rows - 1]  # image rows: the P band's last row, then its mouth row
+    assert all(tuple(c) == CLOSED_GREY for c in top[:30]) and all(tuple(c) != CLOSED_GREY for c in top[30:])
+    assert all(tuple(c) != CLOSED_GREY for c in lumen)
+    assert MembraneWorld(seed=1).lattice.closed_cells() is None
 
 
 def test_attention_image_marks_the_ablated_head() -> None:

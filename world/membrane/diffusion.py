@@ -135,3 +135,113 @@ class BandKernel:
     def move(self, i: np.ndarray, u: np.ndarray) -> np.ndarray:
         """New rows (0 … rows−1) of particles in rows `i`, for uniforms `u` in [0, 1)."""
         return alias_draw(self._thr, self._alias, self.rows, u, i.astype(np.int64) * self.rows).astype(i.dtype)
+
+
+MAX_DOMAIN_CELLS: int = 3000
+"""Largest band (open cells) whose exact kernel `DomainKernel` builds: its transition matrix holds one row of
+``cells`` probabilities per cell (3 000 cells: 72 MB of float64, 0.1 GB with its alias tables)."""
+
+
+class BandDomain:
+    """The open cells of a band of `rows` × `width` cells (periodic in x, reflecting walls in y) from which a
+    crista's wall removes the cells ``row >= crista_rows`` of the columns ``0 … crista_cols−1``; rows counted
+    from the membrane (row 0 is the mouth row, open in every column).
+
+    A particle in it moves to a neighbouring open cell at rate k per direction; a hop into a wall or a closed
+    cell is refused (the crista's wall reflects, like the band's own walls). ``crista_rows == rows`` closes no
+    cell (the whole band; its kernel is then the product of `RingKernel` and `BandKernel`, tested).
+
+    Args:
+        width, rows: the band's cells.
+        crista_cols, crista_rows: the crista's columns (from x = 0) and the open rows above them.
+    """
+
+    def __init__(self, width: int, rows: int, crista_cols: int, crista_rows: int) -> None:
+        if not (0 < crista_cols <= width and 0 < crista_rows <= rows):
+            raise ValueError(
+                f"a crista needs 0 < crista_cols <= width and 0 < crista_rows <= rows "
+                f"(got {crista_cols}, {crista_rows} for {width} × {rows})"
+            )
+        self.width = width
+        self.rows = rows
+        self.crista_cols = crista_cols
+        self.crista_rows = crista_rows
+        r, x = np.divmod(np.arange(rows * width), width)
+        self.open = (r < crista_rows) | (x >= crista_cols)
+        """Open cells, flat index ``row·width + x``."""
+        self.cell_x = x[self.open].astype(np.int32)
+        self.cell_row = r[self.open].astype(np.int32)
+        self.index = np.full(rows * width, -1, dtype=np.int64)
+        """Flat cell → its open-cell number (−1 for a closed cell)."""
+        self.index[self.open] = np.arange(int(self.open.sum()))
+
+    @property
+    def cells(self) -> int:
+        """Number of open cells."""
+        return int(self.cell_x.size)
+
+    def is_open(self, x: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """True where cell (x, row) is open (rows outside 0 … rows−1 are closed)."""
+        inside = (row >= 0) & (row < self.rows)
+        return inside & self.open[np.where(inside, row, 0) * self.width + x]
+
+    def uniform(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """`n` cells drawn uniformly over the open cells: (x, row)."""
+        c = rng.integers(0, self.cells, size=n)
+        return self.cell_x[c], self.cell_row[c]
+
+    def generator(self, lam: float, gate: tuple[int, float] | None = None) -> np.ndarray:
+        """The walk's generator over the open cells times dt (symmetric): rate `lam` = k·dt to each open
+        neighbour; `gate` ``(b, f)`` multiplies the rate across the bond between rows b and b + 1 by f."""
+        n = self.cells
+        q = np.zeros((n, n))
+        for dx, dr in ((1, 0), (0, 1)):
+            x2 = (self.cell_x + dx) % self.width
+            r2 = self.cell_row + dr
+            ok = self.is_open(x2, r2)
+            a = np.flatnonzero(ok)
+            b = self.index[r2[ok] * self.width + x2[ok]]
+            rate = np.full(a.size, float(lam))
+            if dr and gate is not None:
+                rate[self.cell_row[a] == gate[0]] *= gate[1]
+            np.add.at(q, (a, b), rate)
+            np.add.at(q, (b, a), rate)
+        q -= np.diag(q.sum(axis=1))
+        return q
+
+
+class DomainKernel:
+    """Exact one-step transitions of the continuous-time walk on a `BandDomain`: ``exp(Q·dt)`` of its
+    symmetric generator by eigendecomposition, one alias table per cell, so one uniform per particle draws
+    its cell after dt for any k·dt (as `RingKernel` and `BandKernel` do for the rectangular band, which has no
+    closed cells and factorises into x and y).
+
+    Args:
+        domain: the open cells.
+        lam: hops per direction expected in one step, ``k·dt`` (≥ 0).
+        gate: as `BandKernel`'s, across the bond between rows b and b + 1 wherever both cells are open.
+    """
+
+    def __init__(self, domain: BandDomain, lam: float, gate: tuple[int, float] | None = None) -> None:
+        if not (math.isfinite(lam) and lam >= 0):
+            raise ValueError(f"DomainKernel needs a finite lam >= 0 (got {lam})")
+        if domain.cells > MAX_DOMAIN_CELLS:
+            raise ValueError(
+                f"a crista band of {domain.cells} open cells is above the exact kernel's {MAX_DOMAIN_CELLS}; "
+                "use larger cells (cell_nm) or a smaller lattice"
+            )
+        self.domain = domain
+        self.lam = float(lam)
+        w, v = np.linalg.eigh(domain.generator(lam, gate))
+        self.P = _normalised((v * np.exp(w)) @ v.T)
+        """P[i, j]: probability of moving from open cell i to open cell j in one step."""
+        tables = [alias_table(row) for row in self.P]
+        self._thr = np.concatenate([t for t, _ in tables])
+        self._alias = np.concatenate([a for _, a in tables])
+
+    def move(self, x: np.ndarray, row: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """New (x, row) of particles in open cells (x, row), for uniforms `u` in [0, 1)."""
+        d = self.domain
+        n = d.cells
+        c = alias_draw(self._thr, self._alias, n, u, d.index[row.astype(np.int64) * d.width + x] * n)
+        return d.cell_x[c], d.cell_row[c]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from world.membrane.diffusion import BandKernel, RingKernel
+from world.membrane.diffusion import BandDomain, BandKernel, DomainKernel, RingKernel
 
 N_SIDE, P_SIDE, BOUND, RESERVE = 0, 1, 2, 3
 COMPARTMENT_NAMES = ("N", "P", "bound", "reserve")
@@ -34,10 +34,20 @@ class ProtonLattice:
         width, n_rows, p_rows: lattice geometry (see module docstring).
         n_n, n_p, reserve: initial free protons on the N and P side, and reserve equivalents.
         rng: the run's generator (the only randomness).
+        crista: optional ``(columns, rows)``: the P band over membrane columns ``0 … columns−1`` is a crista's
+            lumen, only `rows` deep (`BandDomain`); elsewhere it keeps its `p_rows`.
     """
 
     def __init__(
-        self, width: int, n_rows: int, p_rows: int, n_n: int, n_p: int, reserve: int, rng: np.random.Generator
+        self,
+        width: int,
+        n_rows: int,
+        p_rows: int,
+        n_n: int,
+        n_p: int,
+        reserve: int,
+        rng: np.random.Generator,
+        crista: tuple[int, int] | None = None,
     ) -> None:
         self.width = width
         self.n_rows = n_rows
@@ -53,7 +63,14 @@ class ProtonLattice:
         self.x = rng.integers(0, width, size=n, dtype=np.int32)
         self.y = np.empty(n, dtype=np.int32)
         self.y[:n_n] = rng.integers(0, n_rows, size=n_n, dtype=np.int32)
-        self.y[n_n : n_n + n_p] = rng.integers(n_rows + 1, self.height, size=n_p, dtype=np.int32)
+        self.crista = None if crista is None else BandDomain(width, p_rows, *crista)
+        """The P band's open cells when it holds a crista (None: the whole band)."""
+        if self.crista is None:
+            self.y[n_n : n_n + n_p] = rng.integers(n_rows + 1, self.height, size=n_p, dtype=np.int32)
+        else:  # uniform over the open cells
+            px, prow = self.crista.uniform(rng, n_p)
+            self.x[n_n : n_n + n_p] = px
+            self.y[n_n : n_n + n_p] = n_rows + 1 + prow
         self.y[n_n + n_p :] = n_rows  # parked on the membrane row, never drawn there by diffusion
         # rows a proton may step into, indexed by row + 1 (so −1 and height are walls, n_rows the membrane)
         self._row_ok = np.ones(self.height + 2, dtype=bool)
@@ -70,8 +87,9 @@ class ProtonLattice:
         self._buckets: dict[int, list] = {}
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
-        self.kernels: tuple[RingKernel, BandKernel, BandKernel] | None = None
-        """Exact one-step kernels (x ring, N band, P band) once `set_diffusion` is called; None: the lazy walk."""
+        self.kernels: tuple[RingKernel, BandKernel, BandKernel | DomainKernel] | None = None
+        """Exact one-step kernels (x ring, N band, P band) once `set_diffusion` is called; None: the lazy walk.
+        With a crista the P band's kernel is a `DomainKernel` over its open cells."""
         self.reach: int | None = None
         """Local access (`set_reach`): moves take protons only within this many columns of their site."""
 
@@ -80,10 +98,13 @@ class ProtonLattice:
         (`world.membrane.diffusion`); before this call `diffuse` makes the lazy one-hop walk. `surface_factor` < 1 slows
         hops between each band's mouth row (the membrane surface) and the row behind it by that factor, both
         ways: a surface-to-bulk barrier of −kT·ln f."""
+        p_gate = (0, surface_factor) if self.p_rows > 1 else None
         self.kernels = (
             RingKernel(self.width, lam),
             BandKernel(self.n_rows, lam, (self.n_rows - 2, surface_factor) if self.n_rows > 1 else None),
-            BandKernel(self.p_rows, lam, (0, surface_factor) if self.p_rows > 1 else None),
+            BandKernel(self.p_rows, lam, p_gate)
+            if self.crista is None
+            else DomainKernel(self.crista, lam, None if surface_factor == 1.0 else p_gate),
         )
 
     def set_reach(self, reach: int) -> None:
@@ -125,19 +146,32 @@ class ProtonLattice:
             self._diffuse_exact(*self.kernels)
             return
         d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8).astype(np.intp)
-        self.x = self._walk_x[d * self.width + self.x]
-        self.y = self._walk_y[d * self.height + self.y]
+        x = self._walk_x[d * self.width + self.x]
+        y = self._walk_y[d * self.height + self.y]
+        if self.crista is not None:  # a hop into the crista's wall is refused, like one into the band's walls
+            base = self.membrane_row + 1
+            shut = (y >= base) & ~self.crista.is_open(x, y - base)
+            x = np.where(shut, self.x, x)
+            y = np.where(shut, self.y, y)
+        self.x, self.y = x, y
         self.positions_changed()
 
-    def _diffuse_exact(self, ring: RingKernel, band_n: BandKernel, band_p: BandKernel) -> None:
+    def _diffuse_exact(self, ring: RingKernel, band_n: BandKernel, band_p: BandKernel | DomainKernel) -> None:
         u = self.rng.random((2, self.comp.size))
         free = self.comp <= P_SIDE
+        p = np.flatnonzero(self.comp == P_SIDE)
+        base = self.membrane_row + 1
+        if isinstance(band_p, DomainKernel):  # one draw per P proton moves it in both axes
+            px, prow = band_p.move(self.x[p], self.y[p] - base, u[0, p])
+            free &= self.comp != P_SIDE
         self.x = np.where(free, (self.x + ring.shift(u[0])) % self.width, self.x).astype(np.int32)
         n = np.flatnonzero(self.comp == N_SIDE)
         self.y[n] = band_n.move(self.y[n], u[1, n])
-        p = np.flatnonzero(self.comp == P_SIDE)
-        base = self.membrane_row + 1
-        self.y[p] = base + band_p.move(self.y[p] - base, u[1, p])
+        if isinstance(band_p, DomainKernel):
+            self.x[p] = px
+            self.y[p] = base + prow
+        else:
+            self.y[p] = base + band_p.move(self.y[p] - base, u[1, p])
         self.positions_changed()
 
     def positions_changed(self) -> None:
@@ -154,6 +188,15 @@ class ProtonLattice:
         """Free protons per cell as a ``(width, height)`` array (one bincount)."""
         counts = np.bincount(self.cell_index(), minlength=self.width * self.height)
         return counts.reshape(self.height, self.width).T
+
+    def closed_cells(self) -> np.ndarray | None:
+        """``(width, height)`` mask of the cells no free proton may enter: the P band beyond a crista lumen's
+        midplane (None for a flat membrane)."""
+        if self.crista is None:
+            return None
+        out = np.zeros((self.width, self.height), dtype=bool)
+        out[:, self.membrane_row + 1 :] = ~self.crista.open.reshape(self.p_rows, self.width).T
+        return out
 
     def _mouth(self, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Candidates of `side` in the band row touching the membrane, read when the step first draws on the side

@@ -134,7 +134,9 @@ class MembraneWorld(mesa.Model):
         self.dt = float(dt)
         p = MembraneParams(**params)
         p.check_dt(dt)
-        self.lattice = ProtonLattice(p.width, p.n_rows, p.p_rows, p.protons_n, p.protons_p, p.reserve, self.rng)
+        self.lattice = ProtonLattice(
+            p.width, p.n_rows, p.p_rows, p.protons_n, p.protons_p, p.reserve, self.rng, crista=p.crista
+        )
         self.protons = [Proton(self, i) for i in range(self.lattice.size)]
         self.state = ChemState(p, self.lattice.counts)
         """Pools, charge and counters: their only writer (`ChemState.apply`)."""
@@ -167,7 +169,9 @@ class MembraneWorld(mesa.Model):
         """Cells within which a complex finds its carriers (None: any distance)."""
         self.quinones = QuinonePool(p.n_quinone, p.width, self.rng)
         self.quinone_agents = [Quinone(self, i) for i in range(p.n_quinone)]
-        self.cytc = CytochromePool(p.n_cytc, p.width, p.n_rows + 1, p.n_rows + p.p_rows, self.rng)
+        self.cytc = CytochromePool(
+            p.n_cytc, p.width, p.n_rows + 1, p.n_rows + p.p_rows, self.rng, domain=self.lattice.crista
+        )
         self.cytc_agents = [CytochromeC(self, i) for i in range(p.n_cytc)]
         if p.d_quinone_um2_s is not None:
             self.quinones.set_diffusion(hop_rate(p.d_quinone_um2_s, p.cell_nm) * self.dt)
@@ -189,7 +193,8 @@ class MembraneWorld(mesa.Model):
             "membrane_config",
             value=float(p.c_ring),
             unit="c_ring",
-            attrs={"c_ring": p.c_ring, "width": p.width, "dt": self.dt, "charges": ETC_CHARGES},
+            attrs={"c_ring": p.c_ring, "width": p.width, "dt": self.dt, "charges": ETC_CHARGES}
+            | ({} if p.crista is None else {"crista_columns": p.crista[0], "crista_rows": p.crista[1]}),
         )
         self.moves.flush()
         self._direct: tuple[float, int] | None = None  # (t0, steps) of direct stepping
@@ -372,8 +377,7 @@ class MembraneWorld(mesa.Model):
         lat = self.lattice
         p = self.params
         cells = min(2 * lat.reach + 1, p.width)
-        rows = p.n_rows if side == N_SIDE else p.p_rows
-        expected = lat.counts[side] * cells / (p.width * rows)
+        expected = lat.counts[side] * cells / (p.width * p.n_rows if side == N_SIDE else p.p_band_cells)
         return np.log((lat.mouth_counts(side) + 0.5) / max(expected, 0.5))
 
     def local_pmf_mV(self, site_class: str = "ATPSynthase") -> float:

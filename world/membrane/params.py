@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from world.constants import C_RING_RANGE, N_A, T_DEFAULT
+from world.membrane.diffusion import MAX_DOMAIN_CELLS
 
 E0_V: dict[str, float] = {
     "nad": -0.320,  # NAD⁺/NADH, pH 7
@@ -55,6 +56,8 @@ OPTIONAL_NUMBERS: dict[str, str] = {
     "length_nm": "width × cell_nm",
     "n_band_nm": "n_rows × cell_nm",
     "p_band_nm": "p_rows × cell_nm",
+    "crista_length_nm": "a flat membrane, no crista",
+    "crista_lumen_nm": "two cells, the narrowest lumen the lattice makes",
 }
 """Parameters that are a number or None, with what None means."""
 GEOMETRY_NM: dict[str, str] = {"length_nm": "width", "n_band_nm": "n_rows", "p_band_nm": "p_rows"}
@@ -78,6 +81,15 @@ class MembraneParams:
     rows·cell). Give either the cell count or the length: a length sets its count (it must be a whole number,
     ≥ 2, of cells), a count left at its default is replaced, a count that disagrees is refused; afterwards both
     are filled in, so ``params.length_nm`` is always the membrane's length.
+
+    Crista: `crista_length_nm` (None: a flat membrane) makes the membrane's first columns line a lamellar crista
+    whose lumen is `crista_lumen_nm` wide (None: two cells). Its two faces are taken as mirror images, so the
+    lattice holds one face and half the lumen: over those columns the P band is ``crista_lumen_nm / 2`` deep,
+    closed above by the lumen's midplane (a reflecting wall, exact for the mirror-symmetric crista); the other
+    columns are the boundary membrane facing the full P band, and the lumen opens into it at both ends (crista
+    junctions as wide as the lumen). Sites, protons and cytochrome c keep to the open cells; the P side's pH and
+    buffer stay those of the IMS and cytosol (`cytosol_volume_aL`). The crista's length must be whole cells,
+    shorter than the membrane, and half its lumen whole cells, fewer than `p_rows`.
 
     Moves per step: `site_events` ``"one"`` lets each site make at most one move per step, with probability
     1 − exp(−k·dt), so a site's turnover is capped at (1 − e^{−k_max·dt})/dt (330/s for k_max = 400/s at
@@ -123,6 +135,8 @@ class MembraneParams:
     length_nm: float | None = None
     n_band_nm: float | None = None
     p_band_nm: float | None = None
+    crista_length_nm: float | None = None
+    crista_lumen_nm: float | None = None
     capacitance_uF_cm2: float = 1.0
     initial_delta_psi_mV: float = 0.0
     temperature_K: float = T_DEFAULT
@@ -293,6 +307,49 @@ class MembraneParams:
                     )
                 object.__setattr__(self, count, n)
             object.__setattr__(self, phys, getattr(self, count) * cell)
+        self._resolve_crista()
+
+    def _resolve_crista(self) -> None:
+        """Check the crista's length and lumen against the lattice and fill in the lumen (class docstring)."""
+        cell, length, lumen = self.cell_nm, self.crista_length_nm, self.crista_lumen_nm
+        if length is None:
+            if lumen is not None:
+                raise ValueError(f"crista_lumen_nm(={lumen!r}) needs crista_length_nm (a crista to be the lumen of)")
+            return
+        cols = length / cell
+        if not (1 <= round(cols) < self.width and abs(cols - round(cols)) <= 1e-6 * cols):
+            raise ValueError(
+                f"crista_length_nm(={length!r}) must be a whole number of cells of cell_nm(={cell}) nm, from one "
+                f"cell to one fewer than the membrane's {self.width} (it is {cols:.6g} cells)"
+            )
+        if lumen is None:
+            lumen = 2 * cell
+            object.__setattr__(self, "crista_lumen_nm", lumen)
+        rows = lumen / (2 * cell)
+        if not (1 <= round(rows) < self.p_rows and abs(rows - round(rows)) <= 1e-6 * rows):
+            raise ValueError(
+                f"crista_lumen_nm(={lumen!r}) must be twice a whole number of cells of cell_nm(={cell}) nm, from "
+                f"two cells to less than twice the P band's {self.p_rows} (half of it is {rows:.6g} cells)"
+            )
+        spaced = self.d_proton_um2_s is not None or self.d_cytc_um2_s is not None
+        if spaced and self.p_band_cells > MAX_DOMAIN_CELLS:
+            raise ValueError(
+                f"crista_length_nm(={length!r}) leaves a P band of {self.p_band_cells} open cells, above the exact "
+                f"walk's {MAX_DOMAIN_CELLS}; use larger cells (cell_nm) or a smaller lattice"
+            )
+
+    @property
+    def crista(self) -> tuple[int, int] | None:
+        """The crista's columns and the P rows open over them (None: a flat membrane)."""
+        if self.crista_length_nm is None or self.crista_lumen_nm is None:
+            return None
+        return round(self.crista_length_nm / self.cell_nm), round(self.crista_lumen_nm / (2 * self.cell_nm))
+
+    @property
+    def p_band_cells(self) -> int:
+        """Open cells of the P band (all of width × p_rows without a crista)."""
+        c = self.crista
+        return self.width * self.p_rows - (0 if c is None else c[0] * (self.p_rows - c[1]))
 
     def check_dt(self, dt: float) -> None:
         """Raise ValueError unless every turnover number k of the complexes, synthase and carriers in use has
@@ -333,8 +390,8 @@ class MembraneParams:
 
     @property
     def volume_p_L(self) -> float:
-        """Intermembrane-space (P band) volume in litres."""
-        return self.width * self.p_rows * (self.cell_nm * 1e-9) ** 2 * self.depth_nm * 1e-9 * 1e3
+        """Intermembrane-space (P band) volume in litres (its open cells)."""
+        return self.p_band_cells * (self.cell_nm * 1e-9) ** 2 * self.depth_nm * 1e-9 * 1e3
 
     @property
     def volume_m_L(self) -> float:

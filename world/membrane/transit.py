@@ -6,8 +6,9 @@ Switched on per world with `MembraneWorld.track_transit()`. Every proton that ar
 pump row (complexes I, III and IV, including the two protons complex III releases from QH₂) is stamped with
 the time and column; any other arrival on P, or any departure from P, clears the stamp. When a synthase takes
 a stamped proton (a ``rotor_step`` row out of P) the log records its age (time since pumping) and the lateral
-distance between pump and rotor (periodic, in nm). The same numbers follow from the trace alone (``pump`` and
-``rotor_step`` rows of one ``entity_id``); `tests/membrane/test_space.py` checks that they agree.
+distance between pump and rotor (periodic, in nm) and the rotor's column. The same numbers follow from the
+trace alone (``pump`` and ``rotor_step`` rows of one ``entity_id``); `tests/membrane/test_space.py` checks that
+they agree.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class TransitLog:
         self._t: list[np.ndarray] = []
         self._age: list[np.ndarray] = []
         self._dist: list[np.ndarray] = []
+        self._x: list[np.ndarray] = []
 
     def grow(self, k: int) -> None:
         """Room for `k` more proton equivalents (the lattice's reserve grew)."""
@@ -54,12 +56,19 @@ class TransitLog:
                     self._t.append(np.full(stamped.size, t))
                     self._age.append(t - self.stamp_t[stamped])
                     self._dist.append(np.minimum(dx, self.width - dx) * self.cell_nm)
+                    self._x.append(np.full(stamped.size, x0, dtype=np.int64))
             self.stamp_t[idx] = np.nan
 
     def records(self) -> dict[str, np.ndarray]:
-        """Transits so far: ``t`` (s, when the rotor took the proton), ``age_s`` and ``distance_nm``."""
+        """Transits so far: ``t`` (s, when the rotor took the proton), ``age_s``, ``distance_nm`` and
+        ``rotor_x`` (the rotor's column)."""
 
-        def cat(parts: list[np.ndarray]) -> np.ndarray:
-            return np.concatenate(parts) if parts else np.empty(0)
+        def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
-        return {"t": cat(self._t), "age_s": cat(self._age), "distance_nm": cat(self._dist)}
+        return {
+            "t": cat(self._t),
+            "age_s": cat(self._age),
+            "distance_nm": cat(self._dist),
+            "rotor_x": cat(self._x, int),
+        }
