@@ -25,10 +25,26 @@ def _worlds(results: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def tables_localized_coupling(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Per barrier and state: fluxes, bulk and local Δp; per barrier: transit ages by pump–rotor distance."""
+    """Per barrier and state: fluxes, bulk and local Δp; per barrier: transit ages by pump–rotor distance; with a
+    crista, its synthases against the boundary's per barrier and state."""
     rows = []
     transit = []
+    crista = []
     for r in _worlds(results):
+        if "crista" in r:
+            for key, label in _STATES:
+                c = r["crista"][key]
+                crista.append(
+                    {
+                        "barrier (kT)": r["barrier_kT"],
+                        "state": label,
+                        "Δp at crista synthases (mV)": c["pmf_rotor_crista_mV"],
+                        "Δp at boundary synthases (mV)": c["pmf_rotor_boundary_mV"],
+                        "median H+ age, crista (ms)": c["transit_crista"]["median_age_ms"],
+                        "median H+ age, boundary (ms)": c["transit_boundary"]["median_age_ms"],
+                        "transits crista / boundary": f"{c['transit_crista']['n']} / {c['transit_boundary']['n']}",
+                    }
+                )
         for key, label in _STATES:
             s = r[key]
             t = r[f"transit_{key}"]
@@ -57,7 +73,10 @@ def tables_localized_coupling(results: Mapping[str, Any]) -> dict[str, list[dict
                     "d²/(2D) at bin centre (ms)": b["diffusion_time_ms"],
                 }
             )
-    return {"per barrier and state (window means)": rows, "pump-to-rotor transits in state 3": transit}
+    out = {"per barrier and state (window means)": rows, "pump-to-rotor transits in state 3": transit}
+    if crista:
+        out["synthases in the crista and on the boundary membrane"] = crista
+    return out
 
 
 def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
@@ -125,6 +144,16 @@ def report_localized_coupling(out_dir: Path, summary: dict[str, Any]) -> Path:
         "diffusion needs to cover the distance, d²/(2D). Which regime holds in mitochondria is debated "
         "(docs/membrane.md); the barrier is a parameter, not a calibrated value.",
     ]
+    first = _worlds(res)[0] if res["barriers_kT"] else {}
+    if "crista" in first:
+        c = first["crista"]
+        text.append(
+            f"The membrane's first {c['length_nm']:g} nm line a crista whose lumen is {c['lumen_nm']:g} nm wide "
+            "(its two faces mirror images, so the lattice holds one face and half the lumen); the rest is boundary "
+            "membrane facing the full P band, into which the lumen opens at both ends. The last table compares the "
+            "synthases in the crista with those on the boundary: the Δp at their mouths and how long ago the protons "
+            "they take were pumped. The lumen has no buffer or pH of its own (docs/membrane.md, 'Crista')."
+        )
     tables = [rows_table(r) for r in tables_localized_coupling(res).values()]
     return write_report(
         out_dir,

@@ -11,7 +11,9 @@ state 4 (no ATP demand) and then in state 3 (`atp_demand`):
   over the bulk Δp sampled at the same instants (`rotor_excess_mV`);
 * pump-to-rotor transits (`MembraneWorld.track_transit`): how old a pumped proton is when a synthase takes it,
   by the lateral distance between pump and rotor, next to the lateral diffusion law's time d²/(2D)
-  (`analysis.transit.transit_ages`).
+  (`analysis.transit.transit_ages`);
+* with a crista (``world_params`` ``crista_length_nm``, docs/membrane.md "Crista"), the synthases in the crista
+  and on the boundary membrane apart: the Δp at their mouths and the transit ages of the protons they take.
 """
 
 from __future__ import annotations
@@ -37,13 +39,17 @@ PUMPS = ("ComplexI", "ComplexIII", "ComplexIV")
 def _window_local(run: Run, world: MembraneWorld, t0: float, t1: float, sample_dt: float) -> dict[str, list]:
     """Samples of the bulk Δp and of the local Δp at the synthases and at the pumps, taken at the same instants
     between `t0` and `t1` (filled as the clock runs)."""
-    out: dict[str, list] = {"bulk": [], "rotor": [], "pump": []}
+    out: dict[str, list] = {"bulk": [], "rotor": [], "pump": [], "rotor_crista": [], "rotor_boundary": []}
+    crista = world.params.crista is not None
 
     def sample() -> None:
         if t0 < run.now <= t1:
             out["bulk"].append(world.pmf_mV)
             out["rotor"].append(world.local_pmf_mV("ATPSynthase"))
             out["pump"].append(float(np.mean([world.local_pmf_mV(name) for name in PUMPS])))
+            if crista:
+                out["rotor_crista"].append(world.local_pmf_mV("ATPSynthase", "crista"))
+                out["rotor_boundary"].append(world.local_pmf_mV("ATPSynthase", "boundary"))
 
     run.every(sample_dt, sample)
     return out
@@ -60,6 +66,27 @@ def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
         "pmf_pump_mV": float(np.mean(local["pump"])) if local["pump"] else None,
         "rotor_excess_mV": float(np.mean(np.subtract(local["rotor"], local["bulk"]))) if local["rotor"] else None,
     }
+
+
+def _crista(
+    world: MembraneWorld, rec: dict[str, np.ndarray], windows: tuple, locals_: tuple, d: float
+) -> dict[str, Any]:
+    """The crista's synthases against the boundary's, per state: mean Δp at their mouths and the transit ages of
+    the protons they take (rotor columns inside the crista or not)."""
+    cols = world.params.crista[0]  # type: ignore[index]
+    inside = rec["rotor_x"] < cols
+    part = {name: {k: v[m] for k, v in rec.items()} for name, m in (("crista", inside), ("boundary", ~inside))}
+    out: dict[str, Any] = {
+        "length_nm": world.params.crista_length_nm,
+        "lumen_nm": world.params.crista_lumen_nm,
+        "columns": cols,
+    }
+    for state, w, local in zip(("state4", "state3"), windows, locals_, strict=True):
+        out[state] = {
+            f"pmf_rotor_{name}_mV": float(np.nanmean(local[f"rotor_{name}"])) if local[f"rotor_{name}"] else None
+            for name in ("crista", "boundary")
+        } | {f"transit_{name}": transit_ages(part[name], *w, d) for name in ("crista", "boundary")}
+    return out
 
 
 TAKEN = frozenset({"d_proton_um2_s", "proton_access", "surface_barrier_kT", "atp_demand"})
@@ -120,11 +147,11 @@ def run_localized_coupling(
         m4, m3 = proto.measure(*w4), proto.measure(*w3)
         proto.at(w4[1], world.set_atp_demand, atp_demand * patch)
         local = (_window_local(run, world, *w4, sample_dt), _window_local(run, world, *w3, sample_dt))
-        worlds.append((float(barrier), m4, m3, local, log))
+        worlds.append((float(barrier), m4, m3, local, log, world))
     run.run_until(w3[1])
     out: dict[str, Any] = {"d_proton_um2_s": d_proton, "barriers_kT": [b for b, *_ in worlds]}
     windows = {}
-    for barrier, m4, m3, (l4, l3), log in worlds:
+    for barrier, m4, m3, (l4, l3), log, world in worlds:
         rec = log.records()
         key = f"barrier_{barrier:g}"
         out[key] = {
@@ -134,6 +161,8 @@ def run_localized_coupling(
             "transit_state4": transit_ages(rec, *w4, d_proton),
             "transit_state3": transit_ages(rec, *w3, d_proton),
         }
+        if world.params.crista is not None:
+            out[key]["crista"] = _crista(world, rec, (w4, w3), (l4, l3), d_proton)
         windows[f"{key} state 4"] = m4
         windows[f"{key} state 3"] = m3
     return {**out, "steadiness": steady_summary(windows)}

@@ -380,10 +380,19 @@ class MembraneWorld(mesa.Model):
         expected = lat.counts[side] * cells / (p.width * p.n_rows if side == N_SIDE else p.p_band_cells)
         return np.log((lat.mouth_counts(side) + 0.5) / max(expected, 0.5))
 
-    def local_pmf_mV(self, site_class: str = "ATPSynthase") -> float:
+    def local_pmf_mV(self, site_class: str = "ATPSynthase", region: str | None = None) -> float:
         """Mean Δp (mV) at the mouths of a site class under local access: the bulk Δp plus
-        ``(kT/e)·(ln a_P − ln a_N)`` at each site's column (`local_activity`), averaged over the class's sites."""
+        ``(kT/e)·(ln a_P − ln a_N)`` at each site's column (`local_activity`), averaged over the class's sites
+        (with a crista, `region` ``"crista"`` or ``"boundary"`` averages over the sites in the crista's columns
+        or the others only; NaN when the class has no site there)."""
         xs = [m.x for m in self.groups_by_name()[site_class]]
+        if region is not None:
+            cr = self.params.crista
+            if cr is None or region not in ("crista", "boundary"):
+                raise ValueError(
+                    f"region(={region!r}) must be None, or 'crista' or 'boundary' in a world with a crista"
+                )
+            xs = [x for x in xs if (x < cr[0]) == (region == "crista")]
         if not xs:
             return float("nan")
         shift = self.local_activity(P_SIDE)[xs] - self.local_activity(N_SIDE)[xs]
