@@ -61,6 +61,7 @@ def tables_localized_coupling(results: Mapping[str, Any]) -> dict[str, list[dict
                     "Δp at pumps (mV)": s["pmf_pump_mV"],
                     "synthases minus bulk (mV)": s.get("rotor_excess_mV"),
                     "median H+ age at rotor (ms)": t["median_age_ms"],
+                    "time to 90 % of Δψ (s)": r.get("energise_s") if key == "state4" else None,
                 }
             )
         for b in r["transit_state3"]["by_distance"]:
@@ -96,7 +97,7 @@ def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
         ax.set_title(title, fontsize=9)
         legend_outside(ax)
 
-    fig, axes = plt.subplots(2, 2, figsize=(11.0, 7.2), layout="constrained")
+    fig, axes = plt.subplots(2, 3, figsize=(16.0, 7.2), layout="constrained")
     pmf = [
         ("pmf_mV", "o", "0.3", "bulk"),
         ("pmf_rotor_mV", "s", "C3", "at synthases"),
@@ -123,6 +124,22 @@ def _figure(out_dir: Path, results: Mapping[str, Any]) -> str:
     ax.set_ylabel("time (ms)")
     ax.set_title("age of pumped protons at the rotor, state 3", fontsize=9)
     legend_outside(ax)
+    ax = axes[0, 2]
+    for i, r in enumerate(worlds):
+        c = r.get("psi_course")
+        if c and c["t"]:
+            ax.plot(c["t"], c["delta_psi_mV"], "-", color=f"C{4 + i}", label=f"{r['barrier_kT']:g} kT")
+    ax.set_xlabel("time from the de-energised start (s)")
+    ax.set_ylabel("Δψ (mV)")
+    ax.set_title("energisation: Δψ until the state-4 window", fontsize=9)
+    legend_outside(ax)
+    ax = axes[1, 2]
+    t90 = np.array([np.nan if r.get("energise_s") is None else r["energise_s"] for r in worlds], float)
+    ax.plot(barriers, t90, "o-", color="0.2", label="time to 90 % of state-4 Δψ")
+    ax.set_xlabel("surface-to-bulk barrier (kT)")
+    ax.set_ylabel("time (s)")
+    ax.set_title("how fast the membrane energises", fontsize=9)
+    legend_outside(ax)
     return save_figure(fig, out_dir, "localized_coupling")
 
 
@@ -133,7 +150,8 @@ def report_localized_coupling(out_dir: Path, summary: dict[str, Any]) -> Path:
     fig = _figure(out_dir, res)
     d = res["d_proton_um2_s"]
     text = [
-        "One membrane world per surface-to-bulk barrier, identical otherwise, on one clock. Free protons diffuse at "
+        "One membrane world per surface-to-bulk barrier, identical otherwise, on one clock, each started "
+        "de-energised. Free protons diffuse at "
         f"{d:g} µm²/s; every pump, synthase, exchanger and leak site takes protons only at its mouth and feels the "
         "local proton activity there. The mouth rows are the membrane surfaces: a barrier slows hops between them "
         "and the bulk (both ways), while lateral motion along them keeps its speed. Barrier 0 is Mitchell's "
@@ -143,6 +161,10 @@ def report_localized_coupling(out_dir: Path, summary: dict[str, Any]) -> Path:
         "arrival on the P side through a pump to its passage through a synthase; the line is the time lateral "
         "diffusion needs to cover the distance, d²/(2D). Which regime holds in mitochondria is debated "
         "(docs/membrane.md); the barrier is a parameter, not a calibrated value.",
+        "Every source and sink of protons in this model (pumps, synthases, exchangers, leak sites, the matrix "
+        "dehydrogenases) acts at a membrane surface, so in a steady state no net flux crosses the barrier: a "
+        "barrier can slow how fast the bulk fills and empties (energisation, the time course), not change the "
+        "steady state. Windows that are not steady are named at the top of this report.",
     ]
     first = _worlds(res)[0] if res["barriers_kT"] else {}
     if "crista" in first:

@@ -2,9 +2,12 @@
 
 One membrane world per surface-to-bulk barrier (0 kT is Mitchell's delocalized chemiosmosis), identical
 otherwise and on one clock: free protons take the exact walk at `d_proton` µm²/s and every transporter reads
-the protons at its mouth (local access), the mouth rows being the membrane surfaces. Each world is measured in
-state 4 (no ATP demand) and then in state 3 (`atp_demand`):
+the protons at its mouth (local access), the mouth rows being the membrane surfaces. Each world starts
+de-energised and is measured in state 4 (no ATP demand) after `settle` seconds, then in state 3 (`atp_demand`)
+`warmup` seconds after the demand step, each window checked for a steady state:
 
+* how fast each world energises: Δψ from the start (every 0.1 s until the state-4 window), and the time it
+  takes to reach 90 % of its state-4 mean (`energise_s`);
 * ATP synthesis, OCR, P/O, Δψ and the bulk Δp (exact window means of the counters);
 * the Δp the synthases see at their mouths and the Δp the pumps (complexes I, III, IV) see at theirs, from the
   local proton activities (`MembraneWorld.local_pmf_mV`, sampled every `sample_dt`), and the synthases' excess
@@ -53,6 +56,34 @@ def _window_local(run: Run, world: MembraneWorld, t0: float, t1: float, sample_d
 
     run.every(sample_dt, sample)
     return out
+
+
+COURSE_DT = 0.1
+"""Interval (s) of the Δψ time course from the start to the state-4 window."""
+
+
+def _psi_course(run: Run, world: MembraneWorld, until: float) -> dict[str, list[float]]:
+    """Δψ every `COURSE_DT` from the start up to `until` (filled as the clock runs)."""
+    out: dict[str, list[float]] = {"t": [], "delta_psi_mV": []}
+
+    def sample() -> None:
+        if run.now <= until + 1e-9:
+            out["t"].append(round(float(run.now), 9))
+            out["delta_psi_mV"].append(world.delta_psi_mV)
+
+    run.every(COURSE_DT, sample)
+    return out
+
+
+def energise_time(t: list[float], psi: list[float], steady_mV: float, fraction: float = 0.9) -> float | None:
+    """First time in the course (`t`, `psi`) at which Δψ reaches `fraction` of its steady value `steady_mV`
+    (None if it never does, or if the steady value is not positive)."""
+    if not steady_mV > 0:
+        return None
+    for ti, v in zip(t, psi, strict=True):
+        if v >= fraction * steady_mV:
+            return ti
+    return None
 
 
 def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
@@ -104,18 +135,20 @@ def _check(p: Mapping[str, Any]) -> None:
     params={
         "barriers": Param((0.0, 5.0, 10.0, 12.5, 15.0), float, many=True, bounds=(0, 40), help="surface barriers (kT)"),
         "d_proton": Param(9300.0, float, bounds=(1e-3, 1e5), help="free-proton diffusion coefficient (µm²/s)"),
-        "atp_demand": Param(1200.0, float, bounds=(0, 1e5), help="ATP demand in state 3 (ATP/s)"),
-        "warmup": Param(1.0, float, bounds=(0.05, 1e4), help="settling time before each window (s)"),
-        "window": Param(1.5, float, bounds=(0.05, 1e4), help="length of each measurement window (s)"),
+        "atp_demand": Param(600.0, float, bounds=(0, 1e5), help="ATP demand in state 3 (ATP/s)"),
+        "settle": Param(25.0, float, bounds=(0.05, 1e4), help="time from the de-energised start to state 4 (s)"),
+        "state4_window": Param(25.0, float, bounds=(0.05, 1e4), help="state-4 measurement window (s)"),
+        "warmup": Param(5.0, float, bounds=(0.05, 1e4), help="settling time after the demand step (s)"),
+        "window": Param(10.0, float, bounds=(0.05, 1e4), help="state-3 measurement window (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric and local-Δp sampling interval (s)"),
         "patch": MEMBRANE_PATCH,
         "world_params": MEMBRANE_WORLD_PARAMS,
     },
-    duration=lambda p: 2 * (p["warmup"] + p["window"]),
+    duration=lambda p: p["settle"] + p["state4_window"] + p["warmup"] + p["window"],
     report=report_localized_coupling,
     tables=tables_localized_coupling,
-    smoke={"warmup": 0.2, "window": 0.2, "barriers": (0.0, 15.0)},
+    smoke={"settle": 0.6, "state4_window": 0.2, "warmup": 0.2, "window": 0.2, "barriers": (0.0, 15.0)},
     check=_check,
 )
 def run_localized_coupling(
@@ -124,6 +157,8 @@ def run_localized_coupling(
     barriers: tuple[float, ...],
     d_proton: float,
     atp_demand: float,
+    settle: float,
+    state4_window: float,
     warmup: float,
     window: float,
     dt: float,
@@ -133,8 +168,8 @@ def run_localized_coupling(
 ) -> dict:
     """Run one world per barrier on one clock: state 4, then state 3 under `atp_demand`."""
     extra = world_overrides(world_params, TAKEN, dt)
-    w4 = (warmup, warmup + window)
-    w3 = (2 * warmup + window, 2 * (warmup + window))
+    w4 = (settle, settle + state4_window)
+    w3 = (w4[1] + warmup, w4[1] + warmup + window)
     worlds = []
     for barrier in barriers:
         world = MembraneWorld(
@@ -147,11 +182,12 @@ def run_localized_coupling(
         m4, m3 = proto.measure(*w4), proto.measure(*w3)
         proto.at(w4[1], world.set_atp_demand, atp_demand * patch)
         local = (_window_local(run, world, *w4, sample_dt), _window_local(run, world, *w3, sample_dt))
-        worlds.append((float(barrier), m4, m3, local, log, world))
+        course = _psi_course(run, world, settle)
+        worlds.append((float(barrier), m4, m3, local, log, world, course))
     run.run_until(w3[1])
     out: dict[str, Any] = {"d_proton_um2_s": d_proton, "barriers_kT": [b for b, *_ in worlds]}
     windows = {}
-    for barrier, m4, m3, (l4, l3), log, world in worlds:
+    for barrier, m4, m3, (l4, l3), log, world, course in worlds:
         rec = log.records()
         key = f"barrier_{barrier:g}"
         out[key] = {
@@ -160,6 +196,8 @@ def run_localized_coupling(
             "state3": _state(m3, l3),
             "transit_state4": transit_ages(rec, *w4, d_proton),
             "transit_state3": transit_ages(rec, *w3, d_proton),
+            "psi_course": course,
+            "energise_s": energise_time(course["t"], course["delta_psi_mV"], m4["delta_psi_mV"]),
         }
         if world.params.crista is not None:
             out[key]["crista"] = _crista(world, rec, (w4, w3), (l4, l3), d_proton)
