@@ -243,5 +243,7 @@ class DomainKernel:
         """New (x, row) of particles in open cells (x, row), for uniforms `u` in [0, 1)."""
         d = self.domain
         n = d.cells
-        c = alias_draw(self._thr, self._alias, n, u, d.index[row.astype(np.int64) * d.width + x] * n)
+        at = d.index[row.astype(np.int64) * d.width + x]
+        assert at.size == 0 or at.min() >= 0, "a particle sits in a closed cell of the crista band"
+        c = alias_draw(self._thr, self._alias, n, u, at * n)
         return d.cell_x[c], d.cell_row[c]
