@@ -112,11 +112,15 @@ def _crista(
         "lumen_nm": world.params.crista_lumen_nm,
         "columns": cols,
     }
+
+    def mean(samples: list[float]) -> float | None:  # None: no samples, or no synthase in the region (NaN)
+        finite = [v for v in samples if np.isfinite(v)]
+        return float(np.mean(finite)) if finite else None
+
     for state, w, local in zip(("state4", "state3"), windows, locals_, strict=True):
-        out[state] = {
-            f"pmf_rotor_{name}_mV": float(np.nanmean(local[f"rotor_{name}"])) if local[f"rotor_{name}"] else None
-            for name in ("crista", "boundary")
-        } | {f"transit_{name}": transit_ages(part[name], *w, d) for name in ("crista", "boundary")}
+        out[state] = {f"pmf_rotor_{name}_mV": mean(local[f"rotor_{name}"]) for name in ("crista", "boundary")} | {
+            f"transit_{name}": transit_ages(part[name], *w, d) for name in ("crista", "boundary")
+        }
     return out
 
 

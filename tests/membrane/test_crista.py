@@ -184,3 +184,24 @@ def test_slow_diffusion_makes_the_crista_hold_pumped_protons_near_its_rotors() -
     assert inside < 0.5 * outside, (inside, outside)
     inside, outside = _transit_ages(6, 9300.0)
     assert 0.8 < inside / outside < 1.25, (inside, outside)
+
+
+def test_local_pmf_by_region_splits_the_synthases() -> None:
+    """`local_pmf_mV(region=...)` averages over the synthases in the crista's columns or the others: weighted by
+    their numbers the two give the mean over all synthases (to 1e-9); a region holding no synthase gives NaN; a
+    region in a flat world, or an unknown one, is refused naming the value."""
+    world = MembraneWorld(seed=2, crista_length_nm=1500.0, d_proton_um2_s=100.0, proton_access="local")
+    for _ in range(20):
+        world.step()
+    xs = [m.x for m in world.groups_by_name()["ATPSynthase"]]
+    n_in = sum(x < 30 for x in xs)
+    assert 0 < n_in < len(xs)
+    both = n_in * world.local_pmf_mV(region="crista") + (len(xs) - n_in) * world.local_pmf_mV(region="boundary")
+    assert both / len(xs) == pytest.approx(world.local_pmf_mV(), abs=1e-9)
+    narrow = MembraneWorld(seed=2, crista_length_nm=50.0, proton_access="local")
+    assert all(m.x >= 1 for m in narrow.groups_by_name()["ATPSynthase"])
+    assert np.isnan(narrow.local_pmf_mV(region="crista"))
+    with pytest.raises(ValueError, match="region"):
+        MembraneWorld(seed=2, proton_access="local").local_pmf_mV(region="crista")
+    with pytest.raises(ValueError, match="region"):
+        world.local_pmf_mV(region="lumen")
