@@ -280,7 +280,11 @@ def report_inhibitors(out_dir: Path, summary: dict[str, Any]) -> Path:
         "window just before the inhibitor and over a window at the end of the run. Expected (reference): rotenone "
         "stops NADH-linked but not succinate-linked respiration (electrons enter at complex II, below its block); "
         "antimycin A and cyanide stop both; oligomycin stops ATP synthesis, so OCR falls to the leak-driven rate "
-        "while Δψ rises. A small negative OCR is the chain running backwards for a moment, within counting noise.",
+        "while Δψ rises. A small negative OCR is the chain running backwards for a moment, within counting noise. "
+        "The demand keeps spending cytosolic ATP after the inhibitor (the model has no glycolysis): where the chain "
+        "is blocked the synthases hydrolyse what is left to hold Δψ, and once it is gone Δψ decays through the "
+        "leak, so the inhibited steady state is reached only after both (≈ 65 s at 300 ATP/s); a window that ends "
+        "earlier measures that transient and the steady-state section names it.",
     ]
     tables = [rows_table(r) for r in tables_inhibitors(res).values()]
     return write_report(
