@@ -1,6 +1,7 @@
 """Benchmark of the membrane world: proton moves per second, and wall time of each membrane scenario.
 
-Run: ``.venv/bin/python benchmarks/membrane.py [--quick]`` (a script, not a test; ~4 min).
+Run: ``.venv/bin/python benchmarks/membrane.py [--quick]`` (a script, not a test; ~10 min, most of it the
+scenarios at defaults that measure steady states; ``--quick`` runs only the first).
 
 Proton moves per second at N = 1e4 and 1e5 protons for
   (a) `MembraneWorld.step` — the whole step: vectorised diffusion of every proton plus every transition,
