@@ -51,9 +51,16 @@ demo: $(STAMP)
 	@echo "demo outputs: $(DEMO_OUT)/ -- report.md (read this first), figures/, summary.json, replicates/ (one run directory per seed: trace.parquet, metrics.parquet)"
 
 # --dist loadgroup: tests marked xdist_group("dask") start Dask workers and share one cluster on one pytest
-# worker, so the 2 cores are not oversubscribed.
+# worker, so the 2 cores are not oversubscribed. Without PYTEST_ARGS the browser tests run first, on their own:
+# their page server and Chromium need CPU that the parallel run's heavy tests would take (a 2-core machine under
+# both timed the page out once).
 test: $(STAMP)
+ifeq ($(strip $(PYTEST_ARGS)),)
+	CI=$${CI:-} $(VPY) -m pytest tests/view/test_browser.py
+	CI=$${CI:-} $(VPY) -m pytest -n 2 --dist loadgroup --ignore=tests/view/test_browser.py
+else
 	CI=$${CI:-} $(VPY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+endif
 
 # Regenerate the lock from setup.cfg's ranges (pip-tools); commit setup.cfg and requirements.lock together.
 lock:
