@@ -119,9 +119,8 @@ class CytochromePool:
         x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
         y = np.clip(self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d], self.y_lo, self.y_hi)
         if self.domain is not None:
-            shut = ~self.domain.is_open(x, y - self.y_lo)
-            x = np.where(shut, self.x, x)
-            y = np.where(shut, self.y, y)
+            x, row = self.domain.refuse_closed(self.x, self.y - self.y_lo, x, y - self.y_lo)
+            y = row + self.y_lo
         self.x, self.y = x, y
 
     def nearest(self, x0: int, reduced: bool, k: int, reach: int | None = None) -> np.ndarray | None:

@@ -25,6 +25,7 @@ Such a fit is not a measurement; numbers computed from it must not be reported e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -230,3 +231,15 @@ def normalised_curve(t: np.ndarray, y: np.ndarray, fit: Fit, u: np.ndarray) -> n
         raise ValueError(f"the fit is not determined ({fit.reason}); its progress curve is not defined")
     phi = (np.asarray(y, np.float64) - fit.y0) / span
     return np.interp(u, x, phi)
+
+
+def time_to_fraction(t: Sequence[float], y: Sequence[float], steady: float, fraction: float = 0.9) -> float | None:
+    """First time in a rising course (`t`, `y`) at which `y` reaches `fraction` of its steady value `steady`
+    (e.g. the time a membrane needs to build 90 % of its Δψ); None if it never does, or if `steady` is not
+    positive."""
+    if not steady > 0:
+        return None
+    for ti, v in zip(t, y, strict=True):
+        if v >= fraction * steady:
+            return float(ti)
+    return None

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.relaxation import time_to_fraction
 from analysis.report_space import report_localized_coupling, tables_localized_coupling
 from analysis.steady import steady_summary
 from analysis.transit import transit_ages
@@ -73,17 +74,6 @@ def _psi_course(run: Run, world: MembraneWorld, until: float) -> dict[str, list[
 
     run.every(COURSE_DT, sample)
     return out
-
-
-def energise_time(t: list[float], psi: list[float], steady_mV: float, fraction: float = 0.9) -> float | None:
-    """First time in the course (`t`, `psi`) at which Δψ reaches `fraction` of its steady value `steady_mV`
-    (None if it never does, or if the steady value is not positive)."""
-    if not steady_mV > 0:
-        return None
-    for ti, v in zip(t, psi, strict=True):
-        if v >= fraction * steady_mV:
-            return ti
-    return None
 
 
 def _state(m: dict[str, Any], local: dict[str, list]) -> dict[str, Any]:
@@ -201,7 +191,7 @@ def run_localized_coupling(
             "transit_state4": transit_ages(rec, *w4, d_proton),
             "transit_state3": transit_ages(rec, *w3, d_proton),
             "psi_course": course,
-            "energise_s": energise_time(course["t"], course["delta_psi_mV"], m4["delta_psi_mV"]),
+            "energise_s": time_to_fraction(course["t"], course["delta_psi_mV"], m4["delta_psi_mV"]),
         }
         if world.params.crista is not None:
             out[key]["crista"] = _crista(world, rec, (w4, w3), (l4, l3), d_proton)

@@ -91,3 +91,14 @@ def test_noise_without_a_relaxation_is_not_determined() -> None:
     t = np.linspace(0, 1.0, 100)
     fit = fit_relaxation(t, np.random.default_rng(4).normal(0, 1.0, t.size))
     assert not fit.determined
+
+
+def test_time_to_fraction_finds_the_first_crossing() -> None:
+    """On 1 − e^{−t} sampled every 0.01, 90 % of the steady value 1 is first reached at the first sample at or
+    after ln 10 = 2.3026; a course that never gets there, or a steady value ≤ 0, gives None."""
+    from analysis.relaxation import time_to_fraction
+
+    t = np.round(np.arange(0, 5, 0.01), 9)
+    assert time_to_fraction(t, 1 - np.exp(-t), 1.0) == pytest.approx(2.31)
+    assert time_to_fraction(t, 0.5 * (1 - np.exp(-t)), 1.0) is None
+    assert time_to_fraction(t, 1 - np.exp(-t), 0.0) is None

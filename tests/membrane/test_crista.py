@@ -144,7 +144,7 @@ def test_with_fast_diffusion_the_crista_gives_the_flat_answer() -> None:
     """Limit where the crista must not matter: free-H⁺ diffusion (9 300 µm²/s) mixes the lumen with the rest of
     the P band within a step, and the P side's pH and buffer do not depend on its shape, so Δψ, OCR and ATP
     synthesis in state 4 and state 3 (1 200 ATP/s) agree with the flat membrane's: Δψ within 3 mV, the rates
-    within 3 combined Poisson standard errors (1.5 s windows), two seeds pooled."""
+    within 3 combined Poisson standard errors (1.5 s windows), for each of two seeds."""
     for seed in (4, 5):
         flat = _windows(seed, False, 9300.0)
         cr = _windows(seed, True, 9300.0)

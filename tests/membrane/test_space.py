@@ -230,7 +230,7 @@ def test_a_surface_barrier_holds_protons_at_the_membrane() -> None:
 def _energised(seed: int, barrier: float) -> tuple[float, float, float]:
     """Time (s) for Δψ to reach 90 % of its 20–30 s mean after a de-energised start, that mean (mV), and the mean
     excess of the Δp at the synthases over the bulk Δp (mV) in 20–30 s; state 4, free-H⁺ diffusion, local access."""
-    from scenarios.localized_coupling import energise_time
+    from analysis.relaxation import time_to_fraction
 
     run = Run(seed)
     world = MembraneWorld(run, d_proton_um2_s=9300.0, proton_access="local", surface_barrier_kT=barrier)
@@ -248,7 +248,7 @@ def _energised(seed: int, barrier: float) -> tuple[float, float, float]:
     run.every(0.1, record)
     run.run_until(30.0)
     steady = float(np.mean([v for ti, v in zip(t, psi, strict=True) if ti > 20.0]))
-    t90 = energise_time(t, psi, steady)
+    t90 = time_to_fraction(t, psi, steady)
     assert t90 is not None
     return t90, steady, float(np.mean(excess))
 

@@ -185,6 +185,14 @@ class BandDomain:
         inside = (row >= 0) & (row < self.rows)
         return inside & self.open[np.where(inside, row, 0) * self.width + x]
 
+    def refuse_closed(
+        self, x0: np.ndarray, r0: np.ndarray, x1: np.ndarray, r1: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A lazy walk's step from (x0, r0) to (x1, r1) with every hop into a closed cell refused (the particle
+        stays); rows below 0 (outside this band: another band or the membrane) are left alone."""
+        shut = (r1 >= 0) & ~self.is_open(x1, r1)
+        return np.where(shut, x0, x1), np.where(shut, r0, r1)
+
     def uniform(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """`n` cells drawn uniformly over the open cells: (x, row)."""
         c = rng.integers(0, self.cells, size=n)

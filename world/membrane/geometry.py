@@ -150,9 +150,8 @@ class ProtonLattice:
         y = self._walk_y[d * self.height + self.y]
         if self.crista is not None:  # a hop into the crista's wall is refused, like one into the band's walls
             base = self.membrane_row + 1
-            shut = (y >= base) & ~self.crista.is_open(x, y - base)
-            x = np.where(shut, self.x, x)
-            y = np.where(shut, self.y, y)
+            x, row = self.crista.refuse_closed(self.x, self.y - base, x, y - base)
+            y = row + base
         self.x, self.y = x, y
         self.positions_changed()
 
