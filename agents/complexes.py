@@ -27,13 +27,15 @@ heat of the turnover) and one row per proton moved: ``pump`` (arrives on P, or l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
-from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
+from world.membrane.batch import change_needs, site_columns
+from world.membrane.geometry import BOUND, N_SIDE, P_SIDE, RESERVE, match_by_column
 from world.membrane.state import Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
@@ -113,6 +115,34 @@ class MembraneSite(FixedAgent):
         """Make one move; return False (and change nothing) if the local molecules are not there."""
         raise NotImplementedError
 
+    @classmethod
+    def accept_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> int:
+        """How many of `sites`' moves in `direction` (in order) the molecules there now allow
+        (`world.membrane.batch`): every move consumes what `forward_change` says."""
+        need, have = change_needs(world, cls.forward_change(world).times(direction))
+        a = int(sites.size)
+        for k, h in zip(need.tolist(), have.tolist(), strict=True):
+            if k > 0:
+                a = min(a, h // k)
+        return a
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Make one move in `direction` for each entry of `sites` (indices into `members`, repeats allowed; `ranks`:
+        the move's rank at its site, 0 for its first this step), all at once (``site_events="batch"``,
+        `world.membrane.batch`); the moves were accepted by `accept_many`."""
+        raise NotImplementedError
+
+    @classmethod
+    def _book_many(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> np.ndarray:
+        """Book `m` moves of `forward_change` in `direction` as one change; each move's heat (their mean)."""
+        heat = world.state.apply(cls.forward_change(world).times(direction * m), {k: v * m for k, v in counts.items()})
+        return np.full(m, heat / m)
+
     def _redox_row(self, world: MembraneWorld, direction: int, heat: float) -> None:
         world.moves.emit(
             "redox",
@@ -169,6 +199,53 @@ def _quinone_turnover(
     return True
 
 
+def _carriers(x: np.ndarray, ok: np.ndarray, req_x: np.ndarray) -> np.ndarray:
+    """Indices of carriers (columns `x`, usable where `ok`) matched to requests at columns `req_x` by column."""
+    cand = np.flatnonzero(ok)
+    return cand[match_by_column(x[cand], req_x)]
+
+
+def _quinone_turnover_many(
+    cls: type[MembraneSite],
+    world: MembraneWorld,
+    members: Sequence[MembraneSite],
+    sites: np.ndarray,
+    direction: int,
+    donor: str,
+    produced: int,
+) -> None:
+    """`_quinone_turnover` for many moves at once (``site_events="batch"``)."""
+    xall, uall = site_columns(world, cls, members)
+    xs, uids = xall[sites], uall[sites]
+    m = int(xs.size)
+    q = world.quinones
+    mv = world.moves
+    number = cls.number
+    pumped = ETC_CHARGES[number]
+    qi = _carriers(q.x, q.red == (direction < 0), xs)
+    counts = turnover_counts(number, direction)
+    counts["nadh_oxidised" if donor == "nadh" else "succinate_oxidised"] = direction
+    heat = cls._book_many(world, m, direction, counts)
+    if direction > 0:
+        mv.produce_many(N_SIDE, np.repeat(xs, produced), "h_produced", "substrate", None, 1.0)
+        world.state.count("h_produced", produced * m)
+        if pumped:
+            mv.transfer_many(N_SIDE, P_SIDE, np.repeat(xs, pumped), "pump", number, 1.0)
+        h = mv.transfer_many(N_SIDE, BOUND, np.repeat(xs, 2), "h_bind", number, 1.0, dst_label="Q")
+        q.red[qi] = True
+        q.h[qi] = h.reshape(m, 2)
+    else:
+        mv.release_many(q.h[qi].ravel(), N_SIDE, np.repeat(xs, 2), "h_bind", number, -1.0, src_label="Q")
+        q.red[qi] = False
+        q.h[qi] = -1
+        if pumped:
+            mv.transfer_many(P_SIDE, N_SIDE, np.repeat(xs, pumped), "pump", number, -1.0)
+        gone = mv.transfer_many(N_SIDE, RESERVE, np.repeat(xs, produced), "h_produced", number, -1.0, "reserve")
+        world.lattice.reserve_queue.extend(gone.tolist())
+        world.state.count("h_produced", -produced * m)
+    mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=number, energy_J=heat)
+
+
 class ComplexI(MembraneSite):
     """NADH:ubiquinone oxidoreductase (4 H⁺ pumped, 4 charges per 2 e⁻); blocked by rotenone."""
 
@@ -184,6 +261,13 @@ class ComplexI(MembraneSite):
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
         return _quinone_turnover(self, world, direction, ("nadh", "nad"), 1)
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many turnovers at once (`MembraneSite.fire_many`)."""
+        _quinone_turnover_many(cls, world, members, sites, direction, "nadh", 1)
 
 
 class ComplexII(MembraneSite):
@@ -201,6 +285,13 @@ class ComplexII(MembraneSite):
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One turnover forward (+1) or backward (−1)."""
         return _quinone_turnover(self, world, direction, ("succ", "fum"), 2)
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many turnovers at once (`MembraneSite.fire_many`)."""
+        _quinone_turnover_many(cls, world, members, sites, direction, "succ", 2)
 
 
 class ComplexIII(MembraneSite):
@@ -240,6 +331,34 @@ class ComplexIII(MembraneSite):
             world.cytc.red[cs] = False
         self._redox_row(world, direction, heat)
         return True
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many turnovers at once (`MembraneSite.fire_many`)."""
+        xall, uall = site_columns(world, cls, members)
+        xs, uids = xall[sites], uall[sites]
+        m = int(xs.size)
+        q, c, mv = world.quinones, world.cytc, world.moves
+        fwd = direction > 0
+        x2 = np.repeat(xs, 2)
+        qi = _carriers(q.x, q.red == fwd, xs)
+        cs = _carriers(c.x, c.red == (not fwd), x2)
+        heat = cls._book_many(world, m, direction, turnover_counts(3, direction))
+        if fwd:
+            mv.release_many(q.h[qi].ravel(), P_SIDE, x2, "pump", 3, 1.0, src_label="Q")
+            q.red[qi] = False
+            q.h[qi] = -1
+            mv.transfer_many(N_SIDE, P_SIDE, x2, "pump", 3, 1.0)
+            c.red[cs] = True
+        else:
+            mv.transfer_many(P_SIDE, N_SIDE, x2, "pump", 3, -1.0)
+            h = mv.transfer_many(P_SIDE, BOUND, x2, "pump", 3, -1.0, dst_label="Q")
+            q.red[qi] = True
+            q.h[qi] = h.reshape(m, 2)
+            c.red[cs] = False
+        mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=3, energy_J=heat)
 
 
 class ComplexIV(MembraneSite):
@@ -288,6 +407,80 @@ class ComplexIV(MembraneSite):
             world.cytc.red[cs] = True
         self._redox_row(world, direction, heat)
         return True
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many turnovers at once (`MembraneSite.fire_many`). Forward, each site's bound protons and the new ones
+        (in move order) become water four at a time; backward, a site first turns as many waters back into four
+        bound protons each as its moves need, then releases the most recently bound two per move."""
+        xall, uall = site_columns(world, cls, members)
+        xs, uids = xall[sites], uall[sites]
+        m = int(xs.size)
+        c, mv = world.cytc, world.moves
+        fwd = direction > 0
+        x2 = np.repeat(xs, 2)
+        cs = _carriers(c.x, c.red == fwd, x2)
+        heat = cls._book_many(world, m, direction, turnover_counts(4, direction))
+        per_site = np.bincount(sites, minlength=len(members))
+        busy = np.flatnonzero(per_site).tolist()
+        if fwd:
+            mv.transfer_many(N_SIDE, P_SIDE, x2, "pump", 4, 1.0)
+            h = mv.transfer_many(N_SIDE, BOUND, x2, "h_bind", 4, 1.0, dst_label="CIV")
+            by_site = np.argsort(sites, kind="stable")
+            new = h.reshape(m, 2)[by_site].ravel()
+            water, water_x, o2_sites = [], [], []
+            j = 0
+            for i in busy:
+                site = members[i]
+                k = 2 * int(per_site[i])
+                held = np.concatenate([site.bound, new[j : j + k]])
+                j += k
+                w = held.size // 4
+                if w:
+                    water.append(held[: 4 * w])
+                    water_x.append(np.full(4 * w, xall[i]))
+                    o2_sites.extend([i] * w)
+                site.bound = held[4 * w :]
+            if water:
+                idx = np.concatenate(water)
+                wx = np.concatenate(water_x)
+                mv.rows_many(idx, "h_consumed", "CIV", "water", 4, wx, 1.0)
+                world.lattice.consume(idx)
+                o2 = np.array(o2_sites, dtype=np.int64)
+                world.state.count("h_consumed", 4 * o2.size)
+                world.state.count("o2_consumed", o2.size)
+                mv.emit_many("o2_reduced", uall[o2], xall[o2], 1.0, "O2", layer=4)
+            c.red[cs] = False
+        else:
+            need = [(i, 2 * int(per_site[i])) for i in busy]
+            o2 = np.array(
+                [i for i, k in need for _ in range(-(-max(0, k - members[i].bound.size) // 4))], dtype=np.int64
+            )
+            made = (
+                mv.produce_many(BOUND, np.repeat(xall[o2], 4), "h_consumed", "water", 4, -1.0, dst_label="CIV")
+                if o2.size
+                else np.empty(0, dtype=np.int64)
+            )
+            if o2.size:
+                world.state.count("h_consumed", -4 * o2.size)
+                world.state.count("o2_consumed", -o2.size)
+                mv.emit_many("o2_reduced", uall[o2], xall[o2], -1.0, "O2", layer=4)
+            out, out_x = [], []
+            j = 0
+            for i, k in need:
+                site = members[i]
+                w = -(-max(0, k - site.bound.size) // 4)
+                held = np.concatenate([site.bound, made[j : j + 4 * w]])
+                j += 4 * w
+                out.append(held[held.size - k :])
+                out_x.append(np.full(k, xall[i]))
+                site.bound = held[: held.size - k]
+            mv.release_many(np.concatenate(out), N_SIDE, np.concatenate(out_x), "h_bind", 4, -1.0, src_label="CIV")
+            mv.transfer_many(P_SIDE, N_SIDE, x2, "pump", 4, -1.0)
+            c.red[cs] = True
+        mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=4, energy_J=heat)
 
 
 COMPLEX_CLASSES = (ComplexI, ComplexII, ComplexIII, ComplexIV)

@@ -20,10 +20,14 @@ Trace: ``rotor_step`` per proton (entity = proton id, value ±1, energy_J = heat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import ATP_PER_TURN
+from world.membrane.batch import accept, site_columns
 from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.state import Change
 
@@ -104,3 +108,57 @@ class ATPSynthase(MembraneSite):
             kind = "atp_made" if direction > 0 else "atp_hydrolysed"
             world.moves.emit(kind, entity_id=self.unique_id, pos=self.x, value=1.0, unit="ATP")
         return True
+
+    @classmethod
+    def _boundaries(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, d: int
+    ):
+        """Whether each move (a site's `ranks`-th step in direction `d` this batch) crosses a 120° boundary."""
+        n = world.params.c_ring
+        pos = np.array([s.position for s in members], dtype=np.int64)[sites]
+        s_from = (pos + ranks) % n if d > 0 else (pos - ranks - 1) % n
+        return (ATP_PER_TURN * (s_from + 1)) // n > (ATP_PER_TURN * s_from) // n
+
+    @classmethod
+    def accept_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> int:
+        """Moves accepted in order (`MembraneSite.accept_many`): each takes one proton, and a boundary step also
+        ADP and Pi (forward) or ATP (backward) in the matrix."""
+        boundary = cls._boundaries(world, members, sites, ranks, direction).astype(np.int64)
+        pool = world.state.pool
+        ones = np.ones_like(boundary)
+        if direction > 0:
+            needs = np.stack([ones, boundary, boundary], axis=1)
+            have = np.array([world.lattice.counts[P_SIDE], pool["adp_m"], pool["pi_m"]])
+        else:
+            needs = np.stack([ones, boundary], axis=1)
+            have = np.array([world.lattice.counts[N_SIDE], pool["atp_m"]])
+        return accept(needs, have)
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many c-subunit steps at once (`MembraneSite.fire_many`); each site's steps follow on from its position."""
+        xall, uall = site_columns(world, cls, members)
+        xs = xall[sites]
+        m = int(xs.size)
+        d = direction
+        boundary = cls._boundaries(world, members, sites, ranks, d)
+        b = int(boundary.sum())
+        change = Change(-d * m, d * m, -d * m, _SYNTH.times(d * b).mols if b else ())
+        heat = world.state.apply(change, {"rotor_steps": d * m, "atp_made": d * b})
+        src, dst = (P_SIDE, N_SIDE) if d > 0 else (N_SIDE, P_SIDE)
+        world.moves.transfer_many(src, dst, xs, "rotor_step", None, float(d), energy_J=np.full(m, heat / m))
+        n = world.params.c_ring
+        steps = np.bincount(sites, minlength=len(members))
+        atp = np.bincount(sites[boundary], minlength=len(members))
+        for i in np.flatnonzero(steps).tolist():
+            syn = members[i]
+            syn.position = (syn.position + d * int(steps[i])) % n
+            syn.steps += d * int(steps[i])
+            syn.atp += d * int(atp[i])
+        if b:
+            kind = "atp_made" if d > 0 else "atp_hydrolysed"
+            world.moves.emit_many(kind, uall[sites[boundary]], xs[boundary], 1.0, "ATP")

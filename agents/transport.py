@@ -33,12 +33,15 @@ Key names: `LeakSite`, `NucleotideExchanger`, `AdenineNucleotideTranslocase`, `P
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import E_CHARGE
+from world.membrane.batch import site_columns
 from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
 from world.membrane.state import Change
@@ -73,6 +76,22 @@ def _proton_hop(site_x: int, world: MembraneWorld, change: Change, kind: str, co
     return True
 
 
+def _hop_many(
+    cls: type[MembraneSite],
+    world: MembraneWorld,
+    members: Sequence[MembraneSite],
+    sites: np.ndarray,
+    direction: int,
+    kind: str,
+    counts: dict[str, float],
+) -> None:
+    """`_proton_hop` for many moves at once (``site_events="batch"``): one proton each, P → N forward."""
+    xs = site_columns(world, cls, members)[0][sites]
+    heat = cls._book_many(world, int(xs.size), direction, counts)
+    src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
+    world.moves.transfer_many(src, dst, xs, kind, None, float(direction), energy_J=heat)
+
+
 class LeakSite(MembraneSite):
     """A basal proton-leak pathway in one membrane cell (rate constant `k_leak`, per site)."""
 
@@ -88,6 +107,13 @@ class LeakSite(MembraneSite):
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One hop P → N (+1) or N → P (−1)."""
         return _proton_hop(self.x, world, _HOP.times(direction), "leak", {"leak_h": direction})
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many hops at once (`MembraneSite.fire_many`)."""
+        _hop_many(cls, world, members, sites, direction, "leak", {"leak_h": direction})
 
 
 class NucleotideExchanger(MembraneSite):
@@ -105,6 +131,15 @@ class NucleotideExchanger(MembraneSite):
         """One exchange forward (ATP out) or backward (ATP in)."""
         counts = {"atp_exported": direction, "transport_h": direction}
         return _proton_hop(self.x, world, _EXCHANGE.times(direction), "exchange", counts)
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many exchanges at once (`MembraneSite.fire_many`)."""
+        _hop_many(
+            cls, world, members, sites, direction, "exchange", {"atp_exported": direction, "transport_h": direction}
+        )
 
 
 class AdenineNucleotideTranslocase(MembraneSite):
@@ -161,6 +196,15 @@ class AdenineNucleotideTranslocase(MembraneSite):
         world.moves.emit("ant", entity_id=self.unique_id, pos=self.x, value=float(direction), unit="ATP", energy_J=heat)
         return True
 
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many exchanges at once (`MembraneSite.fire_many`)."""
+        xall, uall = site_columns(world, cls, members)
+        heat = cls._book_many(world, int(sites.size), direction, {"atp_exported": direction})
+        world.moves.emit_many("ant", uall[sites], xall[sites], float(direction), "ATP", energy_J=heat)
+
 
 class PhosphateCarrier(MembraneSite):
     """PiC: Pi(c) + H⁺(P) ⇄ Pi(m) + H⁺(N), electroneutral."""
@@ -192,6 +236,13 @@ class PhosphateCarrier(MembraneSite):
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One symport forward (Pi in) or backward (Pi out)."""
         return _proton_hop(self.x, world, _PI.times(direction), "pi_symport", {"transport_h": direction})
+
+    @classmethod
+    def fire_many(
+        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
+    ) -> None:
+        """Many symports at once (`MembraneSite.fire_many`)."""
+        _hop_many(cls, world, members, sites, direction, "pi_symport", {"transport_h": direction})
 
 
 class Uncoupler(mesa.Agent):

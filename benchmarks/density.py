@@ -1,7 +1,7 @@
 """Benchmark of the membrane world at enzyme density: trace events per CPU-second as sites are added.
 
-Usage: ``python benchmarks/density.py [--baseline REF] [--quick] [--json]`` (a script, not a test; ~3 min,
-twice that with a baseline).
+Usage: ``python benchmarks/density.py [--baseline REF] [--site-events NAME] [--quick] [--json]`` (a script, not a
+test; ~3 min, twice that with a baseline).
 
 The world of `respiratory_control` with every count of enzymes, carriers and pools (and the pools' volumes and
 the NADH supply) multiplied by a density factor f — f = 1 is the default patch (38 sites), 16 is 608 sites, 27 is
@@ -13,7 +13,9 @@ process, best of ``REPEATS``), and the CPU time a 68 s `respiratory_control` pro
 ``--baseline REF`` first measures git revision REF the same way (its tree exported to a temporary directory and
 imported by a child process that runs this script; no old code is kept in the tree), then prints the ratio of
 events per CPU-second, this tree over REF, per f. Issue "Membrane core v2" asks for ≥ 10 at f = 16 against the
-revision before its work (``afd7f9e``).
+revision before its work (``afd7f9e``). ``--site-events NAME`` measures this tree with that `site_events` scheme
+(e.g. ``batch``, every site class's moves in one vectorised pass) instead of the world's default; the baseline
+always runs at its own defaults.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 from _revision import at_revision
 
@@ -52,21 +55,21 @@ _SCALED_COUNTS = {
 _SITES = ("n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_leak")
 
 
-def density_params(f: int) -> dict[str, float]:
+def density_params(f: int, site_events: str | None = None) -> dict[str, Any]:
     """World keyword arguments at density factor `f` (pool volumes and NADH supply scaled with the counts). The
     membrane stays 3 µm long; it has at least one column per site (the baseline revision requires it), so the
     cells narrow as sites are added (50 nm at f = 1, 4.9 nm at f = 16)."""
-    kw: dict[str, float] = {k: v * f for k, v in _SCALED_COUNTS.items()}
+    kw: dict[str, Any] = {k: v * f for k, v in _SCALED_COUNTS.items()}
     kw.update(nadh_supply=400.0 * f, matrix_volume_aL=0.3 * f, cytosol_volume_aL=3.0 * f)
     width = max(60, sum(kw[k] for k in _SITES))
     kw.update(width=width, cell_nm=3000.0 / width)
-    return kw
+    return kw if site_events is None else {**kw, "site_events": site_events}
 
 
-def one_run(f: int, t_sim: float) -> tuple[float, int]:
+def one_run(f: int, t_sim: float, site_events: str | None = None) -> tuple[float, int]:
     """CPU seconds and trace events of `t_sim` simulated seconds at demand 600·f after 0.2 s to energise."""
     run = Run(1)
-    world = MembraneWorld(run, **density_params(f))
+    world = MembraneWorld(run, **density_params(f, site_events))
     run.drive(world, world.dt)
     run.run_until(0.2)
     world.set_atp_demand(600.0 * f)
@@ -76,12 +79,12 @@ def one_run(f: int, t_sim: float) -> tuple[float, int]:
     return time.process_time() - t0, run.trace.events - e0
 
 
-def measure(quick: bool = False) -> dict[str, dict[str, float]]:
+def measure(quick: bool = False, site_events: str | None = None) -> dict[str, dict[str, float]]:
     """Per density factor: sites, simulated s per CPU s, events per CPU s, µs per event (best of REPEATS)."""
     out = {}
     for f in FACTORS:
         t_sim = (0.5 if quick else 1.0) / max(1, f // 4)
-        best = min((one_run(f, t_sim) for _ in range(REPEATS)), key=lambda r: r[0])
+        best = min((one_run(f, t_sim, site_events) for _ in range(REPEATS)), key=lambda r: r[0])
         cpu, events = best
         out[str(f)] = {
             "sites": sum(density_params(f)[k] for k in _SITES),
@@ -105,12 +108,15 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REF", help="also measure this git revision, in a child process")
     parser.add_argument("--quick", action="store_true", help="half the simulated time per density")
     parser.add_argument("--json", action="store_true", help="print the measurement as one JSON object")
+    parser.add_argument("--site-events", metavar="NAME", help="measure this tree with this site_events scheme")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure(args.quick)))
+        print(json.dumps(measure(args.quick, args.site_events)))
         return
     before = baseline(args.baseline, args.quick) if args.baseline else None
-    now = measure(args.quick)
+    now = measure(args.quick, args.site_events)
+    if args.site_events:
+        print(f"this tree with site_events={args.site_events}")
     head = f"{'f':>3} {'sites':>6} {'sim s/CPU s':>12} {'events/CPU s':>13} {'µs/event':>9} {'resp. control':>14}"
     print(head + (f" {'events/s vs ' + args.baseline:>22}" if before else ""))
     for f, m in now.items():

@@ -150,7 +150,7 @@ def level_name(level: float) -> str:
         "factor": Param(1.25, float, bounds=(1.01, 3.0), help="each step's amount ×f and ÷f"),
         "replicates": Param(3, int, bounds=(2, 20), help="independent replicates per perturbation"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
-        "site_events": Param("poisson", str, choices=("poisson", "one"), help="moves per membrane site and step"),
+        "site_events": Param("poisson", str, choices=("poisson", "one", "batch"), help="moves per membrane site and step"),
         "transport": Param(
             "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
         ),

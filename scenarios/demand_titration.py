@@ -55,7 +55,7 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
         "supply": Param(400.0, float, bounds=(0, 1e5), help="NADH supply (molecules/s)"),
         "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
-        "site_events": Param("one", str, choices=("one", "poisson"), help="moves per membrane site and step"),
+        "site_events": Param("one", str, choices=("one", "poisson", "batch"), help="moves per membrane site and step"),
         "transport": Param(
             "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
         ),

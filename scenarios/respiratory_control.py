@@ -72,7 +72,7 @@ def _check(p: Mapping[str, Any]) -> None:
         "c_ring": Param(8, int, bounds=(8, 15), help="c-subunits per rotor"),
         "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
-        "site_events": Param("one", str, choices=("one", "poisson"), help="moves per membrane site and step"),
+        "site_events": Param("one", str, choices=("one", "poisson", "batch"), help="moves per membrane site and step"),
         "transport": Param(
             "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
         ),

@@ -91,6 +91,25 @@ def randomise_space(world: Any, rng: Any, *, carriers: bool = False) -> None:
     lat.diffuse = diffuse_then_shuffle
 
 
+ONLY_SYNTHASES = {
+    "n_complex1": 0,
+    "n_complex2": 0,
+    "n_complex3": 0,
+    "n_complex4": 0,
+    "n_exchanger": 0,
+    "n_leak": 0,
+    "n_synthase": 6,
+    "nadh_supply": 0.0,
+    "protons_p": 20_000,
+    "adp_m": 100_000,
+    "pi_m": 100_000,
+    "capacitance_uF_cm2": 1e4,
+    "initial_delta_psi_mV": 350.0,
+}
+"""Six synthases under a voltage clamp (a huge capacitance charged to 350 mV) with plentiful ADP, Pi and P-side
+protons: each runs near k_rotor for the whole second, whatever it makes."""
+
+
 def states_4_and_3(
     run: Run, world: Any, state4: tuple[float, float], state3: tuple[float, float], demand: float = 1200.0
 ) -> tuple[dict, dict]:

@@ -42,18 +42,20 @@ _SPACE = {
 
 
 _ANT_PIC = {**_SPACE, "transport": "ant_pic"}
+_BATCH = {"site_events": "batch", "transport": "ant_pic", "succinate_supply": 200.0, "d_proton_um2_s": 100.0}
 
 
 @pytest.mark.parametrize(
     "params",
-    [{}, _MASS_ACTION, _SPACE, _ANT_PIC],
-    ids=["default", "mass_action", "space_and_poisson", "translocase_and_phosphate_carrier"],
+    [{}, _MASS_ACTION, _SPACE, _ANT_PIC, _BATCH],
+    ids=["default", "mass_action", "space_and_poisson", "translocase_and_phosphate_carrier", "batched_moves"],
 )
 def test_replayed_counters_equal_the_worlds_counters(params: dict) -> None:
     """Every cumulative counter rebuilt from the trace alone equals the world's own counter (also with mass
     action and the reversible dehydrogenase, whose backward events are negative ``nadh_supplied`` rows, and with
     local proton access, a surface barrier and Poisson moves per site, and with the translocase and phosphate
-    carrier in place of the lumped exchanger, whose ``ant`` and ``pi_symport`` rows must both occur)."""
+    carrier in place of the lumped exchanger, whose ``ant`` and ``pi_symport`` rows must both occur, and with every
+    class's moves made in one batch)."""
     world, run = _run(11, **params)
     frame = run.trace.to_frame()
     replay = replay_membrane_counters(frame)

@@ -13,25 +13,7 @@ from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.thermo import fermi_rates
-from world.testing import states_4_and_3
-
-ONLY_SYNTHASES = {
-    "n_complex1": 0,
-    "n_complex2": 0,
-    "n_complex3": 0,
-    "n_complex4": 0,
-    "n_exchanger": 0,
-    "n_leak": 0,
-    "n_synthase": 6,
-    "nadh_supply": 0.0,
-    "protons_p": 20_000,
-    "adp_m": 100_000,
-    "pi_m": 100_000,
-    "capacitance_uF_cm2": 1e4,
-    "initial_delta_psi_mV": 350.0,
-}
-"""Six synthases under a voltage clamp (a huge capacitance charged to 350 mV) with plentiful ADP, Pi and P-side
-protons: each runs near k_rotor for the whole second, whatever it makes."""
+from world.testing import ONLY_SYNTHASES, states_4_and_3
 
 
 def _rotor_rate(site_events: str, dt: float) -> tuple[float, float, float]:

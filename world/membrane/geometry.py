@@ -19,12 +19,35 @@ from collections.abc import Callable
 
 import numpy as np
 
+from world.errors import SimulationError
 from world.membrane.diffusion import BandDomain, BandKernel, DomainKernel, RingKernel
 
 N_SIDE, P_SIDE, BOUND, RESERVE = 0, 1, 2, 3
 COMPARTMENT_NAMES = ("N", "P", "bound", "reserve")
 _DX = np.array([1, -1, 0, 0, 0], dtype=np.int32)
 _DY = np.array([0, 0, 1, -1, 0], dtype=np.int32)
+
+
+def match_by_column(cand_x: np.ndarray, req_x: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Positions in `cand_x` (columns of candidates, in index order) given to requests at columns `req_x`, one
+    candidate each, all different: requests sorted by column take increasing candidates sorted by (column,
+    index), each the first at or right of its column not yet taken, shifted left only where the right end runs
+    out (a monotone matching; columns are not wrapped). Needs ``len(cand_x) >= len(req_x)``; `presorted`: the
+    candidates are already in (column, index) order."""
+    d = int(req_x.size)
+    if presorted:
+        order = np.arange(cand_x.size)
+        cx = cand_x
+    else:
+        order = np.argsort(cand_x, kind="stable")
+        cx = cand_x[order]
+    req = np.argsort(req_x, kind="stable")
+    j = np.arange(d)
+    first = np.searchsorted(cx, req_x[req], side="left")
+    pick = np.minimum(j + np.maximum.accumulate(first - j), cx.size - d + j)
+    out = np.empty(d, dtype=np.int64)
+    out[req] = order[pick]
+    return out
 
 
 class ProtonLattice:
@@ -85,6 +108,9 @@ class ProtonLattice:
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._buckets: dict[int, list] = {}
+        self._batch_mouth: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        """Per side, for `take_many`: the mouth row's protons sorted by (column, index), their columns, and which
+        are still free of this step's batched takes (read once per step, see `take_many`)."""
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
         self.kernels: tuple[RingKernel, BandKernel, BandKernel | DomainKernel] | None = None
@@ -177,6 +203,7 @@ class ProtonLattice:
         """Forget the mouth candidates (call after moving protons by hand, as diffusion does)."""
         self._mouth_cache.clear()
         self._buckets.clear()
+        self._batch_mouth.clear()
 
     def cell_index(self) -> np.ndarray:
         """Flat cell index ``y·width + x`` of every free proton."""
@@ -357,6 +384,7 @@ class ProtonLattice:
         """Put protons `idx` into compartment `dst` at the membrane mouth of column `x0`."""
         if idx.size == 0:
             return
+        self._batch_mouth.clear()
         if idx.size == 1:
             self.counts[self.comp[idx[0]]] -= 1
         else:
@@ -379,6 +407,50 @@ class ProtonLattice:
                 np.concatenate([avail, np.ones(idx.size, bool)]),
                 per_col,
             )
+
+    def take_many(self, side: int, xs: np.ndarray) -> np.ndarray:
+        """Indices of free protons of `side` for requests at columns `xs` (one proton each), for the batched site
+        moves (`world.membrane.batch`): the candidates are the side's protons in the band row touching the
+        membrane when the step's batched moves first draw on the side (arrivals join after the next diffusion,
+        as for `take`), ordered by column and index, and requests and candidates are matched by column
+        (`match_by_column`); when that row holds too few, all of the side's free protons are the candidates. The
+        side must hold at least ``len(xs)``; the chosen protons are not moved here. Bulk access only."""
+        d = int(xs.size)
+        if d == 0:
+            return np.empty(0, dtype=np.int64)
+        assert self.reach is None, "batched takes are for bulk access"
+        entry = self._batch_mouth.get(side)
+        if entry is None:
+            row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+            cand = np.flatnonzero((self.comp == side) & (self.y == row))
+            order = np.argsort(self.x[cand], kind="stable")
+            entry = (cand[order], self.x[cand[order]], np.ones(cand.size, dtype=bool))
+            self._batch_mouth[side] = entry
+        cand, cx, free = entry
+        left = np.flatnonzero(free)
+        if left.size >= d:
+            pos = left[match_by_column(cx[left], xs, presorted=True)]
+            free[pos] = False
+            return cand[pos]
+        every = np.flatnonzero(self.comp == side)
+        if every.size < d:
+            raise SimulationError(f"{d} protons requested from {COMPARTMENT_NAMES[side]}, which holds {every.size}")
+        chosen = every[match_by_column(self.x[every], xs)]
+        free[np.isin(cand, chosen)] = False
+        return chosen
+
+    def move_many(self, idx: np.ndarray, dst: int, xs: np.ndarray) -> None:
+        """Put protons `idx` into compartment `dst`, each at the membrane mouth of its column in `xs` (bulk
+        access; the mouth candidates of `take` are forgotten)."""
+        if idx.size == 0:
+            return
+        self.counts -= np.bincount(self.comp[idx], minlength=self.counts.size)
+        self.counts[dst] += idx.size
+        self.comp[idx] = dst
+        self.x[idx] = xs
+        self.y[idx] = self.membrane_row + (-1 if dst == N_SIDE else 1 if dst == P_SIDE else 0)
+        self._mouth_cache.clear()  # `take`'s candidates are read again; `take_many`'s stay (arrivals join later)
+        self._buckets.clear()
 
     def produce(self, k: int) -> np.ndarray:
         """Take `k` equivalents from the reserve (growing it if empty), in FIFO order; still RESERVE."""

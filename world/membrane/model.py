@@ -58,6 +58,7 @@ from agents.transport import (
 from world.clock import Run
 from world.constants import E_CHARGE, ETC_CHARGES
 from world.membrane import observe, perturb
+from world.membrane.batch import fire_class
 from world.membrane.diffusion import hop_rate
 from world.membrane.geometry import N_SIDE, P_SIDE, ProtonLattice
 from world.membrane.moves import ProtonMoves
@@ -292,6 +293,9 @@ class MembraneWorld(mesa.Model):
             kf, kb = self._local_rates(cls, members, k)
         else:
             kf, kb = cls.rates(self, k)
+        if self.params.site_events == "batch":
+            fire_class(self, cls, members, kf, kb)
+            return
         self._fire(members, kf, kb)
 
     def _fire(self, members: list[MembraneSite], kf: Any, kb: Any) -> None:

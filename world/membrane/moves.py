@@ -182,6 +182,94 @@ class ProtonMoves:
         self.emit("o2_reduced", entity_id=complex_id, layer=4, pos=x0, value=float(direction), unit="O2")
         return idx
 
+    # ---------------------------------------------------------------- batched moves (world.membrane.batch)
+    def rows_many(
+        self,
+        idx: np.ndarray,
+        kind: str,
+        src: str,
+        dst: str,
+        layer: int | None,
+        xs: np.ndarray,
+        value: float,
+        energy_J: np.ndarray | None = None,
+    ) -> None:
+        """One trace row per proton of `idx` (columns `xs`, heat `energy_J` per row or None), as `_proton_rows`
+        does for one move, and the same counters and transit stamps."""
+        k = int(idx.size)
+        if not k:
+            return
+        self._segs.append((k, kind, src, dst, layer, None, xs, value, "H+", energy_J, None, None))
+        self._ents.extend(self.proton_uid[idx].tolist())
+        self._n += k
+        if kind == "pump":
+            self.state.count("h_pumped", value * k)
+        if self.transit is not None:
+            self.transit.moved(idx, kind, src, dst, xs, self.t)
+
+    def transfer_many(
+        self,
+        src: int,
+        dst: int,
+        xs: np.ndarray,
+        kind: str,
+        layer: int | None,
+        value: float,
+        dst_label: str | None = None,
+        energy_J: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Move one free proton of side `src` per entry of `xs` into `dst` at that column
+        (`ProtonLattice.take_many`); one trace row each. Returns the protons, in the order of `xs`."""
+        idx = self.lattice.take_many(src, xs)
+        self.lattice.move_many(idx, dst, xs)
+        self.rows_many(
+            idx, kind, COMPARTMENT_NAMES[src], dst_label or COMPARTMENT_NAMES[dst], layer, xs, value, energy_J
+        )
+        return idx
+
+    def release_many(
+        self, idx: np.ndarray, dst: int, xs: np.ndarray, kind: str, layer: int | None, value: float, src_label: str
+    ) -> None:
+        """Move bound protons `idx` to side `dst`, each at its column in `xs`; one trace row each."""
+        self.lattice.move_many(idx, dst, xs)
+        self.rows_many(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, xs, value)
+
+    def produce_many(
+        self,
+        dst: int,
+        xs: np.ndarray,
+        kind: str,
+        src_label: str,
+        layer: int | None,
+        value: float,
+        dst_label: str | None = None,
+    ) -> np.ndarray:
+        """Bring one equivalent from the reserve into `dst` (a side, or ``BOUND``) per entry of `xs`; one row each
+        (``h_produced``, or for complex IV's water turned back ``h_consumed`` with value −1; the caller books the
+        counters). Returns the equivalents."""
+        idx = self.lattice.produce(int(xs.size))
+        self.lattice.move_many(idx, dst, xs)
+        self.rows_many(idx, kind, src_label, dst_label or COMPARTMENT_NAMES[dst], layer, xs, value)
+        return idx
+
+    def emit_many(
+        self,
+        kind: str,
+        entity_ids: np.ndarray,
+        xs: np.ndarray,
+        value: float,
+        unit: str,
+        layer: int | None = None,
+        energy_J: np.ndarray | None = None,
+    ) -> None:
+        """One trace row per entry of `entity_ids` (a site's row per move: ``redox``, ``ant``, ``atp_made``, …)."""
+        k = int(entity_ids.size)
+        if not k:
+            return
+        self._segs.append((k, kind, None, None, layer, None, xs, value, unit, energy_J, None, None))
+        self._ents.extend(entity_ids.tolist())
+        self._n += k
+
     def flush(self) -> None:
         """End the step's rows: claim their places in the trace's row order at the step's time (the rows reach
         the trace at its next flush, `_trace_rows`)."""
@@ -226,6 +314,27 @@ class ProtonMoves:
                 arrays.append(pa.array(seqs, type=pa.int64()))
             elif name == "entity_id":
                 arrays.append(pa.array(ents, type=pa.int64()))
+            elif name in _ARRAY_FIELDS and any(isinstance(v, np.ndarray) for v in by_name[name]):
+                arrays.append(_numeric_column(by_name[name], cols[0], field.type))
             else:
                 arrays.append(column(list(by_name[name]), field.type).take(repeat))
         return seqs, pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA)
+
+
+_ARRAY_FIELDS = frozenset({"pos", "energy_J"})
+"""Columns a batched segment may give per row (an array) instead of one value for all its rows."""
+
+
+def _numeric_column(values: tuple, counts: tuple, typ: pa.DataType) -> pa.Array:
+    """A numeric trace column from segments whose value is a scalar, None (null) or one number per row."""
+    n = np.asarray(counts, dtype=np.int64)
+    scalar = np.array([np.nan if v is None or isinstance(v, np.ndarray) else float(v) for v in values])
+    out = np.repeat(scalar, n)
+    null = np.repeat(np.array([v is None for v in values]), n)
+    starts = np.cumsum(n) - n
+    for i, v in enumerate(values):
+        if isinstance(v, np.ndarray):
+            out[starts[i] : starts[i] + n[i]] = v
+    if pa.types.is_integer(typ):
+        return pa.array(np.where(null, 0, out).astype(np.int64), type=typ, mask=null)
+    return pa.array(out, type=typ, mask=null)

@@ -31,8 +31,9 @@ KINETICS: tuple[str, ...] = ("mass_action", "fermi")
 """Rate laws of the complexes: saturable mass action, or the substrate-blind Fermi law (the default)."""
 SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
 """NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
-SITE_EVENTS: tuple[str, ...] = ("one", "poisson")
-"""Moves per membrane site and step: at most one (default) or Poisson many (τ-leaping), see `MembraneParams`."""
+SITE_EVENTS: tuple[str, ...] = ("one", "poisson", "batch")
+"""Moves per membrane site and step: at most one (default), Poisson many (τ-leaping) made one by one, or Poisson
+many made a class at a time (`world.membrane.batch`), see `MembraneParams`."""
 TRANSPORT_LAWS: tuple[str, ...] = ("lumped", "ant_pic")
 """Nucleotide and phosphate transport: one lumped exchanger (default), or the adenine nucleotide translocase and
 the phosphate carrier as two saturable carriers, see `MembraneParams`."""
@@ -94,7 +95,10 @@ class MembraneParams:
     Moves per step: `site_events` ``"one"`` lets each site make at most one move per step, with probability
     1 − exp(−k·dt), so a site's turnover is capped at (1 − e^{−k_max·dt})/dt (330/s for k_max = 400/s at
     dt = 1 ms) and results depend on dt; ``"poisson"`` draws Poisson(k·dt) moves per site and step from the
-    step's rates (τ-leaping), so mean rates are k at any dt and what remains of dt is the delay of the rate update.
+    step's rates (τ-leaping), so mean rates are k at any dt and what remains of dt is the delay of the rate update;
+    ``"batch"`` draws the same Poisson numbers (forward and backward apart) and makes all moves of a class and
+    direction in one vectorised pass, under the conflict rule of `world.membrane.batch` (bulk proton access and
+    carriers at any distance only).
 
     Space: `d_proton_um2_s` None keeps the lazy lattice walk (one hop of one cell per step with probability 4/5,
     D = cell²/(5·dt) ≈ 0.5 µm²/s at the defaults, so it depends on dt); a number makes free protons diffuse by
@@ -224,6 +228,12 @@ class MembraneParams:
             raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
         if self.site_events not in SITE_EVENTS:
             raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
+        if self.site_events == "batch" and (self.proton_access != "bulk" or self.carrier_reach_nm is not None):
+            raise ValueError(
+                f"site_events(='batch') needs proton_access='bulk' and carrier_reach_nm=None (batched moves match "
+                f"protons and carriers to sites by column, with no reach); got proton_access={self.proton_access!r}, "
+                f"carrier_reach_nm={self.carrier_reach_nm!r}"
+            )
         if self.transport not in TRANSPORT_LAWS:
             raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
         if self.proton_access not in PROTON_ACCESS:

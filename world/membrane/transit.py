@@ -40,8 +40,9 @@ class TransitLog:
         self.stamp_t = np.concatenate([self.stamp_t, np.full(k, np.nan)])
         self.stamp_x = np.concatenate([self.stamp_x, np.zeros(k, dtype=np.int64)])
 
-    def moved(self, idx: np.ndarray, kind: str, src: str, dst: str, x0: int, t: float) -> None:
-        """Update stamps (and record transits) for protons `idx` moved from `src` to `dst` by a `kind` row."""
+    def moved(self, idx: np.ndarray, kind: str, src: str, dst: str, x0: int | np.ndarray, t: float) -> None:
+        """Update stamps (and record transits) for protons `idx` moved from `src` to `dst` by a `kind` row at
+        column `x0` (one for all, or one per proton)."""
         if dst == "P":
             if kind == "pump":
                 self.stamp_t[idx] = t
@@ -50,13 +51,15 @@ class TransitLog:
                 self.stamp_t[idx] = np.nan
         elif src == "P":
             if kind == "rotor_step":
-                stamped = idx[~np.isnan(self.stamp_t[idx])]
+                has = ~np.isnan(self.stamp_t[idx])
+                stamped = idx[has]
                 if stamped.size:
-                    dx = np.abs(self.stamp_x[stamped] - x0)
+                    xr = np.broadcast_to(np.asarray(x0, dtype=np.int64), idx.shape)[has]
+                    dx = np.abs(self.stamp_x[stamped] - xr)
                     self._t.append(np.full(stamped.size, t))
                     self._age.append(t - self.stamp_t[stamped])
                     self._dist.append(np.minimum(dx, self.width - dx) * self.cell_nm)
-                    self._x.append(np.full(stamped.size, x0, dtype=np.int64))
+                    self._x.append(xr.copy())
             self.stamp_t[idx] = np.nan
 
     def records(self) -> dict[str, np.ndarray]:

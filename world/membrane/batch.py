@@ -1,0 +1,118 @@
+"""Batched site moves (``site_events="batch"``): all moves of a site class in a step made in one vectorised pass.
+
+Key names: `fire_class`, `round_robin`, `accept`.
+
+Under ``site_events="poisson"`` each site of a class makes Poisson(k·dt) moves per step and the moves are made one
+by one in Python (`MembraneSite.fire`). ``"batch"`` draws the same numbers — Poisson(k₊·dt) forward and
+Poisson(k₋·dt) backward moves per site, from the step's rates (τ-leaping) — and makes every move of a class and
+direction at once (`MembraneSite.fire_many`). The rule, fixed and seeded:
+
+1. **Order.** A class's forward moves come before its backward moves. Within a direction the moves are ranked
+   round-robin over the class's sites (every site's first move, then every second move, …), starting at a site
+   drawn from the run's generator each step, so no site is favoured when molecules run short.
+2. **Conflicts.** The moves of a direction draw on what is there at their turn (free protons on each side, the
+   pools); they are accepted in rank order while every molecule they consume lasts, and the rest are refused
+   (`accept`), so no count ever goes negative. What a direction's moves produce is there for the next direction
+   and class, not for the moves of the same batch.
+3. **Which molecules.** Protons and carriers are matched to the moves by column
+   (`world.membrane.geometry.match_by_column`): the moves sorted by their site's column take increasing
+   candidates sorted by column — the free protons in the band row at the membrane (all of the side's free
+   protons when that row holds too few), the quinones or cytochromes c in the right redox state — each the first
+   free one at or right of its column. Proton access must be ``"bulk"`` and carriers found at any distance
+   (`carrier_reach_nm` None), where positions set no rate; under local access a batch would have to honour each
+   site's reach, which it does not (refused by `MembraneParams`).
+4. **Energy.** A direction's moves are booked as one change (`ChemState.apply` of the summed stoichiometry), whose
+   free-energy change is exact (the free energy is a function of the state), so every energy balance holds
+   exactly; each move's trace row carries the batch's mean heat.
+
+The trace keeps one row per event, as the other schemes do; within a class's batch the rows come grouped by
+kind in the order the moves happen (e.g. complex I forward: every ``h_produced`` row, then every ``pump`` row, then
+every ``h_bind`` row, then every ``redox`` row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from world.membrane.geometry import N_SIDE, P_SIDE
+from world.membrane.state import Change
+
+if TYPE_CHECKING:
+    from agents.complexes import MembraneSite
+    from world.membrane import MembraneWorld
+
+
+def round_robin(counts: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Site index and rank (0 for a site's first move, …) of every move, `counts` moves per site, ranked
+    round-robin: all first moves, then all second moves, …, each round in site order from `start` (wrapping)."""
+    n = counts.size
+    total = int(counts.sum())
+    sites = np.repeat(np.arange(n), counts)
+    ranks = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    order = np.argsort(ranks * n + (sites - start) % n, kind="stable")
+    return sites[order], ranks[order]
+
+
+def accept(needs: np.ndarray, have: np.ndarray) -> int:
+    """How many moves, taken in order, are accepted: `needs` (moves × molecules, ≥ 0) consumed cumulatively
+    must not exceed `have` (molecules). The accepted moves are a prefix."""
+    if needs.size == 0:
+        return needs.shape[0]
+    ok = (np.cumsum(needs, axis=0) <= have).all(axis=1)
+    return int(ok.argmin()) if not ok.all() else int(ok.size)
+
+
+def change_needs(world: MembraneWorld, change: Change) -> tuple[np.ndarray, np.ndarray]:
+    """What one move of `change` consumes (free N and P protons, then each pool it lowers) and what is there."""
+    pool = world.state.pool
+    cnt = world.lattice.counts
+    need = [max(-change.dn_n, 0), max(-change.dn_p, 0)]
+    have = [int(cnt[N_SIDE]), int(cnt[P_SIDE])]
+    for m, d in change.mols:
+        if d < 0:
+            need.append(-d)
+            have.append(pool[m])
+    return np.array(need, dtype=np.int64), np.array(have, dtype=np.int64)
+
+
+def site_columns(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite]) -> tuple:
+    """The columns and Mesa ids of a class's sites as arrays (sites never move; computed once per world)."""
+    cache: dict[Any, tuple[np.ndarray, np.ndarray]] = world.__dict__.setdefault("_batch_sites", {})
+    entry = cache.get(cls)
+    if entry is None or entry[0].size != len(members):
+        entry = (
+            np.array([m.x for m in members], dtype=np.int64),
+            np.array([m.unique_id for m in members], dtype=np.int64),
+        )
+        cache[cls] = entry
+    return entry
+
+
+def fire_class(
+    world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite], kf: Any, kb: Any
+) -> None:
+    """One step of a site class under ``site_events="batch"`` (module docstring): draw the moves per site from
+    the rates `kf`, `kb` (1/s, one for all sites or one per site), then make each direction's accepted moves
+    with the class's `fire_many`."""
+    n = len(members)
+    dt = world.dt
+    rng = world.rng
+    lam_f = np.broadcast_to(np.asarray(kf, dtype=float) * dt, (n,))
+    lam_b = np.broadcast_to(np.asarray(kb, dtype=float) * dt, (n,))
+    if not (lam_f.any() or lam_b.any()):
+        return
+    nf = rng.poisson(lam_f)
+    nb = rng.poisson(lam_b)
+    if not (nf.any() or nb.any()):
+        return
+    start = int(rng.integers(n))
+    for direction, counts in ((1, nf), (-1, nb)):
+        if not counts.any():
+            continue
+        sites, ranks = round_robin(counts, start)
+        a = cls.accept_many(world, members, sites, ranks, direction)
+        if a:
+            cls.fire_many(world, members, sites[:a], ranks[:a], direction)
