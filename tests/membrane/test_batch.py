@@ -45,6 +45,16 @@ def test_round_robin_ranks_every_first_move_before_any_second() -> None:
         (0, 1),
         (3, 2),
     ]
+    rng = np.random.default_rng(1)
+    for _ in range(200):  # against the definition, with many and with at most one move per site
+        counts = rng.poisson(rng.choice([0.3, 2.0]), size=int(rng.integers(1, 12)))
+        if not counts.any():
+            continue
+        start = int(rng.integers(counts.size))
+        n = counts.size
+        want = sorted(((i, r) for i in range(n) for r in range(counts[i])), key=lambda m: (m[1], (m[0] - start) % n))
+        sites, ranks = batch.round_robin(counts, start)
+        assert list(zip(sites.tolist(), ranks.tolist(), strict=True)) == want
 
 
 def test_accept_takes_the_prefix_that_the_molecules_allow() -> None:

@@ -49,6 +49,10 @@ def round_robin(counts: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]
     """Site index and rank (0 for a site's first move, …) of every move, `counts` moves per site, ranked
     round-robin: all first moves, then all second moves, …, each round in site order from `start` (wrapping)."""
     n = counts.size
+    if counts.max() <= 1:  # one round (the common case at small k·dt): the sites from `start`, wrapping
+        s = np.flatnonzero(counts)
+        k = int(np.searchsorted(s, start))
+        return np.concatenate([s[k:], s[:k]]), np.zeros(s.size, dtype=np.int64)
     total = int(counts.sum())
     sites = np.repeat(np.arange(n), counts)
     ranks = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
