@@ -31,6 +31,7 @@ seconds, so its window is a transient and its coefficients need not sum to 1.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from analysis.control import control_table
@@ -150,7 +151,9 @@ def level_name(level: float) -> str:
         "factor": Param(1.25, float, bounds=(1.01, 3.0), help="each step's amount ×f and ÷f"),
         "replicates": Param(3, int, bounds=(2, 20), help="independent replicates per perturbation"),
         "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
-        "site_events": Param("poisson", str, choices=("poisson", "one", "batch"), help="moves per membrane site and step"),
+        "site_events": Param(
+            "batch", str, choices=("batch", "poisson", "one"), help="moves per membrane site and step"
+        ),
         "transport": Param(
             "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
         ),
@@ -159,7 +162,7 @@ def level_name(level: float) -> str:
         "window": Param(2.5, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
         "dt": Param(5e-4, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.25, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
-        "patch": MEMBRANE_PATCH,
+        "patch": replace(MEMBRANE_PATCH, default=16),
         "world_params": MEMBRANE_WORLD_PARAMS,
     },
     report=report_control_analysis,
@@ -173,6 +176,7 @@ def level_name(level: float) -> str:
         "settle": 0.05,
         "warmup": 0.05,
         "window": 0.1,
+        "patch": 1,
     },
 )
 def run_control_analysis(

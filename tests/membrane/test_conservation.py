@@ -82,10 +82,10 @@ def test_every_law_holds_at_every_step(
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
     under either rate law of the complexes, either NADH supply, full or partial inhibitor doses, the lazy or the
-    exact proton walk, bulk or local proton access, one or Poisson many moves per site and step (made one by one or a class at a
-    time), and carriers
-    found at any distance or only within reach, and a flat membrane or one lining a crista (every free P-side
-    proton and cytochrome c in the crista band's open cells after every step)."""
+    exact proton walk, bulk or local proton access, one or Poisson many moves per site and step (made one by one
+    or a class at a time), and carriers found at any distance or only within reach, and a flat membrane or one
+    lining a crista (every free P-side proton and cytochrome c in the crista band's open cells after every
+    step)."""
     if site_events == "batch":  # batched moves match molecules by column, with no reach (MembraneParams refuses)
         access, carriers = "bulk", {}
     run = Run(seed)
