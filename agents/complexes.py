@@ -446,7 +446,7 @@ class ComplexIV(MembraneSite):
             if water:
                 idx = np.concatenate(water)
                 wx = np.concatenate(water_x)
-                mv.rows_many(idx, "h_consumed", "CIV", "water", 4, wx, 1.0)
+                mv._proton_rows(idx, "h_consumed", "CIV", "water", 4, wx, 1.0)
                 world.lattice.consume(idx)
                 o2 = np.array(o2_sites, dtype=np.int64)
                 world.state.count("h_consumed", 4 * o2.size)

@@ -31,13 +31,12 @@ seconds, so its window is a transient and its coefficients need not sum to 1.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from analysis.control import control_table
 from analysis.report_control import report_control_analysis, tables_control_analysis
 from analysis.steady import steady_summary
-from scenarios.params import MEMBRANE_PATCH, MEMBRANE_WORLD_PARAMS, Param, ParameterError, require
+from scenarios.params import MEMBRANE_WORLD_PARAMS, Param, ParameterError, require
 from scenarios.registry import scenario
 from world.clock import Run
 from world.membrane import MembraneWorld
@@ -162,7 +161,12 @@ def level_name(level: float) -> str:
         "window": Param(2.5, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
         "dt": Param(5e-4, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.25, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
-        "patch": replace(MEMBRANE_PATCH, default=16),
+        "patch": Param(
+            16,
+            int,
+            bounds=(1, 64),
+            help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",
+        ),
         "world_params": MEMBRANE_WORLD_PARAMS,
     },
     report=report_control_analysis,

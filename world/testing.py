@@ -123,6 +123,33 @@ def states_4_and_3(
     return s4, proto.measure(*state3)
 
 
+def scheme_states(dt: float, site_events: str, seed: int = 1) -> tuple[dict, dict]:
+    """States 4 and 3 of the default membrane world under a `site_events` scheme and step `dt`: 2 s windows at
+    1–3 s and, after an ATP demand of 1 200/s, at 3.5–5.5 s (`states_4_and_3`)."""
+    from world.clock import Run
+    from world.membrane import MembraneWorld
+
+    run = Run(seed)
+    world = MembraneWorld(run, dt=dt, site_events=site_events)
+    s4, s3 = states_4_and_3(run, world, (1.0, 3.0), (3.5, 5.5))
+    run.run_until(5.5)
+    return s4, s3
+
+
+def states_agree(a: dict, b: dict) -> list[str]:
+    """What differs between two measurements of one state beyond the dt-convergence tolerances (empty when they
+    agree): Δψ by 2 mV or more; OCR or ATP rate by 2.5 combined Poisson standard errors or more (a 1-SE bound
+    would fail a third of unbiased pairs by chance)."""
+    out = []
+    if abs(a["delta_psi_mV"] - b["delta_psi_mV"]) >= 2.0:
+        out.append(f"delta_psi_mV {a['delta_psi_mV']:.2f} vs {b['delta_psi_mV']:.2f}")
+    for key in ("ocr", "atp_rate"):
+        se = math.sqrt((max(a[key], 1.0) + max(b[key], 1.0)) / 2.0)
+        if abs(a[key] - b[key]) >= 2.5 * se:
+            out.append(f"{key} {a[key]:.1f} vs {b[key]:.1f} (SE {se:.1f})")
+    return out
+
+
 def small_attention_world(seed: int = 0, run: Run | None = None, **overrides: Any) -> tuple[Run, Any]:
     """An untrained `AttentionWorld` on a random order-1 Markov source, of `SMALL_ATTENTION`'s size."""
     from world.attention.markov import MarkovSource

@@ -13,7 +13,7 @@ from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.thermo import fermi_rates
-from world.testing import ONLY_SYNTHASES, states_4_and_3
+from world.testing import ONLY_SYNTHASES, scheme_states, states_agree
 
 
 def _rotor_rate(site_events: str, dt: float) -> tuple[float, float, float]:
@@ -40,26 +40,14 @@ def test_poisson_site_events_lift_the_per_step_cap(dt: float) -> None:
         assert poisson > 1.1 * one  # the cap binds at 1 ms
 
 
-def _states(dt: float, site_events: str) -> tuple[dict, dict]:
-    run = Run(1)
-    world = MembraneWorld(run, dt=dt, site_events=site_events)
-    s4, s3 = states_4_and_3(run, world, (1.0, 3.0), (3.5, 5.5))
-    run.run_until(5.5)
-    return s4, s3
-
-
-def test_halving_dt_changes_little_under_poisson_site_events() -> None:
+@pytest.mark.parametrize("site_events", ["poisson", "batch"])
+def test_halving_dt_changes_little_under_poisson_moves(site_events: str) -> None:
     """dt convergence (issue criterion: halving dt moves state-4 and state-3 Δψ by < 2 mV and OCR by less than
-    its standard error). Tolerances fixed before the run: Δψ within 2 mV; OCR and ATP rate within 2.5 combined
-    Poisson standard errors of the difference of two independent runs (a 1-SE bound would fail a third of
-    unbiased pairs by chance); 2 s windows, seed 1, dt 1 ms against 0.5 ms."""
-    coarse = _states(1e-3, "poisson")
-    fine = _states(5e-4, "poisson")
-    for a, b in zip(coarse, fine, strict=True):
-        assert abs(a["delta_psi_mV"] - b["delta_psi_mV"]) < 2.0, (a["delta_psi_mV"], b["delta_psi_mV"])
-        for key in ("ocr", "atp_rate"):
-            se = math.sqrt((max(a[key], 1.0) + max(b[key], 1.0)) / 2.0)
-            assert abs(a[key] - b[key]) < 2.5 * se, (key, a[key], b[key], se)
+    its standard error). Tolerances fixed before the run (`world.testing.states_agree`): Δψ within 2 mV; OCR
+    and ATP rate within 2.5 combined Poisson standard errors of the difference of two independent runs; 2 s
+    windows, seed 1, dt 1 ms against 0.5 ms, Poisson moves made one by one and a class at a time."""
+    for a, b in zip(scheme_states(1e-3, site_events), scheme_states(5e-4, site_events), strict=True):
+        assert not states_agree(a, b)
 
 
 def test_site_events_are_validated() -> None:
@@ -67,12 +55,14 @@ def test_site_events_are_validated() -> None:
         MembraneWorld(site_events="many")
 
 
-def test_poisson_site_events_give_the_same_trace_twice() -> None:
-    """Same seed, same trace under Poisson moves (the round-robin order and the draws are fixed)."""
+@pytest.mark.parametrize("site_events", ["poisson", "batch"])
+def test_many_moves_per_site_give_the_same_trace_twice(site_events: str) -> None:
+    """Same seed, same trace under Poisson moves, made one by one or a class at a time (the draws, the
+    round-robin order and, for a batch, its start and the matching by column are fixed)."""
     frames = []
     for _ in range(2):
         run = Run(9)
-        world = MembraneWorld(run, site_events="poisson", atp_demand=900.0)
+        world = MembraneWorld(run, site_events=site_events, atp_demand=900.0)
         run.drive(world, world.dt)
         run.run_until(0.3)
         frames.append(run.trace.to_frame())

@@ -101,10 +101,12 @@ class ProtonMoves:
         src: str,
         dst: str,
         layer: int | None,
-        x0: int,
+        x0: int | np.ndarray,
         value: float,
-        energy_J: float | None = None,
+        energy_J: float | np.ndarray | None = None,
     ) -> None:
+        """One trace row per proton of `idx` at column `x0` with heat `energy_J` (each one value for all rows, or
+        one per row as the batched moves give them), and the moves' counters and transit stamps."""
         k = int(idx.size)
         if k:
             self._segs.append((k, kind, src, dst, layer, None, x0, value, "H+", energy_J, None, None))
@@ -183,30 +185,6 @@ class ProtonMoves:
         return idx
 
     # ---------------------------------------------------------------- batched moves (world.membrane.batch)
-    def rows_many(
-        self,
-        idx: np.ndarray,
-        kind: str,
-        src: str,
-        dst: str,
-        layer: int | None,
-        xs: np.ndarray,
-        value: float,
-        energy_J: np.ndarray | None = None,
-    ) -> None:
-        """One trace row per proton of `idx` (columns `xs`, heat `energy_J` per row or None), as `_proton_rows`
-        does for one move, and the same counters and transit stamps."""
-        k = int(idx.size)
-        if not k:
-            return
-        self._segs.append((k, kind, src, dst, layer, None, xs, value, "H+", energy_J, None, None))
-        self._ents.extend(self.proton_uid[idx].tolist())
-        self._n += k
-        if kind == "pump":
-            self.state.count("h_pumped", value * k)
-        if self.transit is not None:
-            self.transit.moved(idx, kind, src, dst, xs, self.t)
-
     def transfer_many(
         self,
         src: int,
@@ -222,7 +200,7 @@ class ProtonMoves:
         (`ProtonLattice.take_many`); one trace row each. Returns the protons, in the order of `xs`."""
         idx = self.lattice.take_many(src, xs)
         self.lattice.move_many(idx, dst, xs)
-        self.rows_many(
+        self._proton_rows(
             idx, kind, COMPARTMENT_NAMES[src], dst_label or COMPARTMENT_NAMES[dst], layer, xs, value, energy_J
         )
         return idx
@@ -232,7 +210,7 @@ class ProtonMoves:
     ) -> None:
         """Move bound protons `idx` to side `dst`, each at its column in `xs`; one trace row each."""
         self.lattice.move_many(idx, dst, xs)
-        self.rows_many(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, xs, value)
+        self._proton_rows(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, xs, value)
 
     def produce_many(
         self,
@@ -249,7 +227,7 @@ class ProtonMoves:
         counters). Returns the equivalents."""
         idx = self.lattice.produce(int(xs.size))
         self.lattice.move_many(idx, dst, xs)
-        self.rows_many(idx, kind, src_label, dst_label or COMPARTMENT_NAMES[dst], layer, xs, value)
+        self._proton_rows(idx, kind, src_label, dst_label or COMPARTMENT_NAMES[dst], layer, xs, value)
         return idx
 
     def emit_many(
