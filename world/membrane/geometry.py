@@ -411,8 +411,8 @@ class ProtonLattice:
     def take_many(self, side: int, xs: np.ndarray) -> np.ndarray:
         """Indices of free protons of `side` for requests at columns `xs` (one proton each), for the batched site
         moves (`world.membrane.batch`): the candidates are the side's protons in the band row touching the
-        membrane when the step's batched moves first draw on the side (arrivals join after the next diffusion,
-        as for `take`), ordered by column and index, and requests and candidates are matched by column
+        membrane when the step's batched moves first draw on the side (read again after a one-by-one `move`;
+        otherwise arrivals join after the next diffusion, as for `take`), ordered by column and index, and requests and candidates are matched by column
         (`match_by_column`); when that row holds too few, all of the side's free protons are the candidates. The
         side must hold at least ``len(xs)``; the chosen protons are not moved here. Bulk access only."""
         d = int(xs.size)
