@@ -30,7 +30,8 @@ events to show that they are steady (`analysis.steady`): with one default patch 
 ≈ 55 O₂ reductions and 102 of 108 windows were not shown steady, for lack of events. So the default world is
 16 default patches (`patch`), whose windows hold 16× the events, stepped with batched moves
 (``site_events="batch"``: the same Poisson numbers as "poisson", each class's moves made in one vectorised pass,
-`world.membrane.batch`), which makes the larger world affordable (≈ 70 CPU-minutes for the default run).
+`world.membrane.batch`), which makes the larger world affordable (≈ 70 CPU-minutes and a 2 GB trace for the
+default run; 105 of its 108 windows are shown steady in seed 0, where one patch showed 6).
 """
 
 from __future__ import annotations

@@ -412,9 +412,10 @@ class ProtonLattice:
         """Indices of free protons of `side` for requests at columns `xs` (one proton each), for the batched site
         moves (`world.membrane.batch`): the candidates are the side's protons in the band row touching the
         membrane when the step's batched moves first draw on the side (read again after a one-by-one `move`;
-        otherwise arrivals join after the next diffusion, as for `take`), ordered by column and index, and requests and candidates are matched by column
-        (`match_by_column`); when that row holds too few, all of the side's free protons are the candidates. The
-        side must hold at least ``len(xs)``; the chosen protons are not moved here. Bulk access only."""
+        otherwise arrivals join after the next diffusion, as for `take`), ordered by column and index, and
+        requests and candidates are matched by column (`match_by_column`); when that row holds too few, all of the
+        side's free protons are the candidates. The side must hold at least ``len(xs)``; the chosen protons are
+        not moved here. Bulk access only."""
         d = int(xs.size)
         if d == 0:
             return np.empty(0, dtype=np.int64)
