@@ -96,7 +96,9 @@ def _check(p: Mapping[str, Any]) -> None:
     steps = p["steps"]
     require(len(set(steps)) == len(steps), f"steps(={','.join(steps)}) must name each step at most once")
     transport = p.get("transport", "lumped")
-    extra = world_overrides(p.get("world_params", ()), TAKEN, p["dt"])
+    extra = world_overrides(
+        p.get("world_params", ()), TAKEN, p["dt"], fixed={"site_events": p.get("site_events", "batch")}
+    )
     base = MembraneParams(transport=transport, **extra)
     params = [step_param(name, transport) for name in steps]
     if len(steps) == len(STEPS):  # the all-together pair scales every amount
@@ -208,7 +210,16 @@ def run_control_analysis(
     world_params: tuple[str, ...],
 ) -> dict:
     """Run every perturbed world on one clock and compute the coefficients per level."""
-    _check({"steps": steps, "factor": factor, "dt": dt, "transport": transport, "world_params": world_params})
+    _check(
+        {
+            "steps": steps,
+            "factor": factor,
+            "dt": dt,
+            "transport": transport,
+            "site_events": site_events,
+            "world_params": world_params,
+        }
+    )
     extra = world_overrides(world_params, TAKEN, dt)
     chosen = {name: step_param(name, transport) for name in STEPS if name in steps}
     hold = warmup + window

@@ -36,7 +36,7 @@ TAKEN = frozenset({"kinetics", "supply_law", "nadh_supply", "site_events", "tran
 def _check(p: Mapping[str, Any]) -> None:
     """Each level's measurement window fits inside its hold; `world_params` are world parameters the scenario
     does not set."""
-    world_overrides(p["world_params"], TAKEN, p["dt"])
+    world_overrides(p["world_params"], TAKEN, p["dt"], fixed={"site_events": p["site_events"]})
     require(p["window"] < p["hold"], f"window(={p['window']}) must be shorter than hold(={p['hold']})")
 
 

@@ -120,7 +120,7 @@ TAKEN = frozenset({"d_proton_um2_s", "proton_access", "surface_barrier_kT", "atp
 
 def _check(p: Mapping[str, Any]) -> None:
     """`world_params` are world parameters the scenario does not set."""
-    world_overrides(p["world_params"], TAKEN, p["dt"])
+    world_overrides(p["world_params"], TAKEN, p["dt"], fixed={"proton_access": "local"})
 
 
 @scenario(

@@ -52,7 +52,7 @@ TAKEN = frozenset(
 def _check(p: Mapping[str, Any]) -> None:
     """A state-4 window before the pulse, state 3 from `state3_delay` after it, and a final state-4 window;
     `world_params` are world parameters the scenario does not set."""
-    world_overrides(p["world_params"], TAKEN, p["dt"])
+    world_overrides(p["world_params"], TAKEN, p["dt"], fixed={"site_events": p["site_events"]})
     t_pulse, window, t_end = p["t_pulse"], p["window"], p["t_end"]
     w4, delay = p["state4_window"], p["state3_delay"]
     require(w4 <= t_pulse, f"state4_window(={w4}) must not exceed t_pulse(={t_pulse}): state 4 is measured before it")

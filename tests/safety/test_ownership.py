@@ -117,6 +117,9 @@ COMBINATIONS = [
     ("c_ring", ["world_params=c_ring=10"], "c_ring"),
     ("inhibitors", ["world_params=nadh_supply=10"], "nadh_supply"),
     ("localized_coupling", ["world_params=proton_access=bulk"], "proton_access"),
+    ("respiratory_control", ["site_events=batch", "world_params=proton_access=local"], "site_events"),
+    ("control_analysis", ["world_params=carrier_reach_nm=100"], "site_events"),
+    ("localized_coupling", ["world_params=site_events=batch"], "site_events"),
     ("head_ablation", ["order=3", "n_ctx=2"], "n_ctx"),
     ("training_builds_gradient", ["V=50", "order=3"], "V"),
 ]

@@ -10,7 +10,7 @@ value and what is allowed.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -485,13 +485,17 @@ def scaled(f: int, **params: Any) -> dict[str, Any]:
     return out
 
 
-def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> dict[str, Any]:
+def world_overrides(
+    items: Sequence[str], taken: Collection[str], dt: float, fixed: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """A scenario's ``world_params`` (``key=value`` strings) as `MembraneParams` keyword arguments.
 
     Each key must be a field of `MembraneParams` that the scenario does not set itself (`taken`: its own
     parameters and what its protocol controls), given once; the value is read as the field's type (``none``
-    for an optional number). The whole set is then checked by building the parameters and by `check_dt` at
-    the scenario's `dt`. Raises ValueError (one line naming the item and what is allowed).
+    for an optional number). The whole set, together with the world arguments the scenario sets itself that
+    constrain others (`fixed`, e.g. its ``site_events``), is then checked by building the parameters and by
+    `check_dt` at the scenario's `dt`, so a clash between the two is refused before anything is written. Raises
+    ValueError (one line naming the item and what is allowed).
     """
     types = {f.name: str(f.type) for f in fields(MembraneParams)}
     out: dict[str, Any] = {}
@@ -507,7 +511,7 @@ def world_overrides(items: Sequence[str], taken: Collection[str], dt: float) -> 
             raise ValueError(f"world_params {key}(={raw!r}) is given twice")
         out[key] = _read_value(key, types[key], raw)
     try:
-        MembraneParams(**out).check_dt(dt)
+        MembraneParams(**{**(fixed or {}), **out}).check_dt(dt)
     except ValueError as exc:
         raise ValueError(f"world_params: {exc}") from None
     return out
