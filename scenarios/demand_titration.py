@@ -90,7 +90,7 @@ def run_demand_titration(
     world_params: tuple[str, ...],
 ) -> dict:
     """Hold each demand level in turn and measure the steady state at its end."""
-    _check({"window": window, "hold": hold, "world_params": world_params, "dt": dt})
+    _check({"window": window, "hold": hold, "world_params": world_params, "dt": dt, "site_events": site_events})
     world = MembraneWorld(
         run,
         dt=dt,

@@ -126,6 +126,7 @@ def run_respiratory_control(
             "state3_delay": state3_delay,
             "world_params": world_params,
             "dt": dt,
+            "site_events": site_events,
         }
     )
     world = MembraneWorld(
