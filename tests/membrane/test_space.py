@@ -266,11 +266,20 @@ def test_a_surface_barrier_slows_energisation_but_not_the_steady_state() -> None
     assert t15 > 5 * t0, (t0, t15)
 
 
-def test_transit_log_agrees_with_the_trace() -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"proton_access": "local", "surface_barrier_kT": 8.0},
+        {"site_events": "batch"},
+    ],
+    ids=["local_access_and_barrier", "batched_moves"],
+)
+def test_transit_log_agrees_with_the_trace(params: dict) -> None:
     """The pump-to-rotor transits the world logs equal those rebuilt from the trace alone: each proton's last
-    ``pump`` row into P, then its ``rotor_step`` row out of P (any other row in or out of P clears it)."""
+    ``pump`` row into P, then its ``rotor_step`` row out of P (any other row in or out of P clears it); under
+    local access with a barrier, and under batched moves, whose rows give a column per proton."""
     run = Run(3)
-    world = MembraneWorld(run, d_proton_um2_s=100.0, proton_access="local", atp_demand=1200.0, surface_barrier_kT=8.0)
+    world = MembraneWorld(run, d_proton_um2_s=100.0, atp_demand=1200.0, **params)
     log = world.track_transit()
     run.drive(world, world.dt)
     run.run_until(0.4)
