@@ -454,24 +454,19 @@ class ComplexIV(MembraneSite):
                 mv.emit_many("o2_reduced", uall[o2], xall[o2], 1.0, "O2", layer=4)
             c.red[cs] = False
         else:
-            need = [(i, 2 * int(per_site[i])) for i in busy]
-            o2 = np.array(
-                [i for i, k in need for _ in range(-(-max(0, k - members[i].bound.size) // 4))], dtype=np.int64
-            )
-            made = (
-                mv.produce_many(BOUND, np.repeat(xall[o2], 4), "h_consumed", "water", 4, -1.0, dst_label="CIV")
-                if o2.size
-                else np.empty(0, dtype=np.int64)
-            )
+            need = [2 * int(per_site[i]) for i in busy]
+            waters = [-(-max(0, k - members[i].bound.size) // 4) for i, k in zip(busy, need, strict=True)]
+            o2 = np.repeat(np.array(busy, dtype=np.int64), waters)
+            made = np.empty(0, dtype=np.int64)
             if o2.size:
+                made = mv.produce_many(BOUND, np.repeat(xall[o2], 4), "h_consumed", "water", 4, -1.0, dst_label="CIV")
                 world.state.count("h_consumed", -4 * o2.size)
                 world.state.count("o2_consumed", -o2.size)
                 mv.emit_many("o2_reduced", uall[o2], xall[o2], -1.0, "O2", layer=4)
             out, out_x = [], []
             j = 0
-            for i, k in need:
+            for i, k, w in zip(busy, need, waters, strict=True):
                 site = members[i]
-                w = -(-max(0, k - site.bound.size) // 4)
                 held = np.concatenate([site.bound, made[j : j + 4 * w]])
                 j += 4 * w
                 out.append(held[held.size - k :])

@@ -29,7 +29,7 @@ seconds, so its window is a transient and its coefficients need not sum to 1. An
 events to show that they are steady (`analysis.steady`): with one default patch a 2.5 s state-4 window holds
 ≈ 55 O₂ reductions and 102 of 108 windows were not shown steady, for lack of events. So the default world is
 16 default patches (`patch`), whose windows hold 16× the events, stepped with batched moves
-(``site_events="batch"``: the same Poisson numbers as "poisson", each class's moves made in one vectorised pass,
+(``site_events="batch"``: the same Poisson law as "poisson", each class's moves made in one vectorised pass,
 `world.membrane.batch`), which makes the larger world affordable (≈ 70 CPU-minutes and a 2 GB trace for the
 default run; 105 of its 108 windows are shown steady in seed 0, where one patch showed 6).
 """

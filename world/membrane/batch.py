@@ -2,10 +2,11 @@
 
 Key names: `fire_class`, `round_robin`, `accept`.
 
-Under ``site_events="poisson"`` each site of a class makes Poisson(k·dt) moves per step and the moves are made one
-by one in Python (`MembraneSite.fire`). ``"batch"`` draws the same numbers — Poisson(k₊·dt) forward and
-Poisson(k₋·dt) backward moves per site, from the step's rates (τ-leaping) — and makes every move of a class and
-direction at once (`MembraneSite.fire_many`). The rule, fixed and seeded:
+Under ``site_events="poisson"`` each site of a class makes Poisson(k·dt) moves per step, each forward with
+probability k₊/k, and the moves are made one by one in Python (`MembraneSite.fire`). ``"batch"`` draws moves
+from the same distribution — Poisson(k₊·dt) forward and Poisson(k₋·dt) backward moves per site, from the
+step's rates (τ-leaping); not the same random numbers — and makes every move of a class and direction at once
+(`MembraneSite.fire_many`). The rule, fixed and seeded:
 
 1. **Order.** A class's forward moves come before its backward moves. Within a direction the moves are ranked
    round-robin over the class's sites (every site's first move, then every second move, …), starting at a site
@@ -83,16 +84,9 @@ def change_needs(world: MembraneWorld, change: Change) -> tuple[np.ndarray, np.n
 
 
 def site_columns(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite]) -> tuple:
-    """The columns and Mesa ids of a class's sites as arrays (sites never move; computed once per world)."""
-    cache: dict[Any, tuple[np.ndarray, np.ndarray]] = world.__dict__.setdefault("_batch_sites", {})
-    entry = cache.get(cls)
-    if entry is None or entry[0].size != len(members):
-        entry = (
-            np.array([m.x for m in members], dtype=np.int64),
-            np.array([m.unique_id for m in members], dtype=np.int64),
-        )
-        cache[cls] = entry
-    return entry
+    """The columns and Mesa ids of a class's sites as arrays (`MembraneWorld.site_arrays`, built once: sites
+    never move)."""
+    return world.site_arrays[cls]
 
 
 def fire_class(

@@ -183,6 +183,14 @@ class MembraneWorld(mesa.Model):
         self.nadh_supply = p.nadh_supply
         self.succinate_supply = p.succinate_supply
         self.groups = self._place_sites()
+        self.site_arrays = {
+            cls: (
+                np.array([m.x for m in members], dtype=np.int64),
+                np.array([m.unique_id for m in members], dtype=np.int64),
+            )
+            for cls, members in self.groups
+        }
+        """Per site class: its sites' columns and Mesa ids as arrays, in `groups` order (for batched moves)."""
         self.supply = SubstrateSupply(self)
         self.uncoupler = Uncoupler(self)
         self.demand = ATPDemand(self)

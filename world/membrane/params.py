@@ -96,7 +96,7 @@ class MembraneParams:
     1 − exp(−k·dt), so a site's turnover is capped at (1 − e^{−k_max·dt})/dt (330/s for k_max = 400/s at
     dt = 1 ms) and results depend on dt; ``"poisson"`` draws Poisson(k·dt) moves per site and step from the
     step's rates (τ-leaping), so mean rates are k at any dt and what remains of dt is the delay of the rate update;
-    ``"batch"`` draws the same Poisson numbers (forward and backward apart) and makes all moves of a class and
+    ``"batch"`` draws from the same Poisson law (forward and backward apart) and makes all moves of a class and
     direction in one vectorised pass, under the conflict rule of `world.membrane.batch` (bulk proton access and
     carriers at any distance only).
 
@@ -228,16 +228,16 @@ class MembraneParams:
             raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
         if self.site_events not in SITE_EVENTS:
             raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
+        if self.transport not in TRANSPORT_LAWS:
+            raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
+        if self.proton_access not in PROTON_ACCESS:
+            raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
         if self.site_events == "batch" and (self.proton_access != "bulk" or self.carrier_reach_nm is not None):
             raise ValueError(
                 f"site_events(='batch') needs proton_access='bulk' and carrier_reach_nm=None (batched moves match "
                 f"protons and carriers to sites by column, with no reach); got proton_access={self.proton_access!r}, "
                 f"carrier_reach_nm={self.carrier_reach_nm!r}"
             )
-        if self.transport not in TRANSPORT_LAWS:
-            raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
-        if self.proton_access not in PROTON_ACCESS:
-            raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
         for name, none_means in OPTIONAL_NUMBERS.items():
             v = getattr(self, name)
             number = isinstance(v, int | float) and not isinstance(v, bool)
