@@ -92,14 +92,15 @@ those values)."""
 
 def _check(p: Mapping[str, Any]) -> None:
     """Each step at most once; `world_params` are world parameters the scenario does not set; every scaled-up
-    turnover still fits the world's step (k·f·dt <= 0.5)."""
+    turnover still fits the world's step under its site_events (k·f·dt <= `MAX_RATE_DT`)."""
     steps = p["steps"]
     require(len(set(steps)) == len(steps), f"steps(={','.join(steps)}) must name each step at most once")
     transport = p.get("transport", "lumped")
     extra = world_overrides(
         p.get("world_params", ()), TAKEN, p["dt"], fixed={"site_events": p.get("site_events", "batch")}
     )
-    base = MembraneParams(transport=transport, **extra)
+    scheme = p.get("site_events", "batch")
+    base = MembraneParams(transport=transport, site_events=scheme, **extra)
     params = [step_param(name, transport) for name in steps]
     if len(steps) == len(STEPS):  # the all-together pair scales every amount
         params += list(_ALL_PARAMS)
@@ -107,7 +108,7 @@ def _check(p: Mapping[str, Any]) -> None:
         if param is not None:
             try:
                 up = {**extra, param: getattr(base, param) * p["factor"]}
-                MembraneParams(transport=transport, **up).check_dt(p["dt"])
+                MembraneParams(transport=transport, site_events=scheme, **up).check_dt(p["dt"])
             except ValueError as e:
                 raise ParameterError(f"factor(={p['factor']}) is too large for dt(={p['dt']}): {e}") from None
 

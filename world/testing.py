@@ -30,6 +30,7 @@ from world.clock import Run
 from world.membrane.params import SMALL_WORLD
 
 __all__ = [
+    "CANDIDATE",
     "SMALL_ATTENTION",
     "SMALL_WORLD",
     "assert_membrane_laws",
@@ -110,6 +111,20 @@ ONLY_SYNTHASES = {
 protons: each runs near k_rotor for the whole second, whatever it makes."""
 
 
+CANDIDATE: dict[str, Any] = {
+    "kinetics": "mass_action",
+    "supply_law": "reversible",
+    "site_events": "poisson",
+    "transport": "ant_pic",
+    "k_rotor": 1040.0,
+    "k_leak": 0.3,
+    "k_complex1": 300.0,
+    "nadh_supply": 500.0,
+}
+"""The calibration candidate of docs/membrane.md (Acceptance) as world keyword arguments: mass action, the
+reversible NADH supply, the translocase and phosphate carrier, Poisson site events, Yasuda's rotor turnover."""
+
+
 def states_4_and_3(
     run: Run, world: Any, state4: tuple[float, float], state3: tuple[float, float], demand: float = 1200.0
 ) -> tuple[dict, dict]:
@@ -123,16 +138,23 @@ def states_4_and_3(
     return s4, proto.measure(*state3)
 
 
-def scheme_states(dt: float, site_events: str, seed: int = 1) -> tuple[dict, dict]:
-    """States 4 and 3 of the default membrane world under a `site_events` scheme and step `dt`: 2 s windows at
-    1–3 s and, after an ATP demand of 1 200/s, at 3.5–5.5 s (`states_4_and_3`)."""
+def scheme_states(
+    dt: float,
+    site_events: str,
+    seed: int = 1,
+    windows: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 3.0), (3.5, 5.5)),
+    demand: float = 1200.0,
+    **params: Any,
+) -> tuple[dict, dict]:
+    """States 4 and 3 of the membrane world (the defaults, or `params`) under a `site_events` scheme and step
+    `dt`: by default 2 s windows at 1–3 s and, after an ATP demand of 1 200/s, at 3.5–5.5 s (`states_4_and_3`)."""
     from world.clock import Run
     from world.membrane import MembraneWorld
 
     run = Run(seed)
-    world = MembraneWorld(run, dt=dt, site_events=site_events)
-    s4, s3 = states_4_and_3(run, world, (1.0, 3.0), (3.5, 5.5))
-    run.run_until(5.5)
+    world = MembraneWorld(run, dt=dt, **{**params, "site_events": site_events})
+    s4, s3 = states_4_and_3(run, world, windows[0], windows[1], demand)
+    run.run_until(windows[1][1])
     return s4, s3
 
 

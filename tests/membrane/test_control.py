@@ -129,15 +129,23 @@ def test_the_declared_steps_are_the_scenarios_steps() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"factor": 1.5, "dt": 1e-3}, r"factor\(=1.5\) is too large for dt\(=0.001\): k_rotor\(=600.0\) times dt"),
+        (  # one move per step: k·dt <= 0.5
+            {"factor": 1.5, "dt": 1e-3, "site_events": "one"},
+            r"factor\(=1.5\) is too large for dt\(=0.001\): k_rotor\(=600.0\) times dt\(=0.001\) must be <= 0.5",
+        ),
         ({"steps": ("leak", "leak")}, r"steps\(=leak,leak\) must name each step at most once"),
         (
-            {"transport": "ant_pic", "dt": 1e-3},
+            {"transport": "ant_pic", "dt": 1e-3, "site_events": "one"},
             r"factor\(=1.25\) is too large for dt\(=0.001\): k_ant\(=625.0\) times dt",
         ),
         (  # the steps scale from the world_params values: 900 × 1.25 = 1125/s, × 0.5 ms > 0.5
-            {"world_params": ("k_rotor=900",), "steps": ("synthase",)},
+            {"world_params": ("k_rotor=900",), "steps": ("synthase",), "site_events": "one"},
             r"factor\(=1.25\) is too large for dt\(=0.0005\): k_rotor\(=1125.0\) times dt",
+        ),
+        (  # the default batch moves: k·dt <= 2, and 1 700 × 1.25 = 2 125/s, × 1 ms > 2
+            {"world_params": ("k_rotor=1700",), "steps": ("synthase",), "dt": 1e-3},
+            r"factor\(=1.25\) is too large for dt\(=0.001\): k_rotor\(=2125.0\) times dt\(=0.001\) must be <= 2 "
+            r"under site_events='batch'",
         ),
         ({"world_params": ("site_events=one",)}, r"site_events\(='one'\) is set by this scenario itself"),
     ],

@@ -20,6 +20,7 @@ import pytest
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.params import EXTENSIVE, MembraneParams, scaled
+from world.testing import CANDIDATE
 
 INTENSIVE = {
     "width", "n_rows", "p_rows", "cell_nm", "length_nm", "n_band_nm", "p_band_nm", "crista_length_nm",
@@ -53,11 +54,6 @@ def test_scaled_multiplies_the_extensive_fields_only() -> None:
             scaled(bad)
     with pytest.raises(ValueError, match="unknown"):
         scaled(2, n_complexes=3)
-
-
-CANDIDATE = dict(kinetics="mass_action", supply_law="reversible", site_events="poisson", transport="ant_pic",
-                 k_rotor=1040.0, k_leak=0.3, k_complex1=300.0, nadh_supply=500.0)  # fmt: skip
-"""The calibration candidate of docs/membrane.md (mass action, reversible supply, translocase, Poisson events)."""
 
 
 def _window(f: int, seed: int, world: dict, dt: float, demand: float, t: tuple[float, float]) -> dict[str, float]:

@@ -12,8 +12,9 @@ import pytest
 from agents.synthase import ATPSynthase
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.membrane.params import MAX_RATE_DT
 from world.membrane.thermo import fermi_rates
-from world.testing import ONLY_SYNTHASES, scheme_states, states_agree
+from world.testing import CANDIDATE, ONLY_SYNTHASES, scheme_states, states_agree
 
 
 def _rotor_rate(site_events: str, dt: float) -> tuple[float, float, float]:
@@ -48,6 +49,36 @@ def test_halving_dt_changes_little_under_poisson_moves(site_events: str) -> None
     windows, seed 1, dt 1 ms against 0.5 ms, Poisson moves made one by one and a class at a time."""
     for a, b in zip(scheme_states(1e-3, site_events), scheme_states(5e-4, site_events), strict=True):
         assert not states_agree(a, b)
+
+
+@pytest.mark.parametrize("site_events", ["poisson", "batch"])
+def test_poisson_moves_converge_in_dt_past_one_move_per_step(site_events: str) -> None:
+    """What the Poisson schemes' k·dt bound rests on (`MAX_RATE_DT`): the calibration candidate, whose rotor's
+    ceiling is 1 040/s, at dt = 1 ms (k·dt = 1.04, refused under one move per step) gives the states 4 and 3 of
+    dt = 0.5 ms (k·dt = 0.52). Tolerances as in the test above (`states_agree`), fixed before the run: state 4
+    at 2–4 s (the candidate is still energising then, at ≈ 10 O₂/s, as in both runs), state 3 at 400 ATP/s
+    (≈ 80 % of the candidate's capacity) at 5–7 s, seed 1."""
+    windows = ((2.0, 4.0), (5.0, 7.0))
+    world = {k: v for k, v in CANDIDATE.items() if k != "site_events"}
+    fine, coarse = (scheme_states(dt, site_events, 1, windows, 400.0, **world) for dt in (5e-4, 1e-3))
+    for a, b in zip(fine, coarse, strict=True):
+        assert not states_agree(a, b)
+    assert coarse[1]["ocr"] > 3 * coarse[0]["ocr"]  # state 3 is well away from state 4 (≈ 55 against ≈ 10)
+
+
+def test_the_k_dt_bound_follows_the_scheme() -> None:
+    """One move per step needs k·dt <= 0.5 (a per-step probability); Poisson moves allow up to 2. The refusal
+    names the rate, dt, the bound and the scheme."""
+    assert MAX_RATE_DT == {"one": 0.5, "poisson": 2.0, "batch": 2.0}
+    with pytest.raises(
+        ValueError, match=r"k_rotor\(=1040\.0\) times dt\(=0\.001\) must be <= 0\.5 under site_events='one'"
+    ):
+        MembraneWorld(Run(0), dt=1e-3, k_rotor=1040.0)
+    MembraneWorld(Run(0), dt=1e-3, k_rotor=1040.0, site_events="poisson")
+    MembraneWorld(Run(0), dt=1e-3, k_rotor=2000.0, site_events="batch")
+    for scheme in ("poisson", "batch"):
+        with pytest.raises(ValueError, match=rf"k_rotor\(=2001\.0\) .* <= 2 under site_events='{scheme}'"):
+            MembraneWorld(Run(0), dt=1e-3, k_rotor=2001.0, site_events=scheme)
 
 
 def test_site_events_are_validated() -> None:
