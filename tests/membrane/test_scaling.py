@@ -30,7 +30,8 @@ INTENSIVE = {
     "buffer_p_mM_per_pH", "c_ring", "k_complex1", "k_complex2", "k_complex3", "k_complex4", "k_rotor",
     "k_exchanger", "k_ant", "k_pi_carrier", "k_leak", "kinetics", "site_events", "km_nad", "km_succ", "km_q",
     "km_cytc", "nadh_fraction", "succ_fraction", "o2_uM", "supply_km_fraction", "supply_law", "dh_ratio",
-    "transport", "ant_km_adp_uM", "ant_km_atp_uM", "pic_km_uM",
+    "transport", "ant_km_adp_uM", "ant_km_atp_uM", "pic_km_uM", "atp_standard", "atp_ph_m", "atp_ph_c", "mg_free_mM",
+    "k_free_mM",
 }  # fmt: skip
 """Fields that must not grow with the patch (every field is one or the other; a new field needs a decision)."""
 

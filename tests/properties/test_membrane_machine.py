@@ -73,8 +73,11 @@ class MembraneMachine(RuleBasedStateMachine):
         demand=st.floats(0, 1000),
         space=SPACE,
         transport=st.sampled_from(["lumped", "ant_pic"]),
+        atp_standard=st.sampled_from(["uniform", "compartment"]),
     )
-    def build(self, seed: int, c_ring: int, supply: float, demand: float, space: dict, transport: str) -> None:
+    def build(
+        self, seed: int, c_ring: int, supply: float, demand: float, space: dict, transport: str, atp_standard: str
+    ) -> None:
         self.run = Run(seed)
         self.world = MembraneWorld(
             self.run,
@@ -84,6 +87,7 @@ class MembraneMachine(RuleBasedStateMachine):
             succinate_supply=supply / 2,
             atp_demand=demand,
             transport=transport,
+            atp_standard=atp_standard,
             **space,
         )
         self.run.drive(self.world, self.world.dt)

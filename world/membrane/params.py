@@ -1,6 +1,6 @@
 """Parameters of the membrane world: geometry, composition, calibration, with validation.
 
-Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`, `MAX_RATE_DT`, `world_overrides`.
+Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`, `atp_dg0_J_per_mol`, `MAX_RATE_DT`, `world_overrides`.
 
 Every free parameter has a default chosen against the reference figures (docs/membrane.md has the
 calibration table with sources). Units are in the field names. Invalid values raise `ValueError` naming the
@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from world.constants import C_RING_RANGE, N_A, T_DEFAULT
+from world.constants import C_RING_RANGE, LN10, N_A, T_DEFAULT, R
 from world.membrane.diffusion import MAX_DOMAIN_CELLS
 
 E0_V: dict[str, float] = {
@@ -26,7 +26,21 @@ E0_V: dict[str, float] = {
 }
 """Standard midpoint potentials E°′ (V, pH 7) of the carrier couples (Nicholls & Ferguson, Bioenergetics)."""
 DG0_ATP_J_PER_MOL: float = 30.5e3
-"""ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure."""
+"""ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure (``atp_standard="uniform"``, both compartments)."""
+ATP_STANDARDS: tuple[str, ...] = ("uniform", "compartment")
+"""ΔG°′ of ATP synthesis: `DG0_ATP_J_PER_MOL` in both compartments (default), or each compartment's apparent
+ΔG°′ at its own pH with Mg²⁺ and K⁺ bound (`atp_dg0_J_per_mol`), see `MembraneParams`."""
+DG0_ATP_SPECIES_J_PER_MOL: float = -4510.0
+"""ΔG° (J/mol; 310.15 K, ionic strength ≈ 0.17 M, 1 M standard states) of the chemical reference reaction
+ADP³⁻ + HPO₄²⁻ + H⁺ → ATP⁴⁻ + H₂O, as in the Beard lab's OXPHOS model (Bazil et al. 2016; Beard's QAMAS
+book): the species' own free energy, before any pH, Mg²⁺ or K⁺ binding."""
+ATP_BINDING_M: dict[str, tuple[float, float, float]] = {
+    "atp": (2.757e-7, 8.430e-5, 9.809e-2),
+    "adp": (4.106e-7, 7.149e-4, 1.319e-1),
+    "pi": (2.308e-7, 2.815e-2, 3.803e-1),
+}
+"""Dissociation constants (M) of H⁺, Mg²⁺ and K⁺ from ATP⁴⁻, ADP³⁻ and HPO₄²⁻ (same conditions and source as
+`DG0_ATP_SPECIES_J_PER_MOL`), for the binding polynomials P = 1 + [H⁺]/K_H + [Mg²⁺]/K_Mg + [K⁺]/K_K."""
 KINETICS: tuple[str, ...] = ("mass_action", "fermi")
 """Rate laws of the complexes: saturable mass action, or the substrate-blind Fermi law (the default)."""
 SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
@@ -77,6 +91,38 @@ O2_SATURATION_UM: float = 1230.0
 d ln H/d(1/T) ≈ 1 500–1 700 K, Sander 2015), and it is used at every `temperature_K`: at 310 K E(O₂) comes out
 ≈ 1.1 mV lower than a temperature-consistent value would give. Kept until the kinetics are recalibrated, so that
 every calibrated number moves once."""
+
+
+def binding_polynomial(name: str, ph: float, mg_mM: float, k_mM: float) -> float:
+    """P of ``"atp"``, ``"adp"`` or ``"pi"``: all forms of the reactant over its unbound species
+    (`ATP_BINDING_M`) at `ph` and free Mg²⁺ and K⁺ (mM)."""
+    kh, kmg, kk = ATP_BINDING_M[name]
+    return 1.0 + 10.0**-ph / kh + mg_mM * 1e-3 / kmg + k_mM * 1e-3 / kk
+
+
+def nucleotide_mu0_J_per_mol(ph: float, mg_mM: float, k_mM: float, temperature_K: float) -> dict[str, float]:
+    """Standard chemical potentials (J/mol) of ATP, ADP and Pi, each the sum of its species, in a compartment at
+    `ph` and free Mg²⁺ and K⁺ (mM), relative to the unbound species: −RT ln P for each, plus ΔG° of the
+    reference reaction on ATP and the H⁺ that Pi brings to it (−RT ln 10·pH on Pi, as H₂PO₄⁻ = HPO₄²⁻ + H⁺).
+    So μ°ATP − μ°ADP − μ°Pi is `atp_dg0_J_per_mol`, and a carrier moving one of them between compartments feels
+    the difference of its own binding (and, for Pi, of its protonation) there."""
+    rt = R * temperature_K
+    p = {m: binding_polynomial(m, ph, mg_mM, k_mM) for m in ("atp", "adp", "pi")}
+    return {
+        "atp": DG0_ATP_SPECIES_J_PER_MOL - rt * math.log(p["atp"]),
+        "adp": -rt * math.log(p["adp"]),
+        "pi": -rt * math.log(p["pi"]) - rt * LN10 * ph,
+    }
+
+
+def atp_dg0_J_per_mol(ph: float, mg_mM: float, k_mM: float, temperature_K: float) -> float:
+    """Apparent ΔG°′ (J/mol) of ADP + Pi → ATP, reactants as sums of species, at `ph`, free Mg²⁺ and K⁺ (mM):
+    ``ΔG° − RT ln[H⁺] − RT ln(P_ATP / (P_ADP·P_Pi))`` (Alberty's transformed Gibbs energy; the chemical H⁺
+    comes from a buffer at `ph`). 34.8 kJ/mol at pH 7.0, 1 mM Mg²⁺, 100 mM K⁺ and 310.15 K. Its slope is
+    ``RT·ln 10·n_H`` per pH unit, n_H the protons the synthesis takes up on average (0.5–1 at pH 7–8). The
+    constants are those of 310.15 K; at another `temperature_K` only RT changes."""
+    mu = nucleotide_mu0_J_per_mol(ph, mg_mM, k_mM, temperature_K)
+    return mu["atp"] - mu["adp"] - mu["pi"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +183,16 @@ class MembraneParams:
     crossing a step of its own, so the rate depends on Δψ) and `n_pi_carrier` phosphate carriers (Pi with one H⁺,
     no charge; ceiling `k_pi_carrier`; Pi bound on either face with `pic_km_uM`, total Pi). The cost of an
     exported ATP stays one charge (translocase) and one H⁺ (the Pi that follows), each exact per move.
+
+    ATP's standard free energy: `atp_standard` ``"uniform"`` gives ADP + Pi → ATP the reference's ΔG°′ of
+    30.5 kJ/mol in both compartments. ``"compartment"`` gives each compartment the apparent ΔG°′ of its own
+    conditions (`atp_dg0_J_per_mol`): pH `atp_ph_m` in the matrix and `atp_ph_c` in the cytosol, free Mg²⁺
+    `mg_free_mM` and K⁺ `k_free_mM` in both (38.8 and 35.7 kJ/mol at the defaults, 310.15 K). The pH values are
+    fixed references, not the sides' live pH: the chemical H⁺ of the synthesis, and those that ATP, ADP and Pi
+    bind, come from each compartment's buffer and are not booked as lattice protons. A transporter that moves
+    ATP, ADP or Pi between compartments then sees the difference of the two compartments' binding, as the
+    unbound species it carries would (`nucleotide_mu0_J_per_mol`: ATP⁴⁻, ADP³⁻, and Pi as H₂PO₄⁻, so the
+    phosphate carrier carries the H⁺ the synthesis takes up).
     """
 
     width: int = 60
@@ -220,6 +276,11 @@ class MembraneParams:
     dh_ratio: float = 6.8385
     atp_demand: float = 0.0
     demand_km: int = 50
+    atp_standard: str = "uniform"
+    atp_ph_m: float = 7.8
+    atp_ph_c: float = 7.2
+    mg_free_mM: float = 1.0
+    k_free_mM: float = 100.0
     # nucleotide and phosphate transport
     transport: str = "lumped"
     ant_km_adp_uM: float = 38.89
@@ -236,6 +297,8 @@ class MembraneParams:
             raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
         if self.site_events not in SITE_EVENTS:
             raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
+        if self.atp_standard not in ATP_STANDARDS:
+            raise ValueError(f"atp_standard(={self.atp_standard!r}) must be one of {', '.join(ATP_STANDARDS)}")
         if self.transport not in TRANSPORT_LAWS:
             raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
         if self.proton_access not in PROTON_ACCESS:
@@ -260,7 +323,7 @@ class MembraneParams:
         for f in fields(self):
             v = getattr(self, f.name)
             if (
-                f.name in ("kinetics", "supply_law", "proton_access", "site_events", "transport")
+                f.name in ("kinetics", "supply_law", "proton_access", "site_events", "transport", "atp_standard")
                 or f.name in OPTIONAL_NUMBERS
             ):
                 continue
@@ -299,6 +362,9 @@ class MembraneParams:
         for name in ("nadh_fraction", "succ_fraction"):
             if getattr(self, name) > 1:
                 raise ValueError(f"{name}(={getattr(self, name)}) must be between 0 and 1")
+        for name in ("atp_ph_m", "atp_ph_c"):
+            if not 5.0 <= getattr(self, name) <= 9.0:
+                raise ValueError(f"{name}(={getattr(self, name)}) must be a pH between 5 and 9")
         self._resolve_geometry()
 
     def _resolve_geometry(self) -> None:

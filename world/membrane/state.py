@@ -23,7 +23,13 @@ import numpy as np
 
 from world.constants import E_CHARGE, ETC_CHARGES, LN10, N_A
 from world.membrane.geometry import N_SIDE, P_SIDE
-from world.membrane.params import DG0_ATP_J_PER_MOL, E0_V, O2_SATURATION_UM, MembraneParams
+from world.membrane.params import (
+    DG0_ATP_J_PER_MOL,
+    E0_V,
+    O2_SATURATION_UM,
+    MembraneParams,
+    nucleotide_mu0_J_per_mol,
+)
 from world.membrane.thermo import count_dG_J, elec_dG_J, kT_J, log_nav, ph_dG_J
 
 COUNTER_NAMES = (
@@ -134,13 +140,23 @@ class ChemState:
         in the matrix (``_m``) and the cytosol (``_c``)."""
         e = E_CHARGE
         self.mu0 = dict.fromkeys(self.pool, 0.0)
+        for sfx, ph in (("_m", p.atp_ph_m), ("_c", p.atp_ph_c)):
+            if p.atp_standard == "compartment":
+                mu = nucleotide_mu0_J_per_mol(ph, p.mg_free_mM, p.k_free_mM, p.temperature_K)
+            else:
+                mu = {"atp": DG0_ATP_J_PER_MOL, "adp": 0.0, "pi": 0.0}
+            for m, v in mu.items():
+                self.mu0[m + sfx] = v / N_A
+        self.atp_dg0_J_per_mol = {
+            name: (self.mu0["atp" + sfx] - self.mu0["adp" + sfx] - self.mu0["pi" + sfx]) * N_A
+            for name, sfx in (("matrix", "_m"), ("cytosol", "_c"))
+        }
+        """ΔG°′ of ADP + Pi → ATP (J/mol) in each compartment (`MembraneParams.atp_standard`)."""
         self.mu0.update(
             nadh=-2 * e * E0_V["nad"],
             succ=-2 * e * E0_V["fum"],
             qh2=-2 * e * E0_V["q"],
             cred=-e * E0_V["cytc"],
-            atp_m=DG0_ATP_J_PER_MOL / N_A,
-            atp_c=DG0_ATP_J_PER_MOL / N_A,
         )
         self.lognav = dict.fromkeys(self.pool, 0.0)
         for m in ("atp_m", "adp_m", "pi_m"):
