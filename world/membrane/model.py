@@ -114,7 +114,8 @@ class MembraneWorld(mesa.Model):
         run: the run (clock, rng, recorders); ``mesa.Model`` gets ``rng=run.rng``. None: a fresh
             ``Run(seed)`` (seed 0 if None) with in-memory recorders, so keyword arguments alone build a world.
         dt: step length in seconds (the model is stepped by ``run.drive(world, dt)`` or by calling `step`);
-            every per-site rate times dt must stay below 1 (checked).
+            every turnover ceiling times dt must stay within its `site_events` scheme's bound
+            (`world.membrane.params.MAX_RATE_DT`: 0.5 for one move per step, 2 for Poisson moves; checked).
         seed: the fresh run's seed when `run` is None (what ``mesa.batch_run`` passes); with a `run` it must be
             None or that run's seed.
         **params: any field of `MembraneParams` (geometry, counts, rates, pools, supply, demand).
