@@ -79,8 +79,9 @@ def test_magnesium_binds_atp_more_than_adp_and_pi() -> None:
 def test_each_compartment_gets_its_own_standard() -> None:
     """Uniform: 30.5 kJ/mol in both compartments, ADP and Pi at 0. Per compartment: the matrix at pH 7.8
     (38.8 kJ/mol) and the cytosol at pH 7.2 (35.7); the standard potentials are the module's, and the ΔG_ATP
-    observable of each compartment reads its own (checked against ΔG°′ + RT ln(c_ATP/(c_ADP·c_Pi)) with
-    Stirling-free counts within 0.05 kJ/mol, the exact count form's difference for pools of hundreds)."""
+    observable of each compartment reads its own, checked against ΔG°′ + RT ln(c_ATP/(c_ADP·c_Pi)) from the
+    concentrations within 0.05 kJ/mol (the observable's exact count form differs from it by less than that for
+    pools of hundreds)."""
     uniform = MembraneWorld(Run(0)).state
     assert uniform.atp_dg0_J_per_mol == {"matrix": DG0_ATP_J_PER_MOL, "cytosol": DG0_ATP_J_PER_MOL}
     world = MembraneWorld(Run(0), atp_standard="compartment")

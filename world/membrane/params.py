@@ -276,6 +276,7 @@ class MembraneParams:
     dh_ratio: float = 6.8385
     atp_demand: float = 0.0
     demand_km: int = 50
+    # ATP's standard free energy (uniform, or each compartment's from its pH, Mg²⁺ and K⁺)
     atp_standard: str = "uniform"
     atp_ph_m: float = 7.8
     atp_ph_c: float = 7.2
