@@ -1,4 +1,5 @@
-"""ATP's standard free energy per compartment (`atp_standard="compartment"`, `atp_dg0_J_per_mol`).
+"""Standard states: ATP's per compartment (`atp_standard="compartment"`, `atp_dg0_J_per_mol`) and O₂'s at the
+world's temperature (`o2_standard="temperature"`, `o2_standard_uM`).
 
 Tolerances and predictions are written in each docstring before the test was first run, unless it says otherwise.
 """
@@ -18,6 +19,7 @@ from world.membrane.params import (
     atp_dg0_J_per_mol,
     binding_polynomial,
     nucleotide_mu0_J_per_mol,
+    o2_standard_uM,
 )
 from world.testing import CANDIDATE, assert_membrane_laws
 
@@ -147,3 +149,38 @@ def test_with_one_ph_for_both_compartments_transport_sees_no_standard_offset() -
         for direction in (1, -1):
             a, b = cls.rate_dG(same, direction), cls.rate_dG(uniform, direction)
             assert a == pytest.approx(b, rel=1e-9, abs=1e-30), (cls.__name__, direction)
+
+
+# ---------------------------------------------------------------- the O₂ standard state (`o2_standard`)
+
+
+def test_the_o2_standard_state_follows_temperature_by_van_t_hoff() -> None:
+    """``fixed``: 1 230 µM at any temperature. ``temperature``: 1 230 µM at 298.15 K, and at 310.15 K between
+    the values Sander 2015's range of d ln H/d(1/T) gives (1 500 K: 1 012 µM; 1 700 K: 986 µM), at 999.4 for
+    the 1 600 K taken. A name outside the two is refused, naming them."""
+    assert o2_standard_uM("fixed", 310.15) == o2_standard_uM("fixed", 280.0) == 1230.0
+    assert o2_standard_uM("temperature", 298.15) == pytest.approx(1230.0, rel=1e-12)
+    assert 986.0 < o2_standard_uM("temperature", 310.15) < 1013.0
+    assert o2_standard_uM("temperature", 310.15) == pytest.approx(999.38, abs=0.01)
+    with pytest.raises(ValueError, match=r"o2_standard\(='hot'\) must be one of fixed, temperature"):
+        MembraneWorld(Run(0), o2_standard="hot")
+
+
+def test_a_temperature_consistent_o2_standard_raises_e_o2_and_complex_iv_s_drive_exactly() -> None:
+    """At 310.15 K the lower standard concentration raises E(O₂) by (kT/4e)·ln(1 230/999.4) = 1.39 mV, and
+    complex IV's forward move (2 e⁻ to O₂) is lower in ΔG by 2e times that, to 1e-9 relative; nothing else in
+    the state moves (the other potentials and the ATP standard are the same)."""
+    from agents.complexes import ComplexIV
+    from world.membrane.observe import redox_potentials_mV
+
+    fixed, warm = MembraneWorld(Run(0)), MembraneWorld(Run(0), o2_standard="temperature")
+    ea, eb = redox_potentials_mV(fixed.state), redox_potentials_mV(warm.state)
+    shift_V = fixed.kT / (4 * 1.602176634e-19) * math.log(1230.0 / o2_standard_uM("temperature", T))
+    assert (eb["o2"] - ea["o2"]) / 1e3 == pytest.approx(shift_V, rel=1e-9)
+    assert shift_V * 1e3 == pytest.approx(1.387, abs=0.001)
+    assert {k: v for k, v in ea.items() if k != "o2"} == {k: v for k, v in eb.items() if k != "o2"}
+    for w in (fixed, warm):  # the same reduced cytochrome c in both, so that complex IV can move
+        w.state.pool["cred"], w.state.pool["cox"] = 10, w.state.pool["cox"] - 10
+    dg_a, dg_b = ComplexIV.rate_dG(fixed, 1), ComplexIV.rate_dG(warm, 1)
+    assert dg_a is not None and dg_b is not None
+    assert dg_a - dg_b == pytest.approx(2 * 1.602176634e-19 * shift_V, rel=1e-9)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.geometry import P_SIDE
-from world.membrane.params import ATP_STANDARDS, KINETICS, PROTON_ACCESS, SITE_EVENTS, SUPPLY_LAWS
+from world.membrane.params import ATP_STANDARDS, KINETICS, O2_STANDARDS, PROTON_ACCESS, SITE_EVENTS, SUPPLY_LAWS
 
 PERTURBATIONS = st.lists(
     st.one_of(
@@ -61,6 +61,7 @@ def _check_open(world: MembraneWorld) -> None:
     access=st.sampled_from(PROTON_ACCESS),
     site_events=st.sampled_from(SITE_EVENTS),
     atp_standard=st.sampled_from(ATP_STANDARDS),
+    o2_standard=st.sampled_from(O2_STANDARDS),
     carriers=st.sampled_from([{}, {"d_quinone_um2_s": 0.05, "d_cytc_um2_s": 50.0, "carrier_reach_nm": 100.0}]),
     crista=st.sampled_from([{}, {"crista_length_nm": 100.0}, {"crista_length_nm": 1100.0, "crista_lumen_nm": 200.0}]),
 )
@@ -79,13 +80,15 @@ def test_every_law_holds_at_every_step(
     access: str,
     site_events: str,
     atp_standard: str,
+    o2_standard: str,
     carriers: dict,
     crista: dict,
 ) -> None:
     """H+, electrons, ATP+ADP, ATP+Pi, Δψ·C, rotor and energy balances hold after every step and perturbation,
     under either rate law of the complexes, either NADH supply, full or partial inhibitor doses, the lazy or the
     exact proton walk, bulk or local proton access, one or Poisson many moves per site and step (made one by one
-    or a class at a time), ATP's ΔG°′ uniform or per compartment, and carriers found at any distance or only
+    or a class at a time), ATP's ΔG°′ uniform or per compartment, O₂'s standard
+    state fixed or at the world's temperature, and carriers found at any distance or only
     within reach, and a flat membrane or one
     lining a crista (every free P-side proton and cytochrome c in the crista band's open cells after every
     step)."""
@@ -107,6 +110,7 @@ def test_every_law_holds_at_every_step(
             "proton_access": access,
             "site_events": site_events,
             "atp_standard": atp_standard,
+            "o2_standard": o2_standard,
             **carriers,
             **crista,
         },

@@ -31,7 +31,7 @@ INTENSIVE = {
     "k_exchanger", "k_ant", "k_pi_carrier", "k_leak", "kinetics", "site_events", "km_nad", "km_succ", "km_q",
     "km_cytc", "nadh_fraction", "succ_fraction", "o2_uM", "supply_km_fraction", "supply_law", "dh_ratio",
     "transport", "ant_km_adp_uM", "ant_km_atp_uM", "pic_km_uM", "atp_standard", "atp_ph_m", "atp_ph_c", "mg_free_mM",
-    "k_free_mM",
+    "k_free_mM", "o2_standard",
 }  # fmt: skip
 """Fields that must not grow with the patch (every field is one or the other; a new field needs a decision)."""
 

@@ -1,6 +1,7 @@
 """Parameters of the membrane world: geometry, composition, calibration, with validation.
 
-Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`, `atp_dg0_J_per_mol`, `MAX_RATE_DT`, `world_overrides`.
+Key names: `MembraneParams`, `E0_V`, `DG0_ATP_J_PER_MOL`, `atp_dg0_J_per_mol`, `o2_standard_uM`, `MAX_RATE_DT`,
+`world_overrides`.
 
 Every free parameter has a default chosen against the reference figures (docs/membrane.md has the
 calibration table with sources). Units are in the field names. Invalid values raise `ValueError` naming the
@@ -86,11 +87,23 @@ OPTIONAL_NUMBERS: dict[str, str] = {
 GEOMETRY_NM: dict[str, str] = {"length_nm": "width", "n_band_nm": "n_rows", "p_band_nm": "p_rows"}
 """Each geometry length in nm → the cell count it sets (`MembraneParams`)."""
 O2_SATURATION_UM: float = 1230.0
-"""Dissolved O₂ in water under 1 atm O₂ (µM), the standard state of E°′(O₂). The value is the solubility near
-25 °C (Henry's constant ≈ 1.3 mM/atm at 298 K), not at 37 °C (≈ 1.05 mM/atm by van 't Hoff with
-d ln H/d(1/T) ≈ 1 500–1 700 K, Sander 2015), and it is used at every `temperature_K`: at 310 K E(O₂) comes out
-≈ 1.1 mV lower than a temperature-consistent value would give. Kept until the kinetics are recalibrated, so that
-every calibrated number moves once."""
+"""Dissolved O₂ in water under 1 atm O₂ (µM) at 25 °C (Henry's constant ≈ 1.3 mM/atm at 298 K), the standard
+state of E°′(O₂). ``o2_standard="fixed"`` (the default) uses it at every `temperature_K`, so at 310 K E(O₂) comes
+out 1.3 mV lower than a temperature-consistent value; ``"temperature"`` scales it by van 't Hoff
+(`o2_standard_uM`). Kept as the default until the kinetics are recalibrated, so that every calibrated number
+moves once."""
+O2_STANDARDS: tuple[str, ...] = ("fixed", "temperature")
+"""The O₂ standard state: `O2_SATURATION_UM` at any temperature (default), or its value at `temperature_K`."""
+O2_VAN_T_HOFF_K: float = 1600.0
+"""d ln H/d(1/T) of O₂'s Henry constant (K): Sander 2015 compiles 1 500–1 700 K; the middle is taken."""
+
+
+def o2_standard_uM(standard: str, temperature_K: float) -> float:
+    """The O₂ standard state of E°′(O₂) (µM, dissolved O₂ under 1 atm): `O2_SATURATION_UM` for ``"fixed"``,
+    else scaled from 298.15 K to `temperature_K` by van 't Hoff (999 µM at 310.15 K)."""
+    if standard == "fixed":
+        return O2_SATURATION_UM
+    return O2_SATURATION_UM * math.exp(O2_VAN_T_HOFF_K * (1.0 / temperature_K - 1.0 / 298.15))
 
 
 def binding_polynomial(name: str, ph: float, mg_mM: float, k_mM: float) -> float:
@@ -193,6 +206,10 @@ class MembraneParams:
     ATP, ADP or Pi between compartments then sees the difference of the two compartments' binding, as the
     unbound species it carries would (`nucleotide_mu0_J_per_mol`: ATP⁴⁻, ADP³⁻, and Pi as H₂PO₄⁻, so the
     phosphate carrier carries the H⁺ the synthesis takes up).
+
+    O₂: `o2_uM` is the dissolved O₂, held constant; `o2_standard` ``"fixed"`` takes E°′(O₂)'s standard state
+    (1 atm O₂) as the 25 °C solubility at every temperature, ``"temperature"`` at `temperature_K`
+    (`o2_standard_uM`).
     """
 
     width: int = 60
@@ -282,6 +299,7 @@ class MembraneParams:
     atp_ph_c: float = 7.2
     mg_free_mM: float = 1.0
     k_free_mM: float = 100.0
+    o2_standard: str = "fixed"
     # nucleotide and phosphate transport
     transport: str = "lumped"
     ant_km_adp_uM: float = 38.89
@@ -300,6 +318,8 @@ class MembraneParams:
             raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
         if self.atp_standard not in ATP_STANDARDS:
             raise ValueError(f"atp_standard(={self.atp_standard!r}) must be one of {', '.join(ATP_STANDARDS)}")
+        if self.o2_standard not in O2_STANDARDS:
+            raise ValueError(f"o2_standard(={self.o2_standard!r}) must be one of {', '.join(O2_STANDARDS)}")
         if self.transport not in TRANSPORT_LAWS:
             raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
         if self.proton_access not in PROTON_ACCESS:
@@ -324,7 +344,16 @@ class MembraneParams:
         for f in fields(self):
             v = getattr(self, f.name)
             if (
-                f.name in ("kinetics", "supply_law", "proton_access", "site_events", "transport", "atp_standard")
+                f.name
+                in (
+                    "kinetics",
+                    "supply_law",
+                    "proton_access",
+                    "site_events",
+                    "transport",
+                    "atp_standard",
+                    "o2_standard",
+                )
                 or f.name in OPTIONAL_NUMBERS
             ):
                 continue

@@ -26,9 +26,9 @@ from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.params import (
     DG0_ATP_J_PER_MOL,
     E0_V,
-    O2_SATURATION_UM,
     MembraneParams,
     nucleotide_mu0_J_per_mol,
+    o2_standard_uM,
 )
 from world.membrane.thermo import count_dG_J, elec_dG_J, kT_J, log_nav, ph_dG_J
 
@@ -163,7 +163,7 @@ class ChemState:
             self.lognav[m] = log_nav(p.volume_m_L)
         for m in ("atp_c", "adp_c", "pi_c"):
             self.lognav[m] = log_nav(p.volume_cyt_L)
-        e_o2 = E0_V["o2"] + self.kT / (4 * e) * math.log(p.o2_uM / O2_SATURATION_UM)
+        e_o2 = E0_V["o2"] + self.kT / (4 * e) * math.log(p.o2_uM / o2_standard_uM(p.o2_standard, p.temperature_K))
         self.g_o2_half = -2 * e * e_o2
         """Free energy (J) of reducing half an O₂ at the world's O₂ level, per 2 e⁻ (O₂ is held constant)."""
         self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
