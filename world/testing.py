@@ -1,6 +1,6 @@
 """Small worlds and law checkers for your own tests (property tests with hypothesis, scenario checks).
 
-Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `small_membrane_world`, `small_attention_world`,
+Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `CANDIDATE`, `small_membrane_world`, `small_attention_world`,
 `membrane_law_violations`, `assert_membrane_laws`, `randomise_space`, `states_4_and_3`.
 
 The project's own membrane property tests use the same small patch (`SMALL_WORLD`, a few ms per 100 steps)

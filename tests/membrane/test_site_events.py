@@ -63,7 +63,9 @@ def test_poisson_moves_converge_in_dt_past_one_move_per_step(site_events: str) -
     fine, coarse = (scheme_states(dt, site_events, 1, windows, 400.0, **world) for dt in (5e-4, 1e-3))
     for a, b in zip(fine, coarse, strict=True):
         assert not states_agree(a, b)
-    assert coarse[1]["ocr"] > 3 * coarse[0]["ocr"]  # state 3 is well away from state 4 (≈ 55 against ≈ 10)
+    # state 3 is well away from state 4 (≈ 55 against ≈ 10 O₂/s; a first version asked for 10×, but state 4 at
+    # 2–4 s is still energising, so 3× is asked)
+    assert coarse[1]["ocr"] > 3 * coarse[0]["ocr"]
 
 
 def test_the_k_dt_bound_follows_the_scheme() -> None:
