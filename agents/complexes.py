@@ -34,7 +34,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
-from world.membrane.batch import change_needs, site_columns
+from world.membrane.batch import change_needs
 from world.membrane.geometry import BOUND, N_SIDE, P_SIDE, RESERVE, match_by_column
 from world.membrane.state import Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
@@ -215,7 +215,7 @@ def _quinone_turnover_many(
     produced: int,
 ) -> None:
     """`_quinone_turnover` for many moves at once (``site_events="batch"``)."""
-    xall, uall = site_columns(world, cls, members)
+    xall, uall = world.site_arrays[cls]
     xs, uids = xall[sites], uall[sites]
     m = int(xs.size)
     q = world.quinones
@@ -337,7 +337,7 @@ class ComplexIII(MembraneSite):
         cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
     ) -> None:
         """Many turnovers at once (`MembraneSite.fire_many`)."""
-        xall, uall = site_columns(world, cls, members)
+        xall, uall = world.site_arrays[cls]
         xs, uids = xall[sites], uall[sites]
         m = int(xs.size)
         q, c, mv = world.quinones, world.cytc, world.moves
@@ -415,7 +415,7 @@ class ComplexIV(MembraneSite):
         """Many turnovers at once (`MembraneSite.fire_many`). Forward, each site's bound protons and the new ones
         (in move order) become water four at a time; backward, a site first turns as many waters back into four
         bound protons each as its moves need, then releases the most recently bound two per move."""
-        xall, uall = site_columns(world, cls, members)
+        xall, uall = world.site_arrays[cls]
         xs, uids = xall[sites], uall[sites]
         m = int(xs.size)
         c, mv = world.cytc, world.moves

@@ -27,7 +27,7 @@ import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import ATP_PER_TURN
-from world.membrane.batch import accept, site_columns
+from world.membrane.batch import accept
 from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.state import Change
 
@@ -141,7 +141,7 @@ class ATPSynthase(MembraneSite):
         cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
     ) -> None:
         """Many c-subunit steps at once (`MembraneSite.fire_many`); each site's steps follow on from its position."""
-        xall, uall = site_columns(world, cls, members)
+        xall, uall = world.site_arrays[cls]
         xs = xall[sites]
         m = int(xs.size)
         d = direction

@@ -41,7 +41,6 @@ import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import E_CHARGE
-from world.membrane.batch import site_columns
 from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
 from world.membrane.state import Change
@@ -86,7 +85,7 @@ def _hop_many(
     counts: dict[str, float],
 ) -> None:
     """`_proton_hop` for many moves at once (``site_events="batch"``): one proton each, P → N forward."""
-    xs = site_columns(world, cls, members)[0][sites]
+    xs = world.site_arrays[cls][0][sites]
     heat = cls._book_many(world, int(xs.size), direction, counts)
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
     world.moves.transfer_many(src, dst, xs, kind, None, float(direction), energy_J=heat)
@@ -201,7 +200,7 @@ class AdenineNucleotideTranslocase(MembraneSite):
         cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
     ) -> None:
         """Many exchanges at once (`MembraneSite.fire_many`)."""
-        xall, uall = site_columns(world, cls, members)
+        xall, uall = world.site_arrays[cls]
         heat = cls._book_many(world, int(sites.size), direction, {"atp_exported": direction})
         world.moves.emit_many("ant", uall[sites], xall[sites], float(direction), "ATP", energy_J=heat)
 

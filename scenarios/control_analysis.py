@@ -96,10 +96,8 @@ def _check(p: Mapping[str, Any]) -> None:
     steps = p["steps"]
     require(len(set(steps)) == len(steps), f"steps(={','.join(steps)}) must name each step at most once")
     transport = p.get("transport", "lumped")
-    extra = world_overrides(
-        p.get("world_params", ()), TAKEN, p["dt"], fixed={"site_events": p.get("site_events", "batch")}
-    )
     scheme = p.get("site_events", "batch")
+    extra = world_overrides(p.get("world_params", ()), TAKEN, p["dt"], fixed={"site_events": scheme})
     base = MembraneParams(transport=transport, site_events=scheme, **extra)
     params = [step_param(name, transport) for name in steps]
     if len(steps) == len(STEPS):  # the all-together pair scales every amount

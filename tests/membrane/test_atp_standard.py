@@ -11,7 +11,7 @@ import math
 import pytest
 
 from world.clock import Run
-from world.constants import LN10, R
+from world.constants import E_CHARGE, LN10, N_A, R
 from world.membrane import MembraneWorld
 from world.membrane.observe import dg_atp_kJ_per_mol
 from world.membrane.params import (
@@ -85,17 +85,18 @@ def test_each_compartment_gets_its_own_standard() -> None:
     concentrations within 0.05 kJ/mol (the observable's exact count form differs from it by less than that for
     pools of hundreds)."""
     uniform = MembraneWorld(Run(0)).state
-    assert uniform.atp_dg0_J_per_mol == {"matrix": DG0_ATP_J_PER_MOL, "cytosol": DG0_ATP_J_PER_MOL}
+    for comp in ("matrix", "cytosol"):
+        assert uniform.atp_dg0_J(comp) * N_A == pytest.approx(DG0_ATP_J_PER_MOL, rel=1e-12)
     world = MembraneWorld(Run(0), atp_standard="compartment")
     state = world.state
     p = world.params
-    assert state.atp_dg0_J_per_mol["matrix"] == pytest.approx(_beard(7.8), abs=1e-6)
-    assert state.atp_dg0_J_per_mol["cytosol"] == pytest.approx(_beard(7.2), abs=1e-6)
+    assert state.atp_dg0_J("matrix") * N_A == pytest.approx(_beard(7.8), abs=1e-6)
+    assert state.atp_dg0_J("cytosol") * N_A == pytest.approx(_beard(7.2), abs=1e-6)
     mu = nucleotide_mu0_J_per_mol(7.2, 1.0, 100.0, T)
-    assert state.mu0["adp_c"] * 6.02214076e23 == pytest.approx(mu["adp"], rel=1e-12)
+    assert state.mu0["adp_c"] * N_A == pytest.approx(mu["adp"], rel=1e-12)
     for comp, sfx, vol in (("matrix", "_m", p.volume_m_L), ("cytosol", "_c", p.volume_cyt_L)):
-        c = {m: state.pool[m + sfx] / (6.02214076e23 * vol) for m in ("atp", "adp", "pi")}
-        expected = state.atp_dg0_J_per_mol[comp] + R * T * math.log(c["atp"] / (c["adp"] * c["pi"]))
+        c = {m: state.pool[m + sfx] / (N_A * vol) for m in ("atp", "adp", "pi")}
+        expected = state.atp_dg0_J(comp) * N_A + R * T * math.log(c["atp"] / (c["adp"] * c["pi"]))
         assert dg_atp_kJ_per_mol(state, comp) == pytest.approx(expected / 1e3, abs=0.05)
 
 
@@ -175,7 +176,7 @@ def test_a_temperature_consistent_o2_standard_raises_e_o2_and_complex_iv_s_drive
 
     fixed, warm = MembraneWorld(Run(0)), MembraneWorld(Run(0), o2_standard="temperature")
     ea, eb = redox_potentials_mV(fixed.state), redox_potentials_mV(warm.state)
-    shift_V = fixed.kT / (4 * 1.602176634e-19) * math.log(1230.0 / o2_standard_uM("temperature", T))
+    shift_V = fixed.kT / (4 * E_CHARGE) * math.log(1230.0 / o2_standard_uM("temperature", T))
     assert (eb["o2"] - ea["o2"]) / 1e3 == pytest.approx(shift_V, rel=1e-9)
     assert shift_V * 1e3 == pytest.approx(1.387, abs=0.001)
     assert {k: v for k, v in ea.items() if k != "o2"} == {k: v for k, v in eb.items() if k != "o2"}
@@ -183,4 +184,4 @@ def test_a_temperature_consistent_o2_standard_raises_e_o2_and_complex_iv_s_drive
         w.state.pool["cred"], w.state.pool["cox"] = 10, w.state.pool["cox"] - 10
     dg_a, dg_b = ComplexIV.rate_dG(fixed, 1), ComplexIV.rate_dG(warm, 1)
     assert dg_a is not None and dg_b is not None
-    assert dg_a - dg_b == pytest.approx(2 * 1.602176634e-19 * shift_V, rel=1e-9)
+    assert dg_a - dg_b == pytest.approx(2 * E_CHARGE * shift_V, rel=1e-9)

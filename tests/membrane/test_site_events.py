@@ -68,6 +68,19 @@ def test_poisson_moves_converge_in_dt_past_one_move_per_step(site_events: str) -
     assert coarse[1]["ocr"] > 3 * coarse[0]["ocr"]
 
 
+def test_one_move_per_step_does_not_converge_where_poisson_moves_do(monkeypatch) -> None:
+    """Why the bound depends on the scheme: the comparison above, made under one move per step with the k·dt
+    check set aside for the test, fails — the rotor's per-step cap (1 − e^{−k·dt})/dt binds at k·dt = 1.04, so
+    state-3 Δψ moves by 2 mV or more from 0.5 to 1 ms (measured before this test: 2.8 mV, OCR 53.5 → 43 O₂/s)."""
+    from world.membrane.params import MembraneParams
+
+    monkeypatch.setattr(MembraneParams, "check_dt", lambda self, dt: None)
+    windows = ((2.0, 4.0), (5.0, 7.0))
+    world = {k: v for k, v in CANDIDATE.items() if k != "site_events"}
+    fine, coarse = (scheme_states(dt, "one", 1, windows, 400.0, **world) for dt in (5e-4, 1e-3))
+    assert any(d.startswith("delta_psi_mV") for d in states_agree(fine[1], coarse[1]))
+
+
 def test_the_k_dt_bound_follows_the_scheme() -> None:
     """One move per step needs k·dt <= 0.5 (a per-step probability); Poisson moves allow up to 2. The refusal
     names the rate, dt, the bound and the scheme."""

@@ -83,12 +83,6 @@ def change_needs(world: MembraneWorld, change: Change) -> tuple[np.ndarray, np.n
     return np.array(need, dtype=np.int64), np.array(have, dtype=np.int64)
 
 
-def site_columns(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite]) -> tuple:
-    """The columns and Mesa ids of a class's sites as arrays (`MembraneWorld.site_arrays`, built once: sites
-    never move)."""
-    return world.site_arrays[cls]
-
-
 def fire_class(
     world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite], kf: Any, kb: Any
 ) -> None:

@@ -122,9 +122,7 @@ def dg_atp_kJ_per_mol(state: ChemState, compartment: str = "matrix") -> float:
     pool = state.pool
     if min(pool["adp" + sfx], pool["pi" + sfx]) < 1:
         return math.inf
-    mu0 = state.mu0
-    dg0 = mu0["atp" + sfx] - mu0["adp" + sfx] - mu0["pi" + sfx]  # J per molecule (ADP and Pi 0 when uniform)
-    dg = dg_atp_J(pool["atp" + sfx], pool["adp" + sfx], pool["pi" + sfx], vol, dg0, state.kT)
+    dg = dg_atp_J(pool["atp" + sfx], pool["adp" + sfx], pool["pi" + sfx], vol, state.atp_dg0_J(compartment), state.kT)
     return dg * N_A / 1e3
 
 

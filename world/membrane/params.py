@@ -94,6 +94,16 @@ out 1.3 mV lower than a temperature-consistent value; ``"temperature"`` scales i
 moves once."""
 O2_STANDARDS: tuple[str, ...] = ("fixed", "temperature")
 """The O₂ standard state: `O2_SATURATION_UM` at any temperature (default), or its value at `temperature_K`."""
+CHOICES: dict[str, tuple[str, ...]] = {
+    "kinetics": KINETICS,
+    "supply_law": SUPPLY_LAWS,
+    "site_events": SITE_EVENTS,
+    "atp_standard": ATP_STANDARDS,
+    "o2_standard": O2_STANDARDS,
+    "transport": TRANSPORT_LAWS,
+    "proton_access": PROTON_ACCESS,
+}
+"""`MembraneParams` fields that name a choice, with the names allowed (checked in this order)."""
 O2_VAN_T_HOFF_K: float = 1600.0
 """d ln H/d(1/T) of O₂'s Henry constant (K): Sander 2015 compiles 1 500–1 700 K; the middle is taken."""
 
@@ -310,20 +320,9 @@ class MembraneParams:
         lo, hi = C_RING_RANGE
         if not (isinstance(self.c_ring, int) and lo <= self.c_ring <= hi):
             raise ValueError(f"c_ring(={self.c_ring!r}) must be between {lo} and {hi}")
-        if self.kinetics not in KINETICS:
-            raise ValueError(f"kinetics(={self.kinetics!r}) must be one of {', '.join(KINETICS)}")
-        if self.supply_law not in SUPPLY_LAWS:
-            raise ValueError(f"supply_law(={self.supply_law!r}) must be one of {', '.join(SUPPLY_LAWS)}")
-        if self.site_events not in SITE_EVENTS:
-            raise ValueError(f"site_events(={self.site_events!r}) must be one of {', '.join(SITE_EVENTS)}")
-        if self.atp_standard not in ATP_STANDARDS:
-            raise ValueError(f"atp_standard(={self.atp_standard!r}) must be one of {', '.join(ATP_STANDARDS)}")
-        if self.o2_standard not in O2_STANDARDS:
-            raise ValueError(f"o2_standard(={self.o2_standard!r}) must be one of {', '.join(O2_STANDARDS)}")
-        if self.transport not in TRANSPORT_LAWS:
-            raise ValueError(f"transport(={self.transport!r}) must be one of {', '.join(TRANSPORT_LAWS)}")
-        if self.proton_access not in PROTON_ACCESS:
-            raise ValueError(f"proton_access(={self.proton_access!r}) must be one of {', '.join(PROTON_ACCESS)}")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}(={getattr(self, name)!r}) must be one of {', '.join(allowed)}")
         if self.site_events == "batch" and (self.proton_access != "bulk" or self.carrier_reach_nm is not None):
             raise ValueError(
                 f"site_events(='batch') needs proton_access='bulk' and carrier_reach_nm=None (batched moves match "
@@ -343,19 +342,7 @@ class MembraneParams:
             )
         for f in fields(self):
             v = getattr(self, f.name)
-            if (
-                f.name
-                in (
-                    "kinetics",
-                    "supply_law",
-                    "proton_access",
-                    "site_events",
-                    "transport",
-                    "atp_standard",
-                    "o2_standard",
-                )
-                or f.name in OPTIONAL_NUMBERS
-            ):
+            if f.name in CHOICES or f.name in OPTIONAL_NUMBERS:
                 continue
             if f.type in ("int", int):
                 if not isinstance(v, int) or isinstance(v, bool) or v < 0:

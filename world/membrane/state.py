@@ -147,11 +147,6 @@ class ChemState:
                 mu = {"atp": DG0_ATP_J_PER_MOL, "adp": 0.0, "pi": 0.0}
             for m, v in mu.items():
                 self.mu0[m + sfx] = v / N_A
-        self.atp_dg0_J_per_mol = {
-            name: (self.mu0["atp" + sfx] - self.mu0["adp" + sfx] - self.mu0["pi" + sfx]) * N_A
-            for name, sfx in (("matrix", "_m"), ("cytosol", "_c"))
-        }
-        """ΔG°′ of ADP + Pi → ATP (J/mol) in each compartment (`MembraneParams.atp_standard`)."""
         self.mu0.update(
             nadh=-2 * e * E0_V["nad"],
             succ=-2 * e * E0_V["fum"],
@@ -172,6 +167,12 @@ class ChemState:
         self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
 
     # ---------------------------------------------------------------- reading
+    def atp_dg0_J(self, compartment: str) -> float:
+        """ΔG°′ of ADP + Pi → ATP (J per molecule) in ``"matrix"`` or ``"cytosol"``: μ°ATP − μ°ADP − μ°Pi there
+        (`MembraneParams.atp_standard`)."""
+        sfx = {"matrix": "_m", "cytosol": "_c"}[compartment]
+        return self.mu0["atp" + sfx] - self.mu0["adp" + sfx] - self.mu0["pi" + sfx]
+
     def possible(self, change: Change) -> bool:
         """True if the counts allow `change` (free protons on each side and every pool stay ≥ 0)."""
         cnt = self.proton_counts
