@@ -518,6 +518,10 @@ class MembraneWorld(mesa.Model):
         """Add `amount` ADP molecules to the cytosol (`perturb.add_adp`)."""
         perturb.add_adp(self, amount)
 
+    def add_pi(self, amount: int) -> None:
+        """Add `amount` phosphate molecules to the cytosol (`perturb.add_pi`)."""
+        perturb.add_pi(self, amount)
+
     def set_atp_demand(self, rate: float) -> None:
         """Set the cytosolic ATP demand, maximal hydrolysis in ATP/s (`perturb.set_atp_demand`)."""
         perturb.set_atp_demand(self, rate)

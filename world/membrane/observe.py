@@ -234,7 +234,7 @@ class Ledger:
             "atp_plus_adp": atp_total(s) + adp_total(s),
             "atp_plus_adp_expected": self.adenine0 + c["adp_added"],
             "atp_plus_pi": atp_total(s) + pool["pi_m"] + pool["pi_c"],
-            "atp_plus_pi_expected": self.atp_pi0,
+            "atp_plus_pi_expected": self.atp_pi0 + c["pi_added"],
             "charge_e": s.charge,
             "charge_initial_e": s.charge0,
             "charges_moved": c["charges_moved"],

@@ -1,6 +1,6 @@
 """Perturbations of the membrane world: what a protocol (or a user) does to it from outside.
 
-Key names: `add_adp`, `set_atp_demand`, `spend_atp`, `set_uncoupler`, `add_uncoupler`, `add_inhibitor`,
+Key names: `add_adp`, `add_pi`, `set_atp_demand`, `spend_atp`, `set_uncoupler`, `add_uncoupler`, `add_inhibitor`,
 `set_leak`, `set_substrate`.
 
 Each is a function of the world; `MembraneWorld` exposes each as a method of the same name. Changes of pools and
@@ -34,6 +34,14 @@ def add_adp(world: MembraneWorld, amount: int) -> None:
         raise ValueError(f"amount(={amount!r}) must be a non-negative integer number of ADP molecules")
     n = int(amount)
     world.state.apply(Change(mols=(("adp_c", n),)), {"adp_added": n}, energy=False)
+
+
+def add_pi(world: MembraneWorld, amount: int) -> None:
+    """Add `amount` phosphate (Pi) molecules to the cytosol (the medium's phosphate, e.g. with an ADP pulse)."""
+    if isinstance(amount, bool) or not isinstance(amount, int | np.integer) or amount < 0:
+        raise ValueError(f"amount(={amount!r}) must be a non-negative integer number of Pi molecules")
+    n = int(amount)
+    world.state.apply(Change(mols=(("pi_c", n),)), {"pi_added": n}, energy=False)
 
 
 def set_atp_demand(world: MembraneWorld, rate: float) -> None:

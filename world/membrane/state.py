@@ -58,6 +58,7 @@ COUNTER_NAMES = (
     "stored_atp_J",
     "external_J",
     "adp_added",
+    "pi_added",
     "turnovers_1",
     "turnovers_2",
     "turnovers_3",
