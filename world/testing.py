@@ -1,7 +1,7 @@
 """Small worlds and law checkers for your own tests (property tests with hypothesis, scenario checks).
 
-Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `CANDIDATE`, `small_membrane_world`, `small_attention_world`,
-`membrane_law_violations`, `assert_membrane_laws`, `randomise_space`, `states_4_and_3`.
+Key names: `SMALL_WORLD`, `SMALL_ATTENTION`, `CANDIDATE`, `FERMI_STACK`, `small_membrane_world`,
+`small_attention_world`, `membrane_law_violations`, `assert_membrane_laws`, `randomise_space`, `states_4_and_3`.
 
 The project's own membrane property tests use the same small patch (`SMALL_WORLD`, a few ms per 100 steps)
 and the same laws (docs/membrane.md, "Conservation laws")::
@@ -31,6 +31,7 @@ from world.membrane.params import SMALL_WORLD
 
 __all__ = [
     "CANDIDATE",
+    "FERMI_STACK",
     "SMALL_ATTENTION",
     "SMALL_WORLD",
     "assert_membrane_laws",
@@ -123,6 +124,26 @@ CANDIDATE: dict[str, Any] = {
 }
 """The calibration candidate of docs/membrane.md (Acceptance) as world keyword arguments: mass action, the
 reversible NADH supply, the translocase and phosphate carrier, Poisson site events, Yasuda's rotor turnover."""
+
+
+FERMI_STACK: dict[str, Any] = {
+    "kinetics": "fermi",
+    "supply_law": "saturating",
+    "site_events": "one",
+    "transport": "lumped",
+    "atp_standard": "uniform",
+    "o2_standard": "fixed",
+    "k_rotor": 400.0,
+    "k_leak": 1.0,
+    "k_complex1": 150.0,
+    "n_synthase": 6,
+    "n_ant": 18,
+    "n_pi_carrier": 12,
+    "pi_c": 5400,
+}
+"""The membrane world's defaults before the recalibration (docs/membrane.md, Acceptance) as world keyword
+arguments: Fermi kinetics, the saturating supply, the lumped exchanger, one move per site and step, the uniform
+ATP and fixed O₂ standards and the first constants. Tests of those laws build their worlds with it."""
 
 
 def states_4_and_3(

@@ -83,8 +83,8 @@ def test_each_compartment_gets_its_own_standard() -> None:
     (38.8 kJ/mol) and the cytosol at pH 7.2 (35.7); the standard potentials are the module's, and the ΔG_ATP
     observable of each compartment reads its own, checked against ΔG°′ + RT ln(c_ATP/(c_ADP·c_Pi)) from the
     concentrations within 0.05 kJ/mol (the observable's exact count form differs from it by less than that for
-    pools of hundreds)."""
-    uniform = MembraneWorld(Run(0)).state
+    pools of hundreds). Both standards are named explicitly (the default is the per-compartment one)."""
+    uniform = MembraneWorld(Run(0), atp_standard="uniform").state
     for comp in ("matrix", "cytosol"):
         assert uniform.atp_dg0_J(comp) * N_A == pytest.approx(DG0_ATP_J_PER_MOL, rel=1e-12)
     world = MembraneWorld(Run(0), atp_standard="compartment")
@@ -139,9 +139,9 @@ def test_with_one_ph_for_both_compartments_transport_sees_no_standard_offset() -
     """The limit where the split must not matter: at equal pH in both compartments every ATP, ADP and Pi has the
     same standard potential on both sides, so no carrier feels an offset, and only the synthesis standard moves;
     the ANT's and the phosphate carrier's move ΔG then equal those of a uniform world at the same pools and Δp
-    to 1e-9 relative."""
+    to 1e-9 relative. The uniform world names its standard (the default is the per-compartment one)."""
     same = MembraneWorld(Run(2), atp_standard="compartment", atp_ph_m=7.2, atp_ph_c=7.2, transport="ant_pic")
-    uniform = MembraneWorld(Run(2), transport="ant_pic")
+    uniform = MembraneWorld(Run(2), atp_standard="uniform", transport="ant_pic")
     for m in ("atp", "adp", "pi"):
         assert same.state.mu0[m + "_m"] == pytest.approx(same.state.mu0[m + "_c"], rel=1e-12)
     from agents.transport import AdenineNucleotideTranslocase, PhosphateCarrier
@@ -170,11 +170,12 @@ def test_the_o2_standard_state_follows_temperature_by_van_t_hoff() -> None:
 def test_a_temperature_consistent_o2_standard_raises_e_o2_and_complex_iv_s_drive_exactly() -> None:
     """At 310.15 K the lower standard concentration raises E(O₂) by (kT/4e)·ln(1 230/999.4) = 1.39 mV, and
     complex IV's forward move (2 e⁻ to O₂) is lower in ΔG by 2e times that, to 1e-9 relative; nothing else in
-    the state moves (the other potentials and the ATP standard are the same)."""
+    the state moves (the other potentials and the ATP standard are the same). Both standards are named
+    explicitly (the default is the temperature-consistent one)."""
     from agents.complexes import ComplexIV
     from world.membrane.observe import redox_potentials_mV
 
-    fixed, warm = MembraneWorld(Run(0)), MembraneWorld(Run(0), o2_standard="temperature")
+    fixed, warm = MembraneWorld(Run(0), o2_standard="fixed"), MembraneWorld(Run(0), o2_standard="temperature")
     ea, eb = redox_potentials_mV(fixed.state), redox_potentials_mV(warm.state)
     shift_V = fixed.kT / (4 * E_CHARGE) * math.log(1230.0 / o2_standard_uM("temperature", T))
     assert (eb["o2"] - ea["o2"]) / 1e3 == pytest.approx(shift_V, rel=1e-9)

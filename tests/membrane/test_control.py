@@ -11,6 +11,7 @@ from scipy import stats
 from analysis.control import control_coefficient, control_table, mean_ci
 from scenarios.control_analysis import STEPS, run_control_analysis
 from world.clock import Run
+from world.testing import FERMI_STACK
 
 _QUICK = {
     "factor": 1.25,
@@ -104,9 +105,24 @@ def test_summation_theorem_holds_under_load(tmp_path) -> None:
     see a sum of 0.6 or 1.4: a step left out, or one whose amount does not scale its rate); and the pair with
     every amount scaled at once (the theorem's premise, measured directly) has a coefficient whose interval
     holds 1 and is narrower than ±0.2. (At dt = 1 ms that coefficient is 0.93 ± 0.02, seed 5, 4 s windows: the
-    τ-leap's per-step rate update does not scale with the rates, which is why the scenario's dt is 0.5 ms.)"""
+    τ-leap's per-step rate update does not scale with the rates, which is why the scenario's dt is 0.5 ms.)
+
+    The worlds are those these tolerances were fixed for, the pre-recalibration stack (`FERMI_STACK`): `_QUICK`
+    names its kinetics and transport, and `world_params` restores the rest of it (constants, supply law and
+    standards) that the test used to take from the world's defaults; site events stay Poisson (dt above)."""
     run = Run(11, out_dir=tmp_path)  # 57 worlds' events stream to disk, as in a scenario run
-    res = _control(run, steps=tuple(STEPS), levels=(600.0,), replicates=3, settle=0.0, warmup=1.0, window=0.8)
+    taken = {"kinetics", "site_events", "transport"}
+    old = tuple(f"{k}={v}" for k, v in FERMI_STACK.items() if k not in taken)
+    res = _control(
+        run,
+        steps=tuple(STEPS),
+        levels=(600.0,),
+        replicates=3,
+        settle=0.0,
+        warmup=1.0,
+        window=0.8,
+        world_params=old,
+    )
     run.close()
     level = res["levels"][0]
     total = level["sum"]
@@ -129,13 +145,13 @@ def test_the_declared_steps_are_the_scenarios_steps() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (  # one move per step: k·dt <= 0.5
+        (  # one move per step: k·dt <= 0.5, and the default rotor (1 040/s) alone is over it at 1 ms
             {"factor": 1.5, "dt": 1e-3, "site_events": "one"},
-            r"factor\(=1.5\) is too large for dt\(=0.001\): k_rotor\(=600.0\) times dt\(=0.001\) must be <= 0.5",
+            r"world_params: k_rotor\(=1040.0\) times dt\(=0.001\) must be <= 0.5 under site_events='one'",
         ),
         ({"steps": ("leak", "leak")}, r"steps\(=leak,leak\) must name each step at most once"),
-        (
-            {"transport": "ant_pic", "dt": 1e-3, "site_events": "one"},
+        (  # the translocase's 500 × 1.25 = 625/s, × 1 ms > 0.5 (the rotor set to the old 400/s, which fits)
+            {"transport": "ant_pic", "dt": 1e-3, "site_events": "one", "world_params": ("k_rotor=400",)},
             r"factor\(=1.25\) is too large for dt\(=0.001\): k_ant\(=625.0\) times dt",
         ),
         (  # the steps scale from the world_params values: 900 × 1.25 = 1125/s, × 0.5 ms > 0.5
@@ -151,8 +167,9 @@ def test_the_declared_steps_are_the_scenarios_steps() -> None:
     ],
 )
 def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, overrides, message) -> None:
-    """A perturbation the world's step cannot resolve, or a step named twice, is refused with one line naming
-    the value; no output directory appears."""
+    """A perturbation the world's step cannot resolve (or a base world it cannot: the default rotor under one
+    move per step at 1 ms), or a step named twice, is refused with one line naming the value; no output
+    directory appears."""
     from scenarios.params import ParameterError
     from scenarios.runner import execute
 

@@ -20,7 +20,7 @@ import pytest
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.params import EXTENSIVE, MembraneParams, scaled
-from world.testing import CANDIDATE
+from world.testing import CANDIDATE, FERMI_STACK
 
 INTENSIVE = {
     "width", "n_rows", "p_rows", "cell_nm", "length_nm", "n_band_nm", "p_band_nm", "crista_length_nm",
@@ -111,11 +111,14 @@ def test_under_the_fermi_law_the_default_patch_is_too_small() -> None:
     move's rate follows the exact count form of its ΔG, which for a nearly empty pool is not the large-pool
     limit. A 4× patch runs ≈ 3 mV higher in Δψ (demand 300 ATP/s per default patch, 3 seeds, 3 s after 4 s);
     four times the quinones alone, in the default patch, make most of that difference (measured +2.5 mV, cyt c
-    ×4 alone +1 mV). Asserted: both rises beyond 3 standard errors; NADH and OCR per default patch unchanged."""
+    ×4 alone +1 mV). Asserted: both rises beyond 3 standard errors; NADH and OCR per default patch unchanged.
+    The worlds are the pre-recalibration defaults this was measured on (`FERMI_STACK`: the Fermi law, one move
+    per step, the lumped exchanger and the first constants), named explicitly now that the defaults are mass
+    action."""
     kw = {"dt": 1e-3, "demand": 300.0, "t": (4.0, 7.0)}
     seeds = range(1, 4)
-    one, four = _means(1, seeds, world={}, **kw), _means(4, seeds, world={}, **kw)
-    quinones = _means(1, seeds, world={"n_quinone": 160}, **kw)
+    one, four = _means(1, seeds, world=FERMI_STACK, **kw), _means(4, seeds, world=FERMI_STACK, **kw)
+    quinones = _means(1, seeds, world={**FERMI_STACK, "n_quinone": 160}, **kw)
     for bigger in (four, quinones):
         rise = bigger["psi"][0] - one["psi"][0]
         assert rise > 3 * np.hypot(one["psi"][1], bigger["psi"][1]), (one["psi"], bigger["psi"])
@@ -126,7 +129,8 @@ SHORT = {
     "respiratory_control": {"adp_pulse": 1200, "state3_delay": 0.2, "state4_window": 0.5, "t_end": 3.0,
                             "t_pulse": 1.5, "window": 0.5},
     "demand_titration": {"levels": (600.0,), "warmup": 0.5, "hold": 1.0, "window": 0.8},
-    "mito_stress_test": {"warmup": 0.8, "phase": 0.3, "window": 0.2},
+    "mito_stress_test": {"warmup": 0.8, "phase": 0.3, "window": 0.2, "oligomycin_phase": 0.3,
+                         "oligomycin_window": 0.2},
     "c_ring": {"rings": (8, 12), "warmup": 0.5, "window": 0.5},
     "inhibitors": {"warmup": 0.5, "after": 0.2, "window": 0.2},
     "localized_coupling": {"barriers": (0.0,), "settle": 0.4, "state4_window": 0.4, "warmup": 0.4, "window": 0.4},

@@ -1,4 +1,5 @@
-"""Moves per site and step: one at most (the default) or Poisson many (`site_events="poisson"`, τ-leaping).
+"""Moves per site and step: one at most (`site_events="one"`) or Poisson many (`site_events="poisson"`, the
+default since the recalibration, τ-leaping).
 
 Tolerances and predictions are written in each docstring before the test was first run.
 """
@@ -14,13 +15,21 @@ from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.params import MAX_RATE_DT
 from world.membrane.thermo import fermi_rates
-from world.testing import CANDIDATE, ONLY_SYNTHASES, scheme_states, states_agree
+from world.testing import CANDIDATE, FERMI_STACK, ONLY_SYNTHASES, scheme_states, states_agree
+
+OLD_CANDIDATE = {k: v for k, v in {**FERMI_STACK, **CANDIDATE}.items() if k != "site_events"}
+"""The calibration candidate as it was measured, on the defaults of its day (`FERMI_STACK` under `CANDIDATE`:
+the uniform ATP and fixed O₂ standards, 6 synthases, 18 translocases, 12 phosphate carriers, 5 400 cytosolic
+Pi), without its site_events (each test names its scheme). `CANDIDATE` alone now lands on the recalibrated
+defaults for those keys, a different world."""
 
 
 def _rotor_rate(site_events: str, dt: float) -> tuple[float, float, float]:
-    """(measured rotor steps per rotor per second over 1 s, the world's own k₊ − k₋ and k₊ + k₋ at the start)."""
+    """(measured rotor steps per rotor per second over 1 s, the world's own k₊ − k₋ and k₊ + k₋ at the start).
+    The pre-recalibration world (`FERMI_STACK`, its rotor at k = 400/s and the lumped exchanger, here absent),
+    which the caps below are written for."""
     run = Run(4)
-    world = MembraneWorld(run, dt=dt, site_events=site_events, **ONLY_SYNTHASES)
+    world = MembraneWorld(run, dt=dt, **{**FERMI_STACK, **ONLY_SYNTHASES, "site_events": site_events})
     kf, kb = fermi_rates(world.params.k_rotor, ATPSynthase.rate_dG(world, 1), ATPSynthase.rate_dG(world, -1), world.kT)
     run.drive(world, dt)
     run.run_until(1.0)
@@ -57,10 +66,9 @@ def test_poisson_moves_converge_in_dt_past_one_move_per_step(site_events: str) -
     ceiling is 1 040/s, at dt = 1 ms (k·dt = 1.04, refused under one move per step) gives the states 4 and 3 of
     dt = 0.5 ms (k·dt = 0.52). Tolerances as in the test above (`states_agree`), fixed before the run: state 4
     at 2–4 s (the candidate is still energising then, at ≈ 10 O₂/s, as in both runs), state 3 at 400 ATP/s
-    (≈ 80 % of the candidate's capacity) at 5–7 s, seed 1."""
+    (≈ 80 % of the candidate's capacity) at 5–7 s, seed 1. The candidate as measured (`OLD_CANDIDATE`)."""
     windows = ((2.0, 4.0), (5.0, 7.0))
-    world = {k: v for k, v in CANDIDATE.items() if k != "site_events"}
-    fine, coarse = (scheme_states(dt, site_events, 1, windows, 400.0, **world) for dt in (5e-4, 1e-3))
+    fine, coarse = (scheme_states(dt, site_events, 1, windows, 400.0, **OLD_CANDIDATE) for dt in (5e-4, 1e-3))
     for a, b in zip(fine, coarse, strict=True):
         assert not states_agree(a, b)
     # state 3 is well away from state 4 (≈ 55 against ≈ 10 O₂/s; a first version asked for 10×, but state 4 at
@@ -71,24 +79,24 @@ def test_poisson_moves_converge_in_dt_past_one_move_per_step(site_events: str) -
 def test_one_move_per_step_does_not_converge_where_poisson_moves_do(monkeypatch) -> None:
     """Why the bound depends on the scheme: the comparison above, made under one move per step with the k·dt
     check set aside for the test, fails — the rotor's per-step cap (1 − e^{−k·dt})/dt binds at k·dt = 1.04, so
-    state-3 Δψ moves by 2 mV or more from 0.5 to 1 ms (measured before this test: 2.8 mV, OCR 53.5 → 43 O₂/s)."""
+    state-3 Δψ moves by 2 mV or more from 0.5 to 1 ms (measured before this test: 2.8 mV, OCR 53.5 → 43 O₂/s).
+    The candidate as measured (`OLD_CANDIDATE`)."""
     from world.membrane.params import MembraneParams
 
     monkeypatch.setattr(MembraneParams, "check_dt", lambda self, dt: None)
     windows = ((2.0, 4.0), (5.0, 7.0))
-    world = {k: v for k, v in CANDIDATE.items() if k != "site_events"}
-    fine, coarse = (scheme_states(dt, "one", 1, windows, 400.0, **world) for dt in (5e-4, 1e-3))
+    fine, coarse = (scheme_states(dt, "one", 1, windows, 400.0, **OLD_CANDIDATE) for dt in (5e-4, 1e-3))
     assert any(d.startswith("delta_psi_mV") for d in states_agree(fine[1], coarse[1]))
 
 
 def test_the_k_dt_bound_follows_the_scheme() -> None:
     """One move per step needs k·dt <= 0.5 (a per-step probability); Poisson moves allow up to 2. The refusal
-    names the rate, dt, the bound and the scheme."""
+    names the rate, dt, the bound and the scheme (one move per step named: the default is Poisson moves)."""
     assert MAX_RATE_DT == {"one": 0.5, "poisson": 2.0, "batch": 2.0}
     with pytest.raises(
         ValueError, match=r"k_rotor\(=1040\.0\) times dt\(=0\.001\) must be <= 0\.5 under site_events='one'"
     ):
-        MembraneWorld(Run(0), dt=1e-3, k_rotor=1040.0)
+        MembraneWorld(Run(0), dt=1e-3, k_rotor=1040.0, site_events="one")
     MembraneWorld(Run(0), dt=1e-3, k_rotor=1040.0, site_events="poisson")
     MembraneWorld(Run(0), dt=1e-3, k_rotor=2000.0, site_events="batch")
     for scheme in ("poisson", "batch"):

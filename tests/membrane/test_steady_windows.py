@@ -7,6 +7,7 @@ from analysis.steady import steadiness
 from world.clock import Run
 from world.membrane import MembraneWorld
 from world.membrane.protocol import Protocol
+from world.testing import FERMI_STACK
 
 
 def test_steady_windows_on_two_worlds_one_injected_with_oligomycin() -> None:
@@ -18,9 +19,14 @@ def test_steady_windows_on_two_worlds_one_injected_with_oligomycin() -> None:
     window (checked at these settings beforehand for seeds 1 and 2: 6 of the 6 windows after 3.5 s were).
     (3) A 0.3 s window of that steady state (≈ 40 O2 events) is not shown steady: the flux interval is wider
     than the tolerance, so noise cannot make a window pass.
+
+    The worlds are the pre-recalibration defaults these settings were checked on (`FERMI_STACK`), named
+    explicitly. (On the recalibrated defaults, measured, seeds 1 and 2: OCR ≈ 88 O₂/s at this demand, 260–270 O₂
+    events per 3 s window, whose 90 % interval is itself ≈ ±20 %: none of eight 3 s windows after 2.5 s was shown
+    steady, two of eight 4 s windows and one of six 5 s windows were.)
     """
     run = Run(1)
-    worlds = [MembraneWorld(run, dt=1e-3, atp_demand=600.0) for _ in range(2)]
+    worlds = [MembraneWorld(run, dt=1e-3, atp_demand=600.0, **FERMI_STACK) for _ in range(2)]
     protos = [Protocol(run, w, None) for w in worlds]
     injected = protos[0].measure(3.5, 6.5)
     protos[0].at(5.0, worlds[0].add_inhibitor, "oligomycin")

@@ -9,6 +9,7 @@ import pytest
 from agents.proton import Proton
 from world.clock import Run
 from world.membrane import MembraneWorld
+from world.testing import FERMI_STACK
 
 
 def test_protons_are_mesa_agents_with_unique_ids(small: dict) -> None:
@@ -22,10 +23,15 @@ def test_protons_are_mesa_agents_with_unique_ids(small: dict) -> None:
 
 
 def test_protons_stay_in_their_band_without_a_transporter(small: dict) -> None:
-    """With every transporter absent, diffusion never moves a proton across the membrane row."""
+    """With every transporter absent, diffusion never moves a proton across the membrane row (the translocase
+    and phosphate carrier of the default transport included: the phosphate carrier moves a proton per Pi)."""
     quiet = {
-        k: 0 for k in ("n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_leak")
-    }
+        k: 0
+        for k in (
+            "n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_ant",
+            "n_pi_carrier", "n_leak",
+        )
+    }  # fmt: skip
     world = MembraneWorld(Run(1), **{**small, **quiet, "nadh_supply": 0.0})
     lat = world.lattice
     comp0 = lat.comp.copy()
@@ -133,12 +139,20 @@ def test_uncoupler_collapses_pmf_and_speeds_respiration() -> None:
 
 
 def test_rotenone_stops_nadh_respiration_but_not_succinate() -> None:
-    """Rotenone stops NADH-linked O2 consumption; with succinate respiration continues."""
-    world, run = _energised(1, atp_demand=400.0)
+    """Rotenone stops NADH-linked O2 consumption; with succinate respiration continues.
+
+    On the pre-recalibration world (`FERMI_STACK`), where the Fermi law's complex II oxidises what succinate the
+    pool holds at full speed within the 0.4 s allowed. Under the mass-action defaults complex II is first order
+    in succinate, inhibited by fumarate and reversible: while NADH is respired it keeps succinate in equilibrium
+    with QH₂ (even a pool started without succinate holds 6–15 at 1.9 s), and after rotenone that reservoir
+    drains over seconds (measured, seeds 1 and 2: 80–90 succinate at the dose; OCR 26–38 O₂/s in the first
+    0.5 s, 4–16 at 1.5–2 s after it, O₂ events still at 4 s; on the defaults this test read 14 O₂/s).
+    """
+    world, run = _energised(1, atp_demand=400.0, **FERMI_STACK)
     world.add_inhibitor("rotenone")
     run.run_until(run.now + 0.4)
     assert _ocr(world, run, 0.5) < 2.0
-    world_s, run_s = _energised(1, "succinate", atp_demand=400.0)
+    world_s, run_s = _energised(1, "succinate", atp_demand=400.0, **FERMI_STACK)
     world_s.add_inhibitor("rotenone")
     run_s.run_until(run_s.now + 0.4)
     assert _ocr(world_s, run_s, 0.5) > 10.0
@@ -173,11 +187,13 @@ def test_an_exhausted_reserve_grows_with_agents_and_trace_identities(tmp_path, s
 def test_more_sites_than_columns_share_cells_and_keep_the_laws(check_ledger) -> None:
     """At 16× the default enzyme density (608 sites on 60 columns) sites share membrane cells: every column holds
     10 or 11 of them, each sits in its own column's cell, and 200 steps under ATP demand keep every conservation
-    law (the ledger after every step) while respiring and making ATP."""
+    law (the ledger after every step) while respiring and making ATP. The density is the pre-recalibration one
+    (6 synthases, 6 lumped exchangers per default patch), so the lumped exchanger is named; the rest is default.
+    """
     counts = {k: 16 * v for k, v in {"n_complex1": 4, "n_complex2": 4, "n_complex3": 4, "n_complex4": 8}.items()}
     counts |= {"n_synthase": 96, "n_exchanger": 96, "n_leak": 96}
     run = Run(5)
-    world = MembraneWorld(run, **counts, atp_demand=3000.0, reserve=0)
+    world = MembraneWorld(run, **counts, transport="lumped", atp_demand=3000.0, reserve=0)
     per_column = np.bincount([m.x for _, ms in world.groups for m in ms], minlength=world.params.width)
     assert per_column.sum() == 608 and per_column.min() >= 10 and per_column.max() <= 11
     for _, members in world.groups:

@@ -48,7 +48,7 @@ def test_every_world_parameter_can_be_given() -> None:
         (["d_proton_um2_s=fast"], "none"),
         (["n_synthase=-1"], "n_synthase"),  # the world's own validation
         (["proton_access=nearby"], "proton_access"),
-        (["k_rotor=1040"], "dt"),  # 1040/s × 1 ms > 0.5
+        (["site_events=one", "k_rotor=1040"], "dt"),  # 1040/s × 1 ms > 0.5 under one move per step
     ],
 )
 def test_bad_items_are_refused_naming_them(items: list[str], named: str) -> None:

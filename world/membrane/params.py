@@ -29,8 +29,8 @@ E0_V: dict[str, float] = {
 DG0_ATP_J_PER_MOL: float = 30.5e3
 """ΔG°′ of ADP + Pi → ATP (J/mol), the reference's figure (``atp_standard="uniform"``, both compartments)."""
 ATP_STANDARDS: tuple[str, ...] = ("uniform", "compartment")
-"""ΔG°′ of ATP synthesis: `DG0_ATP_J_PER_MOL` in both compartments (default), or each compartment's apparent
-ΔG°′ at its own pH with Mg²⁺ and K⁺ bound (`atp_dg0_J_per_mol`), see `MembraneParams`."""
+"""ΔG°′ of ATP synthesis: `DG0_ATP_J_PER_MOL` in both compartments, or each compartment's apparent ΔG°′ at its
+own pH with Mg²⁺ and K⁺ bound (`atp_dg0_J_per_mol`; the default), see `MembraneParams`."""
 DG0_ATP_SPECIES_J_PER_MOL: float = -4510.0
 """ΔG° (J/mol; 310.15 K, ionic strength ≈ 0.17 M, 1 M standard states) of the chemical reference reaction
 ADP³⁻ + HPO₄²⁻ + H⁺ → ATP⁴⁻ + H₂O, as in the Beard lab's OXPHOS model (Bazil et al. 2016; Beard's QAMAS
@@ -43,12 +43,13 @@ ATP_BINDING_M: dict[str, tuple[float, float, float]] = {
 """Dissociation constants (M) of H⁺, Mg²⁺ and K⁺ from ATP⁴⁻, ADP³⁻ and HPO₄²⁻ (same conditions and source as
 `DG0_ATP_SPECIES_J_PER_MOL`), for the binding polynomials P = 1 + [H⁺]/K_H + [Mg²⁺]/K_Mg + [K⁺]/K_K."""
 KINETICS: tuple[str, ...] = ("mass_action", "fermi")
-"""Rate laws of the complexes: saturable mass action, or the substrate-blind Fermi law (the default)."""
+"""Rate laws of the complexes: saturable mass action (the default), or the substrate-blind Fermi law (the
+default before the recalibration, docs/membrane.md "Acceptance")."""
 SUPPLY_LAWS: tuple[str, ...] = ("saturating", "reversible")
-"""NADH supply: irreversible and saturating in NAD⁺ (default), or a reversible mass-action dehydrogenase."""
+"""NADH supply: irreversible and saturating in NAD⁺, or a reversible mass-action dehydrogenase (the default)."""
 SITE_EVENTS: tuple[str, ...] = ("one", "poisson", "batch")
-"""Moves per membrane site and step: at most one (default), Poisson many (τ-leaping) made one by one, or Poisson
-many made a class at a time (`world.membrane.batch`), see `MembraneParams`."""
+"""Moves per membrane site and step: at most one, Poisson many (τ-leaping) made one by one (the default), or
+Poisson many made a class at a time (`world.membrane.batch`), see `MembraneParams`."""
 MAX_RATE_DT: dict[str, float] = {"one": 0.5, "poisson": 2.0, "batch": 2.0}
 """Largest k·dt allowed for any turnover ceiling k in use, per `site_events` scheme (`MembraneParams.check_dt`).
 Under ``"one"`` a site moves with probability 1 − exp(−k·dt) at most once a step, so k·dt must stay small. Under
@@ -58,8 +59,8 @@ same states 4 and 3 at dt = 0.25, 0.5, 1 and 2 ms, its rotor's k·dt 0.26 to 2.0
 1.2 mV, O₂ and ATP counts within 1.3 combined Poisson standard errors; seeds 1 and 2), so k·dt up to 2 is
 allowed."""
 TRANSPORT_LAWS: tuple[str, ...] = ("lumped", "ant_pic")
-"""Nucleotide and phosphate transport: one lumped exchanger (default), or the adenine nucleotide translocase and
-the phosphate carrier as two saturable carriers, see `MembraneParams`."""
+"""Nucleotide and phosphate transport: one lumped exchanger, or the adenine nucleotide translocase and the
+phosphate carrier as two saturable carriers (the default), see `MembraneParams`."""
 ANT_DELTA_D: float = 0.0167
 ANT_DELTA_T: float = 0.0699
 """Δψ dependence of the translocase's cytosolic-face dissociation constants, ``K_D(Δψ) = K_D·exp(3·δ_D·FΔψ/RT)``
@@ -88,12 +89,11 @@ GEOMETRY_NM: dict[str, str] = {"length_nm": "width", "n_band_nm": "n_rows", "p_b
 """Each geometry length in nm → the cell count it sets (`MembraneParams`)."""
 O2_SATURATION_UM: float = 1230.0
 """Dissolved O₂ in water under 1 atm O₂ (µM) at 25 °C (Henry's constant ≈ 1.3 mM/atm at 298 K), the standard
-state of E°′(O₂). ``o2_standard="fixed"`` (the default) uses it at every `temperature_K`, so at 310 K E(O₂) comes
-out 1.3 mV lower than a temperature-consistent value; ``"temperature"`` scales it by van 't Hoff
-(`o2_standard_uM`). Kept as the default until the kinetics are recalibrated, so that every calibrated number
-moves once."""
+state of E°′(O₂). ``o2_standard="fixed"`` (the default before the recalibration) uses it at every
+`temperature_K`, so at 310 K E(O₂) comes out 1.3 mV lower than a temperature-consistent value; ``"temperature"``
+(the default) scales it by van 't Hoff (`o2_standard_uM`)."""
 O2_STANDARDS: tuple[str, ...] = ("fixed", "temperature")
-"""The O₂ standard state: `O2_SATURATION_UM` at any temperature (default), or its value at `temperature_K`."""
+"""The O₂ standard state: `O2_SATURATION_UM` at any temperature, or its value at `temperature_K` (the default)."""
 CHOICES: dict[str, tuple[str, ...]] = {
     "kinetics": KINETICS,
     "supply_law": SUPPLY_LAWS,
@@ -168,6 +168,10 @@ class MembraneParams:
     junctions as wide as the lumen). Sites, protons and cytochrome c keep to the open cells; the P side's pH and
     buffer stay those of the IMS and cytosol (`cytosol_volume_aL`). The crista's length must be whole cells,
     shorter than the membrane, and half its lumen whole cells, fewer than `p_rows`.
+
+    Defaults: the recalibrated world of docs/membrane.md "Acceptance" (mass action, the reversible NADH supply,
+    the translocase and phosphate carrier, Poisson moves, ATP's standard per compartment, O₂'s at the world's
+    temperature); `world.testing.FERMI_STACK` names the values that were the defaults before it.
 
     Moves per step: `site_events` ``"one"`` lets each site make at most one move per step, with probability
     1 − exp(−k·dt), so a site's turnover is capped at (1 − e^{−k_max·dt})/dt (330/s for k_max = 400/s at
@@ -257,26 +261,26 @@ class MembraneParams:
     n_complex2: int = 4
     n_complex3: int = 4
     n_complex4: int = 8
-    n_synthase: int = 6
+    n_synthase: int = 12
     n_exchanger: int = 6
     n_leak: int = 6
-    n_ant: int = 18
-    n_pi_carrier: int = 12
+    n_ant: int = 54
+    n_pi_carrier: int = 24
     c_ring: int = 8
     # turnover numbers / rate constants (1/s)
-    k_complex1: float = 150.0
+    k_complex1: float = 300.0
     k_complex2: float = 150.0
     k_complex3: float = 300.0
     k_complex4: float = 300.0
-    k_rotor: float = 400.0
+    k_rotor: float = 1040.0
     k_exchanger: float = 300.0
     k_ant: float = 500.0
     k_pi_carrier: float = 400.0
-    k_leak: float = 1.0
+    k_leak: float = 0.3
     k_uncoupler_per_uM: float = 400.0
     # mass action of the complexes: K of each carrier couple, as a fraction of the couple's pool
-    kinetics: str = "fermi"
-    site_events: str = "one"
+    kinetics: str = "mass_action"
+    site_events: str = "poisson"
     km_nad: float = 0.01
     km_succ: float = 0.01
     km_q: float = 0.1
@@ -294,24 +298,24 @@ class MembraneParams:
     pi_m: int = 1800
     atp_c: int = 9000
     adp_c: int = 90
-    pi_c: int = 5400
+    pi_c: int = 9000
     # substrate supply and demand
     nadh_supply: float = 400.0
     succinate_supply: float = 0.0
     supply_km_fraction: float = 0.1
-    supply_law: str = "saturating"
+    supply_law: str = "reversible"
     dh_ratio: float = 6.8385
     atp_demand: float = 0.0
     demand_km: int = 50
     # ATP's standard free energy (uniform, or each compartment's from its pH, Mg²⁺ and K⁺)
-    atp_standard: str = "uniform"
+    atp_standard: str = "compartment"
     atp_ph_m: float = 7.8
     atp_ph_c: float = 7.2
     mg_free_mM: float = 1.0
     k_free_mM: float = 100.0
-    o2_standard: str = "fixed"
+    o2_standard: str = "temperature"
     # nucleotide and phosphate transport
-    transport: str = "lumped"
+    transport: str = "ant_pic"
     ant_km_adp_uM: float = 38.89
     ant_km_atp_uM: float = 56.05
     pic_km_uM: float = 7500.0
