@@ -18,8 +18,9 @@ step of its own: with no succinate supply it carries no steady flux (it is scale
 `TOGETHER`). A step absent at a level (the demand at 0; the phosphate carrier inside the lumped exchanger) has
 coefficient exactly 0 there and is not run.
 
-Choices the theorem forces, measured (seed 5, demand 600 ATP/s, 4 replicates of 4 s windows, every amount
-×1.25 and ÷1.25): with `site_events` "poisson" the all-together coefficient is 1.001 ± 0.012 at dt = 0.5 ms
+Choices the theorem forces, measured under the earlier defaults (Fermi kinetics, the lumped exchanger,
+`world.testing.FERMI_STACK`; seed 5, demand 600 ATP/s, 4 replicates of 4 s windows, every amount ×1.25 and
+÷1.25): with `site_events` "poisson" the all-together coefficient is 1.001 ± 0.012 at dt = 0.5 ms
 but 0.93 ± 0.02 at dt = 1 ms, because the τ-leap updates rates once per step whatever the rates are; so `dt`
 defaults to 0.5 ms. With "one" a site makes at most one move per step and its turnover saturates at
 (1 − e^{−k·dt})/dt, so the coefficients need not sum to 1. The levels must be steady states too: the default
@@ -30,8 +31,16 @@ events to show that they are steady (`analysis.steady`): with one default patch 
 ≈ 55 O₂ reductions and 102 of 108 windows were not shown steady, for lack of events. So the default world is
 16 default patches (`patch`), whose windows hold 16× the events, stepped with batched moves
 (``site_events="batch"``: the same Poisson law as "poisson", each class's moves made in one vectorised pass,
-`world.membrane.batch`), which makes the larger world affordable (≈ 70 CPU-minutes and a 2 GB trace for the
-default run; 105 of its 108 windows are shown steady in seed 0, where one patch showed 6).
+`world.membrane.batch`), which made the larger world affordable (≈ 70 CPU-minutes and a 2 GB trace; 105 of
+its 108 windows were shown steady in seed 0, where one patch showed 6).
+
+The defaults now (the recalibrated world: mass action, the translocase and phosphate carrier) measure one
+level, 330 ATP/s (≈ 70 % of the ADP-saturated synthesis rate, 450–500 ATP/s, so that a world whose synthase,
+translocase or phosphate carrier runs ÷1.25 still meets the demand), in one default patch: 5 s to settle, then
+20 s at the demand before a 20 s window (≈ 1 300 O₂ reductions, enough for the steadiness check to pass a steady
+window; the recalibrated world's pools take ≈ 10 s to settle after the demand is switched on). State 4 is not a
+default level: it respires at ≈ 4 O₂/s per default patch, so a window that can be shown steady needs ≈ 250 s
+(`--set levels=0,330 --set window=250`, ≈ 10× the CPU time).
 """
 
 from __future__ import annotations
@@ -95,9 +104,10 @@ def _check(p: Mapping[str, Any]) -> None:
     turnover still fits the world's step under its site_events (k·f·dt <= `MAX_RATE_DT`)."""
     steps = p["steps"]
     require(len(set(steps)) == len(steps), f"steps(={','.join(steps)}) must name each step at most once")
-    transport = p.get("transport", "lumped")
+    transport = p.get("transport", "ant_pic")
     scheme = p.get("site_events", "batch")
-    extra = world_overrides(p.get("world_params", ()), TAKEN, p["dt"], fixed={"site_events": scheme})
+    fixed = {"site_events": scheme, "transport": transport}
+    extra = world_overrides(p.get("world_params", ()), TAKEN, p["dt"], fixed=fixed)
     base = MembraneParams(transport=transport, site_events=scheme, **extra)
     params = [step_param(name, transport) for name in steps]
     if len(steps) == len(STEPS):  # the all-together pair scales every amount
@@ -153,23 +163,23 @@ def level_name(level: float) -> str:
             many=True,
             help="steps to perturb (all: the sum is 1)",
         ),
-        "levels": Param((0.0, 600.0), float, many=True, bounds=(0, 1e5), help="ATP demand per state (ATP/s)"),
+        "levels": Param((330.0,), float, many=True, bounds=(0, 1e5), help="ATP demand per state (ATP/s)"),
         "factor": Param(1.25, float, bounds=(1.01, 3.0), help="each step's amount ×f and ÷f"),
         "replicates": Param(3, int, bounds=(2, 20), help="independent replicates per perturbation"),
-        "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
+        "kinetics": Param("mass_action", str, choices=("mass_action", "fermi"), help="rate law of complexes I-IV"),
         "site_events": Param(
             "batch", str, choices=("batch", "poisson", "one"), help="moves per membrane site and step"
         ),
         "transport": Param(
-            "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
+            "ant_pic", str, choices=("ant_pic", "lumped"), help="translocase + phosphate carrier, or one exchanger"
         ),
-        "settle": Param(2.0, float, bounds=(0, 1e4), help="time from the initial state to the first level (s)"),
-        "warmup": Param(1.5, float, bounds=(0.05, 1e4), help="settling time at each level (s)"),
-        "window": Param(2.5, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
+        "settle": Param(5.0, float, bounds=(0, 1e4), help="time from the initial state to the first level (s)"),
+        "warmup": Param(20.0, float, bounds=(0.05, 1e4), help="settling time at each level (s)"),
+        "window": Param(20.0, float, bounds=(0.05, 1e4), help="measurement window at each level (s)"),
         "dt": Param(5e-4, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.25, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
         "patch": Param(
-            16,
+            1,
             int,
             bounds=(1, 64),
             help="size in default patches: counts, volumes, rates ×patch (rates given per default patch)",

@@ -14,7 +14,9 @@ Timetable (s):
     t_uncoupler              ``uncoupler_uM`` protonophore added: Δp collapses, the synthases reverse, the
                              cytosolic pool drains and inference slows, then stalls;
     t_washout                uncoupler washed out (concentration set to 0): Δp rebuilds, ATP is exported
-                             again and the stalled tokens are served, backlog first;
+                             again and the stalled tokens are served, backlog first (the default wash-out is
+                             10 s: the tokens' 400 ATP/s leave only ≈ 100 ATP/s of the membrane's export
+                             capacity to serve the backlog, which then takes ≈ 7 s to clear);
     t_oligomycin             oligomycin (irreversible): ATP synthesis stops; the pool drains and inference
                              stalls for good (no recovery is modelled for oligomycin);
     t_end                    end.
@@ -66,8 +68,8 @@ def _check(p: Mapping[str, Any]) -> None:
         "t_warm": Param(1.5, float, bounds=(0.1, 1e4), help="warm-up and training; tokens start here (s)"),
         "t_uncoupler": Param(3.0, float, bounds=(0.1, 1e4), help="uncoupler added (s)"),
         "t_washout": Param(6.0, float, bounds=(0.1, 1e4), help="uncoupler washed out (s)"),
-        "t_oligomycin": Param(10.0, float, bounds=(0.1, 1e4), help="oligomycin added (s)"),
-        "t_end": Param(12.5, float, bounds=(0.2, 1e4), help="end of the run (s)"),
+        "t_oligomycin": Param(16.0, float, bounds=(0.1, 1e4), help="oligomycin added (s)"),
+        "t_end": Param(18.5, float, bounds=(0.2, 1e4), help="end of the run (s)"),
         "train_steps": Param(300, int, bounds=(0, 100_000), help="optimiser steps during the warm-up"),
         "stall_gap": Param(
             0.1, float, bounds=(1e-3, 100.0), help="a gap without completions longer than this is a stall (s)"

@@ -7,10 +7,14 @@ ATP/O (ATP made per O atom) and the redox states (reduced fractions of NAD, the 
 Respiratory control shows as OCR rising and Δψ falling with demand, with no rule other than the
 detailed-balance rates.
 
-Defaults measure steady states (`analysis.steady`): each level is held 29 s and measured over its last 25 s,
-so state 4 (≈ 20 O₂/s) holds ≈ 500 O₂ events (relative standard error ≈ 4.5 %, under the 5 % the issue of
-steady defaults asks for) and the 600 ATP/s level has settled (with 1.2 s holds its synthesis was 449 ATP/s
-against 600 consumed, ADP still accumulating).
+Defaults measure steady states (`analysis.steady`): a level with demand is held `hold` = 50 s and measured over
+its last `window` = 40 s, so the quietest of them (135 ATP/s, ≈ 27 O₂/s) holds ≈ 1 000 O₂ events; state 4
+(demand 0, ≈ 4 O₂/s per default patch) is held `state4_hold` = 260 s and measured over its last
+`state4_window` = 250 s for the same count (OCR's relative standard error ≈ 3 %, under the 5 % asked of
+state-4 windows; with ≈ 500 events the steadiness check's 90 % interval alone is ±15 % of its ±20 %, so a
+steady window fails about every second time). The levels stop at 405 ATP/s, ≈ 85–90 % of the ADP-saturated
+synthesis rate of the default world (450–500 ATP/s): a demand above it is never met, ADP piles up and the
+window is a transient.
 """
 
 from __future__ import annotations
@@ -36,31 +40,46 @@ TAKEN = frozenset({"kinetics", "supply_law", "nadh_supply", "site_events", "tran
 def _check(p: Mapping[str, Any]) -> None:
     """Each level's measurement window fits inside its hold; `world_params` are world parameters the scenario
     does not set."""
-    world_overrides(p["world_params"], TAKEN, p["dt"], fixed={"site_events": p["site_events"]})
+    world_overrides(
+        p["world_params"], TAKEN, p["dt"], fixed={"site_events": p["site_events"], "transport": p["transport"]}
+    )
     require(p["window"] < p["hold"], f"window(={p['window']}) must be shorter than hold(={p['hold']})")
+    require(
+        p["state4_window"] < p["state4_hold"],
+        f"state4_window(={p['state4_window']}) must be shorter than state4_hold(={p['state4_hold']})",
+    )
 
 
-def _ends(warmup: float, hold: float, n: int) -> list[float]:
-    """The end of each level; the last one is the end of the run (one expression for both, so the last window
-    closes exactly when the clock stops: ``warmup + n·hold`` can round below ``warmup + (n−1)·hold + hold``)."""
-    return [(warmup + i * hold) + hold for i in range(n)]
+def _spans(warmup: float, levels: tuple[float, ...], hold: float, state4_hold: float) -> list[tuple[float, float]]:
+    """(start, end) of each level: `state4_hold` for a level without demand (state 4), `hold` for the others;
+    the last end is the end of the run."""
+    spans, t = [], warmup
+    for level in levels:
+        end = t + (state4_hold if level == 0 else hold)
+        spans.append((t, end))
+        t = end
+    return spans
 
 
 @scenario(
     name="demand_titration",
     description="Membrane: steady states over a range of ATP demand; OCR, Δψ and ATP/O per level.",
     params={
-        "levels": Param((0.0, 150.0, 300.0, 600.0), float, many=True, bounds=(0, 1e5), help="ATP demand (ATP/s)"),
+        "levels": Param((0.0, 135.0, 270.0, 405.0), float, many=True, bounds=(0, 1e5), help="ATP demand (ATP/s)"),
         "warmup": Param(1.5, float, bounds=(0.1, 1e4), help="time on NADH before the first level (s)"),
         "supply": Param(400.0, float, bounds=(0, 1e5), help="NADH supply (molecules/s)"),
-        "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
-        "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
-        "site_events": Param("one", str, choices=("one", "poisson", "batch"), help="moves per membrane site and step"),
-        "transport": Param(
-            "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
+        "supply_law": Param("reversible", str, choices=("reversible", "saturating"), help="NADH supply law"),
+        "kinetics": Param("mass_action", str, choices=("mass_action", "fermi"), help="rate law of complexes I-IV"),
+        "site_events": Param(
+            "poisson", str, choices=("poisson", "batch", "one"), help="moves per membrane site and step"
         ),
-        "hold": Param(29.0, float, bounds=(0.2, 1e4), help="time at each level (s)"),
-        "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
+        "transport": Param(
+            "ant_pic", str, choices=("ant_pic", "lumped"), help="translocase + phosphate carrier, or one exchanger"
+        ),
+        "hold": Param(50.0, float, bounds=(0.2, 1e4), help="time at each level with demand (s)"),
+        "window": Param(40.0, float, bounds=(0.05, 1e4), help="window at the end of each level with demand (s)"),
+        "state4_hold": Param(260.0, float, bounds=(0.2, 1e4), help="time at a level without demand (s)"),
+        "state4_window": Param(250.0, float, bounds=(0.05, 1e4), help="window at the end of that level (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
         "patch": MEMBRANE_PATCH,
@@ -68,9 +87,16 @@ def _ends(warmup: float, hold: float, n: int) -> list[float]:
     },
     report=report_demand_titration,
     tables=tables_demand_titration,
-    duration=lambda p: _ends(p["warmup"], p["hold"], len(p["levels"]))[-1],
+    duration=lambda p: _spans(p["warmup"], p["levels"], p["hold"], p["state4_hold"])[-1][1],
     check=_check,
-    smoke={"levels": (0.0, 300.0, 600.0), "warmup": 0.2, "hold": 0.2, "window": 0.1},
+    smoke={
+        "levels": (0.0, 300.0, 600.0),
+        "warmup": 0.2,
+        "hold": 0.2,
+        "window": 0.1,
+        "state4_hold": 0.2,
+        "state4_window": 0.1,
+    },
 )
 def run_demand_titration(
     run: Run,
@@ -84,13 +110,26 @@ def run_demand_titration(
     warmup: float,
     hold: float,
     window: float,
+    state4_hold: float,
+    state4_window: float,
     dt: float,
     sample_dt: float,
     patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Hold each demand level in turn and measure the steady state at its end."""
-    _check({"window": window, "hold": hold, "world_params": world_params, "dt": dt, "site_events": site_events})
+    _check(
+        {
+            "window": window,
+            "hold": hold,
+            "state4_window": state4_window,
+            "state4_hold": state4_hold,
+            "world_params": world_params,
+            "dt": dt,
+            "site_events": site_events,
+            "transport": transport,
+        }
+    )
     world = MembraneWorld(
         run,
         dt=dt,
@@ -106,11 +145,11 @@ def run_demand_titration(
     )
     proto = Protocol(run, world, sample_dt)
     windows = []
-    ends = _ends(warmup, hold, len(levels))
-    for i, level in enumerate(levels):
-        proto.at(warmup + i * hold, world.set_atp_demand, float(level) * patch)
-        windows.append(proto.measure(ends[i] - window, ends[i]))
-    run.run_until(ends[-1])
+    spans = _spans(warmup, levels, hold, state4_hold)
+    for level, (start, end) in zip(levels, spans, strict=True):
+        proto.at(start, world.set_atp_demand, float(level) * patch)
+        windows.append(proto.measure(end - (state4_window if level == 0 else window), end))
+    run.run_until(spans[-1][1])
     rows = []
     for level, m in zip(levels, windows, strict=True):
         rows.append(

@@ -7,10 +7,19 @@ stops NADH-linked but not succinate respiration; antimycin A and cyanide stop bo
 synthesis and drops OCR to the leak-driven rate while Δψ rises.
 
 The demand keeps running after the inhibitor (there is no glycolysis in the model), so a blocked chain or
-synthase leaves the cytosolic ATP to be spent: within ≈ 35 s at 300 ATP/s it is gone, with the synthases run
-backwards on it where the chain is blocked, and a blocked chain's Δψ then decays through the leak to ≈ 0 over
-the next ≈ 30 s. The default `after` (95 s, window from 70 s) measures the state after that; shorter settings
+synthase leaves the cytosolic ATP to be spent: within ≈ 32 s at 300 ATP/s (≈ 50–65 % of the NADH-linked
+ADP-saturated synthesis rate, ≈ 450–600 ATP/s) it is gone, with the synthases run backwards on it where the
+chain is blocked. The default `after` (95 s, window from 70 s) measures the state after that; shorter settings
 measure the transient on the way (initial rates), and the steadiness check says so.
+
+In the recalibrated world (k_leak 0.3, mass action, the reversible NADH supply) the defaults are *not* all
+steady; seed 0 shows 5 of 16 windows steady. A blocked chain's Δψ then decays through the leak with a time
+constant of ≈ 100 s (≈ 55 mV at 95 s, ≈ 37 mV at 135 s), not to ≈ 0 within 30 s as before, so every
+chain-block window after the inhibitor drifts by 3–7 mV between its halves; on succinate reverse electron
+transport reduces the NAD pool until ≈ 35 s while Δψ rises to ≈ 220 mV, so the 15–40 s windows before the
+inhibitor drift; and oligomycin's NADH window (state 4o, ≈ 4.7 O₂/s) holds ≈ 120 O₂ reductions, too few for the
+flux item. Steady windows would need `warmup` ≈ 60 s, `after` ≈ 180 s and a ≈ 250 s oligomycin window: a
+≈ 40-minute run, left undone (docs/membrane.md, inhibitors).
 """
 
 from __future__ import annotations

@@ -7,13 +7,16 @@ numbers follow the Seahorse definitions: basal, ATP-linked (basal − oligomycin
 non-mitochondrial (after rotenone + antimycin A). The model has no oxidases outside the chain, so its
 non-mitochondrial OCR is what the inhibited chain still does (≈ 0).
 
-Defaults measure steady states (`analysis.steady`): 30 s before the basal window ends and 35 s phases with
-25 s windows, so the oligomycin window (leak respiration, ≈ 20 O₂/s) holds ≈ 500 O₂ events (relative standard
-error ≈ 4.5 %) and the FCCP maximum is the rate the NADH supply sustains, not the transient of draining the NADH
-pool (1.2 s phases gave 281 O₂/s). Under oligomycin the cytosolic ATP keeps falling: the demand goes on while
-the blocked synthases make none, and the model has no glycolysis to make up for it. That pool cannot feed back
-on respiration while the synthases are blocked, so the oligomycin window's steadiness check reads the NADH pool
-only (its ATP change is still in the summary's steadiness entry).
+Defaults measure steady states (`analysis.steady`): 30 s before the basal window ends, the oligomycin phase
+`oligomycin_phase` = 260 s measured over its last `oligomycin_window` = 250 s, because leak respiration is
+quiet (≈ 4 O₂/s per default patch) and needs that long for ≈ 1 000 O₂ events (relative standard error ≈ 3 %,
+and enough events for the steadiness check to pass a steady window), then 35 s FCCP and rotenone + antimycin A
+phases with 25 s windows, long enough that the FCCP maximum is the rate the NADH supply sustains, not the
+transient of draining the NADH pool (1.2 s phases gave a transient maximum under the earlier defaults). Under
+oligomycin the cytosolic ATP keeps falling: the demand goes on while the blocked synthases make none, and the
+model has no glycolysis to make up for it. That pool cannot feed back on respiration while the synthases are
+blocked, so the oligomycin window's steadiness check reads the NADH pool only (its ATP change is still in the
+summary's steadiness entry).
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ def _check(p: Mapping[str, Any]) -> None:
         p["window"] < min(p["phase"], p["warmup"]),
         f"window(={p['window']}) must be shorter than phase(={p['phase']}) and warmup(={p['warmup']})",
     )
+    require(
+        p["oligomycin_window"] < p["oligomycin_phase"],
+        f"oligomycin_window(={p['oligomycin_window']}) must be shorter than oligomycin_phase(={p['oligomycin_phase']})",
+    )
 
 
 @scenario(
@@ -50,18 +57,22 @@ def _check(p: Mapping[str, Any]) -> None:
     params={
         "atp_demand": Param(300.0, float, bounds=(0, 1e5), help="basal ATP demand (ATP/s)"),
         "fccp_uM": Param(2.0, float, bounds=(0, 100), help="FCCP (uncoupler) added (µM)"),
-        "phase": Param(35.0, float, bounds=(0.3, 1e4), help="length of each injection phase (s)"),
+        "phase": Param(35.0, float, bounds=(0.3, 1e4), help="length of the FCCP and rotenone + antimycin phases (s)"),
+        "oligomycin_phase": Param(260.0, float, bounds=(0.3, 1e4), help="length of the oligomycin phase (s)"),
         "warmup": Param(30.0, float, bounds=(0.5, 1e4), help="time before the basal window ends (s)"),
-        "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each phase (s)"),
+        "window": Param(
+            25.0, float, bounds=(0.05, 1e4), help="window at the end of the basal, FCCP and R+AA phases (s)"
+        ),
+        "oligomycin_window": Param(250.0, float, bounds=(0.05, 1e4), help="window at the end of oligomycin (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
         "patch": MEMBRANE_PATCH,
         "world_params": MEMBRANE_WORLD_PARAMS,
     },
-    duration=lambda p: p["warmup"] + 3 * p["phase"],
+    duration=lambda p: p["warmup"] + p["oligomycin_phase"] + 2 * p["phase"],
     report=report_mito_stress_test,
     tables=tables_mito_stress_test,
-    smoke={"warmup": 0.5, "phase": 0.3, "window": 0.1},
+    smoke={"warmup": 0.5, "phase": 0.3, "window": 0.1, "oligomycin_phase": 0.3, "oligomycin_window": 0.1},
     check=_check,
 )
 def run_mito_stress_test(
@@ -70,24 +81,38 @@ def run_mito_stress_test(
     atp_demand: float,
     fccp_uM: float,
     phase: float,
+    oligomycin_phase: float,
     warmup: float,
     window: float,
+    oligomycin_window: float,
     dt: float,
     sample_dt: float,
     patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """Inject oligomycin, FCCP and rotenone + antimycin A in turn; derive the six Seahorse numbers."""
-    _check({"window": window, "phase": phase, "warmup": warmup, "world_params": world_params, "dt": dt})
+    _check(
+        {
+            "window": window,
+            "phase": phase,
+            "warmup": warmup,
+            "oligomycin_phase": oligomycin_phase,
+            "oligomycin_window": oligomycin_window,
+            "world_params": world_params,
+            "dt": dt,
+        }
+    )
     world = MembraneWorld(
         run, dt=dt, **scaled(patch, atp_demand=atp_demand, **world_overrides(world_params, TAKEN, dt))
     )
     proto = Protocol(run, world, sample_dt)
-    t_oligo, t_fccp, t_rot = warmup, warmup + phase, warmup + 2 * phase
-    t_end = warmup + 3 * phase
+    t_oligo = warmup
+    t_fccp = t_oligo + oligomycin_phase
+    t_rot = t_fccp + phase
+    t_end = t_rot + phase
     basal = proto.measure(t_oligo - window, t_oligo)
     proto.at(t_oligo, world.add_inhibitor, "oligomycin")
-    oligo = proto.measure(t_fccp - window, t_fccp, steady_pools=("nadh",))
+    oligo = proto.measure(t_fccp - oligomycin_window, t_fccp, steady_pools=("nadh",))
     proto.at(t_fccp, world.add_uncoupler, fccp_uM)
     fccp = proto.measure(t_rot - window, t_rot)
     proto.at(t_rot, world.add_inhibitor, "rotenone")

@@ -14,6 +14,11 @@ slot: one token every ``1 / token_rate`` s from t_p − window to the segment's 
 quarter of a slot). The attention model (order-2 source, 1 layer + MLP, so that heads matter) trains during the
 first segment, one optimiser step every ``0.9·(warmup − window) / train_steps`` s.
 
+The default ``settle`` (5 s) is set by rotenone: a fresh world's matrix holds succinate that mass-action complex
+II, near equilibrium with the partly reduced Q pool, oxidises only slowly while NADH flows; once rotenone stops
+complex I that succinate still feeds complexes III and IV (tens of O₂/s at first) until it is gone, ≈ 4–5 s
+later, and only then is respiration stopped. The uncoupler and oligomycin reach their new states within ≈ 0.5 s.
+
 Windows: baseline [t_p − window, t_p); perturbed [t_p + settle, t_p + settle + window). Per pair and side, effect
 sizes with units: membrane — ATP synthesis rate (ATP/s; relative change) and Δp (mV; relative); attention —
 cross-entropy (nats/token; relative), bits saved per token (bits) and the order left at the output,
@@ -82,8 +87,8 @@ def _check(p: Mapping[str, Any]) -> None:
         "atp_demand": Param(300.0, float, bounds=(0.0, 1e5), help="membrane ATP demand (ATP/s)"),
         "uncoupler_uM": Param(1.0, float, bounds=(0.0, 100.0), help="protonophore added (µM)"),
         "temperature": Param(2.0, float, bounds=(1e-3, 1e3), help="output softmax temperature of the perturbed phase"),
-        "warmup": Param(1.2, float, bounds=(0.1, 1e4), help="membrane energising time before each perturbation (s)"),
-        "settle": Param(0.3, float, bounds=(0.0, 1e4), help="time after the perturbation before the window (s)"),
+        "warmup": Param(1.5, float, bounds=(0.1, 1e4), help="membrane energising time before each perturbation (s)"),
+        "settle": Param(5.0, float, bounds=(0.0, 1e4), help="time after the perturbation before the window (s)"),
         "window": Param(0.4, float, bounds=(0.01, 1e4), help="baseline and perturbed windows (s)"),
         "token_rate": Param(1000.0, float, bounds=(1.0, 1e5), help="tokens per second (1/slot)"),
         "train_steps": Param(400, int, bounds=(0, 100_000), help="optimiser steps in the first segment"),

@@ -8,15 +8,21 @@ control ratio (OCR state 3 / state 4) and P/O (ATP made per O atom in state 3) n
 maximum 10/(n/3 + 1) (NADH) or 6/(n/3 + 1) (succinate).
 
 Windows (defaults; every window is checked for a steady state, `analysis.steady`):
-* state 4 before the pulse and again at the end: `state4_window` = 25 s each, so that about 500 O₂ reductions
-  give OCR a relative standard error near 4.5 % (< 5 %; at ≈ 20 O₂/s a 1 s window held 20, ±22 %);
-* state 3: `window` = 5 s starting `state3_delay` = 0.5 s after the pulse. State 3 ends when the ADP is
-  phosphorylated — it is transient by definition, as in an oxygraph trace — so the pulse (6 000 ADP, ≈ 9 s of
+* state 4 before the pulse and again at the end: `state4_window` = 250 s each. State 4 respires at ≈ 4 O₂/s
+  per default patch, so a window holds ≈ 1 000 O₂ reductions: OCR's relative standard error is ≈ 3 % (< 5 %),
+  and the flux item of the steadiness check (the two halves agree within ±20 % at 90 % confidence) has the
+  events to pass when the flux is steady — with 500 (120 s) the 90 % interval alone is ±15 %, so a steady
+  window fails whenever the halves differ by 5 % by chance, about every second time;
+* state 3: `window` = 6 s starting `state3_delay` = 2 s after the pulse. State 3 ends when the ADP is
+  phosphorylated — it is transient by definition, as in an oxygraph trace — so the pulse (12 000 ADP, ≈ 25 s of
   phosphorylation) is sized to outlast the window, and the window is checked for a steady flux and Δψ and
   for a steady NADH fraction but not for ATP/(ATP + ADP), which rises by design while ADP is phosphorylated.
-  The flux item needs ≥ 271 O₂ reductions to show ±20 % at all; 5 s give ≈ 670 (3 s gave ≈ 400, and seed 0
-  missed by 2 %);
-* the final state-4 window starts ≈ 6 s after state 3 ends (t_end = 68 s).
+  The pulse brings as much phosphate (`pi_pulse`): in an oxygraph the medium's Pi (5–10 mM in millilitres) far
+  exceeds an ADP pulse, but the model's 3 aL cytosol holds 9 000 Pi, so an ADP pulse alone would consume the
+  Pi it is phosphorylated with, and state 3 would slow as Pi falls (measured, seed 1, 1 s bins after 8 000 ADP:
+  without Pi, Δψ falls ≈ 1 mV/s and OCR ≈ 3 %/s; with 8 000 Pi added, Δψ stays within ±3 mV for 12 s and OCR
+  falls ≈ 1 %/s);
+* the final state-4 window ends at t_end = 560 s, ≈ 270 s after state 3.
 """
 
 from __future__ import annotations
@@ -52,7 +58,9 @@ TAKEN = frozenset(
 def _check(p: Mapping[str, Any]) -> None:
     """A state-4 window before the pulse, state 3 from `state3_delay` after it, and a final state-4 window;
     `world_params` are world parameters the scenario does not set."""
-    world_overrides(p["world_params"], TAKEN, p["dt"], fixed={"site_events": p["site_events"]})
+    world_overrides(
+        p["world_params"], TAKEN, p["dt"], fixed={"site_events": p["site_events"], "transport": p["transport"]}
+    )
     t_pulse, window, t_end = p["t_pulse"], p["window"], p["t_end"]
     w4, delay = p["state4_window"], p["state3_delay"]
     require(w4 <= t_pulse, f"state4_window(={w4}) must not exceed t_pulse(={t_pulse}): state 4 is measured before it")
@@ -70,19 +78,22 @@ def _check(p: Mapping[str, Any]) -> None:
         "substrate": Param("nadh", str, choices=("nadh", "succinate"), help="electron donor"),
         "supply": Param(400.0, float, bounds=(0, 1e5), help="substrate supply (molecules/s)"),
         "c_ring": Param(8, int, bounds=(8, 15), help="c-subunits per rotor"),
-        "supply_law": Param("saturating", str, choices=("saturating", "reversible"), help="NADH supply law"),
-        "kinetics": Param("fermi", str, choices=("fermi", "mass_action"), help="rate law of complexes I-IV"),
-        "site_events": Param("one", str, choices=("one", "poisson", "batch"), help="moves per membrane site and step"),
-        "transport": Param(
-            "lumped", str, choices=("lumped", "ant_pic"), help="one exchanger, or translocase + phosphate carrier"
+        "supply_law": Param("reversible", str, choices=("reversible", "saturating"), help="NADH supply law"),
+        "kinetics": Param("mass_action", str, choices=("mass_action", "fermi"), help="rate law of complexes I-IV"),
+        "site_events": Param(
+            "poisson", str, choices=("poisson", "batch", "one"), help="moves per membrane site and step"
         ),
-        "k_leak": Param(1.0, float, bounds=(0, 1e4), help="leak rate constant per leak site (1/s); 0: no leak"),
-        "adp_pulse": Param(6000, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
-        "t_pulse": Param(28.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
-        "state4_window": Param(25.0, float, bounds=(0.05, 1e4), help="length of each state-4 window (s)"),
-        "state3_delay": Param(0.5, float, bounds=(0.0, 1e3), help="start of the state-3 window after the pulse (s)"),
-        "window": Param(5.0, float, bounds=(0.05, 1e4), help="length of the state-3 window (s)"),
-        "t_end": Param(68.0, float, bounds=(1.0, 1e5), help="end of the run (s)"),
+        "transport": Param(
+            "ant_pic", str, choices=("ant_pic", "lumped"), help="translocase + phosphate carrier, or one exchanger"
+        ),
+        "k_leak": Param(0.3, float, bounds=(0, 1e4), help="leak rate constant per leak site (1/s); 0: no leak"),
+        "adp_pulse": Param(12000, int, bounds=(1, 10_000_000), help="ADP added (molecules)"),
+        "pi_pulse": Param(12000, int, bounds=(0, 10_000_000), help="phosphate added with the ADP (molecules)"),
+        "t_pulse": Param(260.0, float, bounds=(0.5, 1e4), help="time of the ADP pulse (s)"),
+        "state4_window": Param(250.0, float, bounds=(0.05, 1e4), help="length of each state-4 window (s)"),
+        "state3_delay": Param(2.0, float, bounds=(0.0, 1e3), help="start of the state-3 window after the pulse (s)"),
+        "window": Param(6.0, float, bounds=(0.05, 1e4), help="length of the state-3 window (s)"),
+        "t_end": Param(560.0, float, bounds=(1.0, 1e5), help="end of the run (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
         "patch": MEMBRANE_PATCH,
@@ -91,7 +102,15 @@ def _check(p: Mapping[str, Any]) -> None:
     duration=lambda p: p["t_end"],
     report=report_respiratory_control,
     tables=tables_respiratory_control,
-    smoke={"t_pulse": 0.5, "window": 0.1, "state4_window": 0.1, "state3_delay": 0.2, "adp_pulse": 1200, "t_end": 1.0},
+    smoke={
+        "t_pulse": 0.5,
+        "window": 0.1,
+        "state4_window": 0.1,
+        "state3_delay": 0.2,
+        "adp_pulse": 1200,
+        "pi_pulse": 1200,
+        "t_end": 1.0,
+    },
     check=_check,
 )
 def run_respiratory_control(
@@ -106,6 +125,7 @@ def run_respiratory_control(
     supply_law: str,
     k_leak: float,
     adp_pulse: int,
+    pi_pulse: int,
     t_pulse: float,
     state4_window: float,
     state3_delay: float,
@@ -127,6 +147,7 @@ def run_respiratory_control(
             "world_params": world_params,
             "dt": dt,
             "site_events": site_events,
+            "transport": transport,
         }
     )
     world = MembraneWorld(
@@ -147,6 +168,7 @@ def run_respiratory_control(
     proto = Protocol(run, world, sample_dt)
     state4 = proto.measure(t_pulse - state4_window, t_pulse)
     proto.at(t_pulse, world.add_adp, adp_pulse * patch)
+    proto.at(t_pulse, world.add_pi, pi_pulse * patch)
     # ATP/(ATP + ADP) rises by design in state 3 (module docstring): the window checks flux, Δψ and NADH
     state3 = proto.measure(t_pulse + state3_delay, t_pulse + state3_delay + window, steady_pools=("nadh",))
     state4b = proto.measure(t_end - state4_window, t_end)

@@ -5,19 +5,22 @@ Key names: `run_side_by_side`, `replicate_seeds`, `check_scheduler`, `REPLICATES
 Each replicate is one run of `side_by_side_replicate` (its timetable: the membrane charges from rest while the
 attention model trains, then rotenone cuts the fuel and the demand drains the gradient while tokens flow through
 the trained model; a control training with warm-up `control_warmup` on the same clock; the first `n_blocked`
-replicates also run the blocked converters). Replicate r runs at its own seed (`replicate_seeds`: spawned from
-this run's seed by `numpy.random.SeedSequence`, so replicate r is the same whatever the number of replicates)
-as an ordinary run directory ``replicates/blocked=BOOL_sSEED/`` inside this run's directory (claimed in its
-manifest), through the sweep engine (`scenarios.sweep.run_sweep`): serially in this process by default, or on
-a Dask cluster with ``scheduler=local`` (127.0.0.1, one worker per core) or ``scheduler=tcp://HOST:PORT``.
-Complete replicates are reused when the run is repeated (a forced rerun, or one after an interrupt), so only
-missing or failed replicates run again; replicates of other parameters are replaced. This run then aggregates
-the replicates' ``replicate.json`` files: the pre-declared test of `analysis.comparison` (TOST on β,
-rival-family shape null) under both schedules — the pattern is shared only if it is shared under both —, every
-analogy row decided (`analysis.analogy`), entropy in nats for both worlds, efficiencies while charging and at
-steady state (from replicate 0), and the per-seed curves the report draws. This run's own trace and metrics
-are empty: the events are in the replicates' traces. Called without an output directory (a test, a library
-call), the replicates run in this process on in-memory runs of the same seeds.
+replicates also run the blocked converters; the default demand, 360 ATP/s, is ≈ 75–80 % of a default patch's
+ADP-saturated synthesis capacity, the 2 s charge lets the membrane settle to that demand before its second half
+(which the pace-of-demand row and the steady-state efficiencies read), and the 3 s discharge is set by its slow
+relaxation after rotenone, τ ≈ 1–2 s: see `side_by_side_replicate`). Replicate r runs at its own seed
+(`replicate_seeds`: spawned from this run's seed by `numpy.random.SeedSequence`, so replicate r is the same
+whatever the number of replicates) as an ordinary run directory ``replicates/blocked=BOOL_sSEED/`` inside this
+run's directory (claimed in its manifest), through the sweep engine (`scenarios.sweep.run_sweep`): serially in this
+process by default, or on a Dask cluster with ``scheduler=local`` (127.0.0.1, one worker per core) or
+``scheduler=tcp://HOST:PORT``. Complete replicates are reused when the run is repeated (a forced rerun, or one
+after an interrupt), so only missing or failed replicates run again; replicates of other parameters are replaced.
+This run then aggregates the replicates' ``replicate.json`` files: the pre-declared test of `analysis.comparison`
+(TOST on β, rival-family shape null) under both schedules — the pattern is shared only if it is shared under both —,
+every analogy row decided (`analysis.analogy`), entropy in nats for both worlds, efficiencies while charging and at
+steady state (from replicate 0), and the per-seed curves the report draws. This run's own trace and metrics are
+empty: the events are in the replicates' traces. Called without an output directory (a test, a library call), the
+replicates run in this process on in-memory runs of the same seeds.
 """
 
 from __future__ import annotations
@@ -107,9 +110,9 @@ def run_replicates(
     name="side_by_side",
     description="Both engines on one clock: membrane charges/discharges, attention trains/infers; fits, verdict.",
     params={
-        "t_charge": Param(1.0, float, bounds=(0.05, 100.0), help="charging = training phase (s)"),
-        "t_discharge": Param(1.0, float, bounds=(0.05, 100.0), help="discharge = inference phase (s)"),
-        "atp_demand": Param(600.0, float, bounds=(0.0, 1e5), help="steady ATP demand of the cell (ATP/s)"),
+        "t_charge": Param(2.0, float, bounds=(0.05, 100.0), help="charging = training phase (s)"),
+        "t_discharge": Param(3.0, float, bounds=(0.05, 100.0), help="discharge = inference phase (s)"),
+        "atp_demand": Param(360.0, float, bounds=(0.0, 1e5), help="steady ATP demand of the cell (ATP/s)"),
         "dt": Param(1e-3, float, bounds=(1e-5, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.01, float, bounds=(1e-3, 1.0), help="membrane sampling interval (s)"),
         "V": Param(8, int, bounds=(2, 64), help="alphabet of the Markov source"),

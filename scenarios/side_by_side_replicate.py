@@ -10,6 +10,19 @@ Timetable (one SimPy clock, seconds), as in `side_by_side`:
     t_charge                      rotenone blocks complex I; training stops;
     (t_charge, t_charge + t_discharge]  the demand drains the gradient while `n_tokens` tokens flow through the
                                   trained model, spread over the whole window.
+The default demand, 360 ATP/s, is ≈ 75–80 % of a default patch's ADP-saturated ATP synthesis capacity
+(≈ 450–500 ATP/s), the role 600 ATP/s had at the earlier Fermi defaults (capacity ≈ 775 ATP/s); a demand above
+capacity would leave the pace-of-demand row measuring a deficit by construction. The default charge (2 s) is
+what the membrane needs to reach that demand's steady state before the second half of charging, which the
+pace-of-demand row and the steady-state efficiencies read: Δp charges with τ ≈ 0.07 s, but the synthases run
+backwards while it rises from 0 and the ATP pools follow more slowly, so ATP made ÷ ATP hydrolysed is ≈ 0.7
+over 0.25–0.5 s, ≈ 0.9 over 0.5–1 s and 1.00 ± 0.08 after ≈ 1.5 s (the membrane alone, seeds 0–5, windows of
+0.25–0.5 s): a 1 s charge's second half is still settling. The default discharge (3 s) follows the slow
+relaxation after rotenone: the matrix's endogenous succinate still feeds complexes III and IV for seconds and
+the reversed synthases hold Δp up on the cytosolic ATP, so Δp falls ≈ 12 mV in the first 0.5 s and then drifts
+on towards ≈ 150 mV, at a pace set by the demand that drains it. At 360 ATP/s it is still falling at 3 s
+(≈ 25–30 mV below charged), and the discharge fit is determined in 6 of `side_by_side`'s 10 default seeds
+(τ ≈ 1.0–1.7 s; over a 5 s discharge, τ ≈ 2–5 s); a 1 s discharge leaves it undetermined.
 With ``blocked`` the converters are also blocked on the same clock: a second membrane gets oligomycin with the
 rotenone, and a second stream runs through the same trained weights with every head ablated (row 4 of the
 analogy). The main membrane and the trained model's stream are traced and sampled into this run's outputs;
@@ -88,9 +101,9 @@ def _membrane(rr: Run, run: Run, dt: float, t_end: float, sample_dt: float, bloc
     name="side_by_side_replicate",
     description="One seed of side_by_side: membrane charges/discharges, attention trains/infers; its fits and rows.",
     params={
-        "t_charge": Param(1.0, float, bounds=(0.05, 100.0), help="charging = training phase (s)"),
-        "t_discharge": Param(1.0, float, bounds=(0.05, 100.0), help="discharge = inference phase (s)"),
-        "atp_demand": Param(600.0, float, bounds=(0.0, 1e5), help="steady ATP demand of the cell (ATP/s)"),
+        "t_charge": Param(2.0, float, bounds=(0.05, 100.0), help="charging = training phase (s)"),
+        "t_discharge": Param(3.0, float, bounds=(0.05, 100.0), help="discharge = inference phase (s)"),
+        "atp_demand": Param(360.0, float, bounds=(0.0, 1e5), help="steady ATP demand of the cell (ATP/s)"),
         "dt": Param(1e-3, float, bounds=(1e-5, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.01, float, bounds=(1e-3, 1.0), help="membrane sampling interval (s)"),
         "V": Param(8, int, bounds=(2, 64), help="alphabet of the Markov source"),

@@ -109,9 +109,9 @@ COMBINATIONS = [
     ("respiratory_control", ["t_pulse=3", "state4_window=1", "window=2", "t_end=6"], "t_end"),
     ("respiratory_control", ["t_pulse=0.5", "state4_window=0.6"], "state4_window"),
     ("coupled_budget", ["t_uncoupler=1.0", "t_warm=1.5"], "t_warm"),
-    ("coupled_budget", ["t_oligomycin=13"], "t_oligomycin"),
+    ("coupled_budget", ["t_oligomycin=19"], "t_oligomycin"),
     ("temperature", ["V=64", "order=3"], "V"),
-    ("respiratory_control", ["world_params=k_rotor=1040"], "k_rotor"),
+    ("respiratory_control", ["world_params=k_rotor=3000"], "k_rotor"),
     ("demand_titration", ["world_params=kinetics=fermi"], "kinetics"),
     ("mito_stress_test", ["world_params=n_leak=x"], "n_leak"),
     ("c_ring", ["world_params=c_ring=10"], "c_ring"),
@@ -203,7 +203,7 @@ def test_demand_titration_window_at_a_floating_point_end(out_dir: Path) -> None:
     """The issue's case: levels 0,100,200 with warmup 0.2 and hold 0.3 end at 0.2 + 3·0.3 = 1.0999999999999999,
     below the last window's end 1.1; every level is now measured (it crashed with KeyError 'ocr')."""
     assert 0.2 + 3 * 0.3 < (0.2 + 2 * 0.3) + 0.3  # the rounding that made the last window never close
-    sets = ["levels=0,100,200", "warmup=0.2", "hold=0.3", "window=0.1"]
+    sets = ["levels=0,100,200", "warmup=0.2", "hold=0.3", "window=0.1", "state4_hold=0.3", "state4_window=0.1"]
     code, err = cli(
         ["run", "demand_titration", "--out", str(out_dir), "--quiet", *[a for s in sets for a in ("--set", s)]]
     )

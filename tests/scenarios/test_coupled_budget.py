@@ -20,14 +20,21 @@ from world.trace import read_trace
 
 K = 3
 SCENARIO = {
+    "k_atp": 2,
     "atp_cytosol": 60,
     "t_warm": 0.4,
     "t_uncoupler": 0.8,
     "t_washout": 1.6,
-    "t_oligomycin": 2.6,
-    "t_end": 3.3,
+    "t_oligomycin": 3.4,
+    "t_end": 4.8,
     "train_steps": 20,
 }
+"""A short `coupled_budget` timetable. The wash-out can serve the backlog only if the membrane's export capacity
+(≈ 450–475 ATP/s per default patch) exceeds the tokens' demand (k_atp × 100 tokens/s) by enough to catch up
+within the phase: k_atp = 2 asks 200 ATP/s, so once Δp has rebuilt (≈ 0.3–0.5 s after the wash-out; the reversed
+synthases emptied the matrix ATP) the backlog is served ≈ 125 tokens/s faster than tokens arrive and is cleared
+≈ 1.2 s after the wash-out, inside its 1.8 s. The oligomycin phase (1.4 s) outlasts the refilled cytosolic pool
+plus the matrix ATP still exported (≈ 0.9 s at 200 ATP/s), so inference stalls."""
 
 
 def _coupled(seed: int = 0, atp_c: int = 9000, drive_from: float = 0.0, n_tokens: int = 40, **mem):
@@ -104,7 +111,11 @@ def test_container_refuses_puts() -> None:
 
 
 def test_uncoupler_collapses_pmf_and_slows_then_stalls_inference(coupled_run) -> None:
-    """Uncoupler: Δp and tokens/s fall and tokens stall; wash-out restores Δp and serves the backlog."""
+    """Uncoupler: Δp and tokens/s fall and tokens stall; wash-out restores Δp and serves the backlog.
+
+    Prediction: the protonophore drops Δp below 60 % of the baseline's, the synthases reverse and the cytosolic
+    pool empties, so tokens stall; after the wash-out Δp rebuilds by > 50 mV and, export capacity exceeding the
+    demand (`SCENARIO`), completions outpace arrivals until the backlog is cleared (resume < recovery)."""
     res = coupled_run[0]["results"]
     ph = res["phases"]
     assert ph["uncoupler"]["pmf_mV"] < 0.6 * ph["baseline"]["pmf_mV"]

@@ -13,13 +13,19 @@ from scenarios.runner import execute
 from world.trace import read_trace
 
 OVERRIDES = {
-    "warmup": 0.6,
-    "settle": 0.15,
-    "window": 0.25,
+    "warmup": 1.5,
+    "settle": 5.0,
+    "window": 0.5,
     "train_steps": 200,
     "heldout_seqs": 128,
     "token_rate": 800.0,
 }
+"""A short `perturbation_pairs` run. The settle is long because of rotenone: a fresh world's matrix starts with
+200 succinate, and mass-action complex II, reversible and near equilibrium with a Q pool that NADH keeps partly
+reduced, oxidises it only slowly (≈ 50–85 molecules are left at 1.5 s); once rotenone has stopped complex I the
+Q pool turns oxidised and that succinate feeds complexes III and IV, tens of O₂/s at first, until it is gone
+≈ 4–5 s after rotenone. The perturbed window (5.0–5.5 s after the perturbation) lies beyond that tail, and is
+0.5 s long so that a single stray O₂ (2 O₂/s) still meets the ≤ 2 O₂/s bound (no O₂ in it at seeds 0, 1, 2)."""
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +72,11 @@ def test_head_ablation_raises_cross_entropy_towards_the_current_symbol_floor(pai
 
 
 def test_rotenone_stops_respiration_and_lowers_pmf(pairs_run) -> None:
-    """Rotenone on NADH stops O₂ consumption (≤ 2 O₂/s) and lowers Δp and ATP synthesis."""
+    """Rotenone on NADH stops O₂ consumption (≤ 2 O₂/s) and lowers Δp and ATP synthesis.
+
+    Prediction: with complex I blocked and no succinate supplied, the only electrons left for O₂ are the
+    matrix's endogenous succinate (via complex II); once it is oxidised (`OVERRIDES`) OCR is ≈ 0, Δp is held
+    only by ATP hydrolysis and falls, and net ATP synthesis stops."""
     mem = _pair(pairs_run, "rotenone_vs_untrained")["membrane_effect"]
     assert mem["ocr_after_per_s"] <= 2.0 < mem["ocr_before_per_s"]
     assert mem["pmf_change_mV"] < 0 and mem["atp_rate_after_per_s"] < mem["atp_rate_before_per_s"]

@@ -14,12 +14,22 @@ from world.trace import read_metrics, read_trace
 
 SMALL = {
     "t_charge": "0.4",
-    "t_discharge": "0.4",
+    "t_discharge": "5.0",
     "train_steps": "120",
-    "n_tokens": "40",
+    "n_tokens": "200",
     "replicates": "2",
     "n_blocked": "1",
 }
+"""A short `side_by_side` run at the default 360 ATP/s demand. Charging is fast (τ ≈ 0.07 s), the discharge is
+not: after rotenone the matrix's endogenous succinate still feeds complexes III and IV for seconds and the
+synthases, reversed, hold Δp up on the cytosolic ATP, so Δp falls ≈ 12 mV in the first 0.5 s and then drifts on
+towards ≈ 150 mV, the slower the smaller the demand that drains it. At 360 ATP/s a 3 s discharge leaves the
+stretched-exponential fit undetermined in 4 of `side_by_side`'s 10 default seeds (and in both replicates here:
+the drift has not levelled off); 5 s determines it (τ ≈ 2–5 s) and lets Δp fall by ≈ 30 mV. The token
+stream is the default 200 tokens: the blocked-converter stream is an independent sample of the source, and with
+40 tokens which states each stream happens to visit (Dirichlet rows of very different entropy) outweighs the
+few per cent of bits the heads carry."""
+T_CHARGE, T_END = float(SMALL["t_charge"]), float(SMALL["t_charge"]) + float(SMALL["t_discharge"])
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +54,19 @@ def test_both_worlds_share_one_clock(small_run: tuple[Path, dict]) -> None:
     for rep in reps:
         trace = read_trace(rep)
         assert set(trace.world.astype(str)) == {"membrane", "attention"}
-        assert trace.t.is_monotonic_increasing and trace.t.max() <= 0.8 + 1e-9
+        assert trace.t.is_monotonic_increasing and trace.t.max() <= T_END + 1e-9
         train = trace[trace.kind == "train_step"]
-        assert train.t.max() <= 0.4 + 1e-9 and len(train) == 120
+        assert train.t.max() <= T_CHARGE + 1e-9 and len(train) == 120
         tokens = trace[trace.kind == "token_end"]
-        assert len(tokens) == 40 and tokens.t.min() > 0.4
+        assert len(tokens) == int(SMALL["n_tokens"]) and tokens.t.min() > T_CHARGE
 
 
 def test_membrane_charges_then_discharges(small_run: tuple[Path, dict]) -> None:
-    """Δp rises from 0 while charging and falls once the fuel is cut; fits describe both (r² > 0.9)."""
+    """Δp rises from 0 while charging and falls once the fuel is cut; fits describe both (r² > 0.9).
+
+    Prediction: on NADH under the default 360 ATP/s demand Δp charges to > 150 mV within 0.4 s (τ ≈ 0.07 s);
+    rotenone then removes the NADH electrons and Δp relaxes (a fast drop, then a slow drift: see `SMALL`) by more
+    than 20 mV within the discharge."""
     _, summary = small_run
     res = summary["results"]
     mem = res["membrane"]
