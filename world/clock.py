@@ -89,6 +89,7 @@ class Run:
         self.progress = progress
         self._progress_chunks = 200
         self._stop: list[int | None] = [None]  # shared with replicas: the signal that asked the run to stop
+        self._driving: dict[int, simpy.Process] = {}  # id(model) → the process that steps it
 
     @property
     def now(self) -> float:
@@ -123,10 +124,14 @@ class Run:
         """Advance a Mesa model from the SimPy clock: ``model.step()`` at ``now + dt``, ``now + 2dt``, ...
 
         The model's own Mesa time (``model.time``) then counts steps; physical time is ``run.now``.
-        Stops after ``until`` if given.
+        Stops after ``until`` if given. A model already driven by a process that is still running is refused
+        (two processes would step it twice per tick).
         """
         if not dt > 0:
             raise ValueError(f"dt(={dt}) must be > 0")
+        running = self._driving.get(id(model))
+        if running is not None and running.is_alive:
+            raise ValueError(f"model(={type(model).__name__}) is already driven by this run; drive it once")
         t0 = float(self.env.now)
 
         def loop(env: simpy.Environment):  # type: ignore[no-untyped-def]
@@ -139,7 +144,9 @@ class Run:
                 yield env.timeout(max(0.0, t_next - env.now))
                 model.step()
 
-        return self.env.process(loop(self.env))
+        process = self.env.process(loop(self.env))
+        self._driving[id(model)] = process
+        return process
 
     def run_until(self, t: float) -> None:
         """Advance the clock to `t`, running every event stamped at or before `t` (as Mesa's `run_until`

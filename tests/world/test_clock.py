@@ -49,6 +49,20 @@ def test_drive_stops_at_until() -> None:
     assert model.times == [1.0, 2.0, 3.0]
 
 
+def test_a_model_is_driven_once_at_a_time() -> None:
+    """Driving a model that a running process already steps is refused (it would step twice per tick); once that
+    process has stopped (`until`), the model may be driven again, and the steps continue on the clock."""
+    run = Run(0)
+    model = _Counter(run)
+    run.drive(model, 1.0, until=2.0)
+    with pytest.raises(ValueError, match=r"model\(=_Counter\) is already driven by this run; drive it once"):
+        run.drive(model, 1.0)
+    run.run_until(2.0)
+    run.drive(model, 1.0)
+    run.run_until(4.0)
+    assert model.times == [1.0, 2.0, 3.0, 4.0]
+
+
 def test_every_sees_steps_at_the_same_instant() -> None:
     """A sampler at time t runs after the model step due at t."""
     run = Run(0)
