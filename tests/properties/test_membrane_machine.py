@@ -89,6 +89,8 @@ class MembraneMachine(RuleBasedStateMachine):
             transport=transport,
             atp_standard=atp_standard,
             **space,
+            # one move per site and step needs k·dt <= 0.5: the earlier rotor (400 steps/s), not Yasuda's 1 040
+            **({"k_rotor": 400.0} if space.get("site_events") == "one" else {}),
         )
         self.run.drive(self.world, self.world.dt)
         self.last_now = 0.0
