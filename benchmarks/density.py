@@ -51,15 +51,27 @@ _SCALED_COUNTS = {
     "adp_c": 90,
     "pi_c": 5400,
 }
-"""The defaults this benchmark scales (the defaults of both revisions it compares)."""
+"""The counts this benchmark scales: the defaults of the baseline revision (and of this tree before the
+recalibration, whose laws `_earlier_laws` adds)."""
 _SITES = ("n_complex1", "n_complex2", "n_complex3", "n_complex4", "n_synthase", "n_exchanger", "n_leak")
+
+
+def _earlier_laws() -> dict[str, Any]:
+    """The laws and constants of the defaults before the recalibration (`world.testing.FERMI_STACK`), so that this
+    tree runs the same world as the baseline; a tree that predates the recalibration has them as its defaults
+    (and no `FERMI_STACK`). Counts and pools come from `_SCALED_COUNTS`."""
+    try:
+        from world.testing import FERMI_STACK
+    except ImportError:
+        return {}
+    return {k: v for k, v in FERMI_STACK.items() if k not in _SCALED_COUNTS}
 
 
 def density_params(f: int, site_events: str | None = None) -> dict[str, Any]:
     """World keyword arguments at density factor `f` (pool volumes and NADH supply scaled with the counts). The
     membrane stays 3 µm long; it has at least one column per site (the baseline revision requires it), so the
     cells narrow as sites are added (50 nm at f = 1, 4.9 nm at f = 16)."""
-    kw: dict[str, Any] = {k: v * f for k, v in _SCALED_COUNTS.items()}
+    kw: dict[str, Any] = {**_earlier_laws(), **{k: v * f for k, v in _SCALED_COUNTS.items()}}
     kw.update(nadh_supply=400.0 * f, matrix_volume_aL=0.3 * f, cytosol_volume_aL=3.0 * f)
     width = max(60, sum(kw[k] for k in _SITES))
     kw.update(width=width, cell_nm=3000.0 / width)

@@ -1,7 +1,8 @@
 """Benchmark of the membrane world: proton moves per second, and wall time of each membrane scenario.
 
-Run: ``.venv/bin/python benchmarks/membrane.py [--quick]`` (a script, not a test; ~10 min, most of it the
-scenarios at defaults that measure steady states; ``--quick`` runs only the first).
+Run: ``.venv/bin/python benchmarks/membrane.py [--quick]`` (a script, not a test; an estimated ≈ 25 min on a
+quiet 2-core machine, most of it the scenarios at their defaults, whose quiet windows are 250 s long since the
+recalibration; ``--quick`` runs only the first).
 
 Proton moves per second at N = 1e4 and 1e5 protons for
   (a) `MembraneWorld.step` — the whole step: vectorised diffusion of every proton plus every transition,
