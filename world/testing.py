@@ -122,8 +122,10 @@ CANDIDATE: dict[str, Any] = {
     "k_complex1": 300.0,
     "nadh_supply": 500.0,
 }
-"""The calibration candidate of docs/membrane.md (Acceptance) as world keyword arguments: mass action, the
-reversible NADH supply, the translocase and phosphate carrier, Poisson site events, Yasuda's rotor turnover."""
+"""The first calibration candidate of docs/membrane.md (Acceptance) as world keyword arguments: mass action, the
+reversible NADH supply, the translocase and phosphate carrier, Poisson site events, Yasuda's rotor turnover. On
+today's defaults only its NADH supply (500/s) differs; the world it was measured on is
+``{**FERMI_STACK, **CANDIDATE}`` (the earlier counts, pools and standard states)."""
 
 
 FERMI_STACK: dict[str, Any] = {
