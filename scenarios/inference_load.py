@@ -22,15 +22,16 @@ Per level (last ``window`` s of each hold): served throughput, latency, OCR, Δ�
 the level), ATP/O. The measured maximal sustainable rate is the served rate at the highest level beyond J_max / k
 (lower levels beyond it may still be living on the stored pool; all are listed).
 
-Defaults, as measured: the small pool follows a demand step in about 2 s. Δψ, the cytosolic ATP and NADH
-settle within that time, so each level is held ``hold`` = 6 s and measured over its last ``window`` = 4 s. With
-the former 1.2 s holds and 0.8 s windows, the levels at 400 and 600 ATP/s read Δψ 6–7 mV above the values they
-settle to (seed 0). At a saturating demand the export stays at 530–550 ATP/s for 20 s (seeds 0 and 1), so J_max
-is a sustained maximum. A 4 s window counts about 2 000 exported ATP, a counting error of about 2 % (about 5 %
-in 0.8 s). J_max / k is about 135 tokens/s at k = 4, so the token rates lie at 0.4, 0.7 and 0.8 of it and at 2.2
-and 3.3 times it. The third rate is 110 and not 150 tokens/s: 150 tokens/s (600 ATP/s) lies just beyond the
-supply, and at that rate the tokens spend the whole level living on the store. The run simulates 37.5 s (about
-45 s of wall time).
+Defaults, as measured: the small pool follows a demand step in about 2 s, and Δψ, the cytosolic ATP and NADH
+settle within that time; but every window must also hold enough O₂ reductions for the flux item of
+`analysis.steady` (about 1 000 or more), and the lowest level respires at about 40 O₂/s. So each level is held
+``hold`` = 35 s and measured over its last ``window`` = 30 s: at least 1 100 reductions, and all 11 membrane
+windows shown steady (seed 0). With 6 s holds and 4 s windows a window held about 150–400 reductions and the
+levels below the supply were not shown steady; with 1.2 s holds and 0.8 s windows the levels at 400 and 600
+ATP/s read Δψ 6–7 mV above the values they settle to. At a saturating demand the export stays at 530–550 ATP/s
+(seeds 0 and 1), so J_max is a sustained maximum. J_max / k is about 134 tokens/s at k = 4, so the token rates
+lie at 0.4, 0.7 and 0.8 of it and at 2.2 and 3.3 times it. The third rate is 110 and not 150 tokens/s: 150
+tokens/s (600 ATP/s) lies just beyond the supply. The run simulates 211.5 s (about 8 minutes of wall time).
 """
 
 from __future__ import annotations
@@ -100,8 +101,8 @@ def _membrane_row(m: dict[str, float], pools: dict[str, float]) -> dict[str, Any
         "atp_cytosol": Param(400, int, bounds=(0, 1_000_000), help="initial cytosolic ATP (molecules)"),
         "atp_timeout": Param(0.5, float, bounds=(1e-3, 1e3), help="drop a token waiting this long for ATP (s)"),
         "warmup": Param(1.5, float, bounds=(0.1, 1e4), help="membrane warm-up before the first level (s)"),
-        "hold": Param(6.0, float, bounds=(0.2, 1e4), help="time at each membrane level (s)"),
-        "window": Param(4.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
+        "hold": Param(35.0, float, bounds=(0.2, 1e4), help="time at each membrane level (s)"),
+        "window": Param(30.0, float, bounds=(0.05, 1e4), help="measurement window at the end of each level (s)"),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.05, float, bounds=(1e-3, 10.0), help="metric sampling interval (s)"),
     },
