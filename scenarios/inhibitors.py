@@ -9,17 +9,18 @@ synthesis and drops OCR to the leak-driven rate while Δψ rises.
 The demand keeps running after the inhibitor (there is no glycolysis in the model), so a blocked chain or
 synthase leaves the cytosolic ATP to be spent: within ≈ 32 s at 300 ATP/s (≈ 50–65 % of the NADH-linked
 ADP-saturated synthesis rate, ≈ 450–600 ATP/s) it is gone, with the synthases run backwards on it where the
-chain is blocked. The default `after` (95 s, window from 70 s) measures the state after that; shorter settings
-measure the transient on the way (initial rates), and the steadiness check says so.
+chain is blocked. After that a blocked chain's Δψ decays through the leak, more and more slowly (seed 0: ≈ 60 mV
+55 s after the inhibitor, ≈ 35 mV at 95 s, 10–15 mV at 290 s).
 
-In the recalibrated world (k_leak 0.3, mass action, the reversible NADH supply) the defaults are *not* all
-steady; seed 0 shows 5 of 16 windows steady. A blocked chain's Δψ then decays through the leak with a time
-constant of ≈ 100 s (≈ 55 mV at 95 s, ≈ 37 mV at 135 s), not to ≈ 0 within 30 s as before, so every
-chain-block window after the inhibitor drifts by 3–7 mV between its halves; on succinate reverse electron
-transport reduces the NAD pool until ≈ 35 s while Δψ rises to ≈ 220 mV, so the 15–40 s windows before the
-inhibitor drift; and oligomycin's NADH window (state 4o, ≈ 4.7 O₂/s) holds ≈ 120 O₂ reductions, too few for the
-flux item. Steady windows would need `warmup` ≈ 60 s, `after` ≈ 180 s and a ≈ 250 s oligomycin window: a
-≈ 40-minute run, left undone (docs/membrane.md, inhibitors).
+Defaults, sized so that every window is a steady state (all 16 shown steady, seed 0): the inhibitor at
+`warmup` = 70 s, because on succinate reverse electron transport fills the NAD pool until ≈ 35 s (with the
+inhibitor at 40 s the four succinate windows before it drifted by 26–30 mV); windows ending `after` = 290 s
+after it, because the chain-block windows ending 95 s after it drifted 3–7 mV on the decay; and after oligomycin
+a `oligomycin_window` of 250 s, because state 4o respires at ≈ 4.5 O₂/s (a 25 s window held 118 O₂ reductions,
+too few for the flux item of `analysis.steady`), which starts 40 s after the inhibitor, once the cytosolic ATP
+is gone (starting at 10 s, its ATP fraction still fell by 0.05–0.06 between the halves). Shorter settings
+measure the transients on the way (initial rates), and the steadiness check says so. The run takes ≈ 50 minutes
+on one core.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def _check(p: Mapping[str, Any]) -> None:
         p["window"] <= min(p["warmup"], p["after"]),
         f"window(={p['window']}) must not exceed warmup(={p['warmup']}) or after(={p['after']})",
     )
+    require(
+        p["oligomycin_window"] <= p["after"],
+        f"oligomycin_window(={p['oligomycin_window']}) must not exceed after(={p['after']})",
+    )
 
 
 @scenario(
@@ -56,9 +61,12 @@ def _check(p: Mapping[str, Any]) -> None:
     params={
         "atp_demand": Param(300.0, float, bounds=(0, 1e5), help="ATP demand (ATP/s)"),
         "supply": Param(400.0, float, bounds=(0, 1e5), help="substrate supply (molecules/s)"),
-        "warmup": Param(40.0, float, bounds=(0.2, 1e4), help="time before the inhibitor (s)"),
-        "after": Param(95.0, float, bounds=(0.1, 1e4), help="time after the inhibitor (s)"),
+        "warmup": Param(70.0, float, bounds=(0.2, 1e4), help="time before the inhibitor (s)"),
+        "after": Param(290.0, float, bounds=(0.1, 1e4), help="time after the inhibitor (s)"),
         "window": Param(25.0, float, bounds=(0.05, 1e4), help="measurement windows, each ending at a phase's end (s)"),
+        "oligomycin_window": Param(
+            250.0, float, bounds=(0.05, 1e4), help="window after oligomycin, ending at the run's end (s)"
+        ),
         "dt": Param(1e-3, float, bounds=(1e-6, 1e-3), help="membrane step (s)"),
         "sample_dt": Param(0.1, float, bounds=(1e-4, 10), help="metric sampling interval (s)"),
         "patch": MEMBRANE_PATCH,
@@ -67,7 +75,7 @@ def _check(p: Mapping[str, Any]) -> None:
     duration=lambda p: p["warmup"] + p["after"],
     report=report_inhibitors,
     tables=tables_inhibitors,
-    smoke={"warmup": 0.2, "after": 0.1, "window": 0.05},
+    smoke={"warmup": 0.2, "after": 0.1, "window": 0.05, "oligomycin_window": 0.05},
     check=_check,
 )
 def run_inhibitors(
@@ -78,13 +86,23 @@ def run_inhibitors(
     warmup: float,
     after: float,
     window: float,
+    oligomycin_window: float,
     dt: float,
     sample_dt: float,
     patch: int,
     world_params: tuple[str, ...],
 ) -> dict:
     """One world per (substrate, inhibitor) on one clock; before/after windows around the inhibitor."""
-    _check({"window": window, "warmup": warmup, "after": after, "world_params": world_params, "dt": dt})
+    _check(
+        {
+            "window": window,
+            "oligomycin_window": oligomycin_window,
+            "warmup": warmup,
+            "after": after,
+            "world_params": world_params,
+            "dt": dt,
+        }
+    )
     extra = world_overrides(world_params, TAKEN, dt)
     cases = []
     for substrate in ("nadh", "succinate"):
@@ -96,7 +114,8 @@ def run_inhibitors(
             proto = Protocol(run, world, sample_dt)
             before = proto.measure(warmup - window, warmup)
             proto.at(warmup, world.add_inhibitor, inhibitor)
-            cases.append((substrate, inhibitor, before, proto.measure(warmup + after - window, warmup + after)))
+            span = oligomycin_window if inhibitor == "oligomycin" else window
+            cases.append((substrate, inhibitor, before, proto.measure(warmup + after - span, warmup + after)))
     run.run_until(warmup + after)
     out: dict[str, dict] = {"nadh": {}, "succinate": {}}
     for substrate, inhibitor, b, a in cases:

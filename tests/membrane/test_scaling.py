@@ -132,7 +132,7 @@ SHORT = {
     "mito_stress_test": {"warmup": 0.8, "phase": 0.3, "window": 0.2, "oligomycin_phase": 0.3,
                          "oligomycin_window": 0.2},
     "c_ring": {"rings": (8, 12), "warmup": 0.5, "window": 0.5},
-    "inhibitors": {"warmup": 0.5, "after": 0.2, "window": 0.2},
+    "inhibitors": {"warmup": 0.5, "after": 0.2, "window": 0.2, "oligomycin_window": 0.2},
     "localized_coupling": {"barriers": (0.0,), "settle": 0.4, "state4_window": 0.4, "warmup": 0.4, "window": 0.4},
     "control_analysis": {"levels": (600.0,), "replicates": 2, "settle": 0.3, "steps": ("leak", "demand"),
                          "warmup": 0.2, "window": 0.3},

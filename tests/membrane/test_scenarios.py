@@ -82,7 +82,9 @@ def test_inhibitors_act_on_their_targets(tmp_path) -> None:
     lets the Q pool oxidise it spends the rest (≈ 110 succinate, ≈ 55 O₂, over ≈ 3 s), so NADH-linked OCR reads
     < 10 % of its earlier value only after that: the after-window is the fourth second after the inhibitor (at
     0.3–0.6 s it read 44 %, the leftover succinate burning)."""
-    r = execute("inhibitors", tmp_path, seed=3, overrides={"warmup": 1.0, "after": 4.0, "window": 1.0})["results"]
+    r = execute(
+        "inhibitors", tmp_path, seed=3, overrides={"warmup": 1.0, "after": 4.0, "window": 1.0, "oligomycin_window": 1.0}
+    )["results"]
     assert r["nadh"]["rotenone"]["ocr_after"] < 0.1 * r["nadh"]["rotenone"]["ocr_before"]
     assert r["succinate"]["rotenone"]["ocr_after"] > 0.5 * r["succinate"]["rotenone"]["ocr_before"]
     for substrate in ("nadh", "succinate"):

@@ -99,7 +99,7 @@ def test_an_empty_list_is_allowed_only_where_the_default_is_empty() -> None:
     ("name", "short"),
     [
         ("c_ring", {"rings": (8,), "warmup": 0.2, "window": 0.2}),
-        ("inhibitors", {"warmup": 0.2, "after": 0.1, "window": 0.05}),
+        ("inhibitors", {"warmup": 0.2, "after": 0.1, "window": 0.05, "oligomycin_window": 0.05}),
         ("localized_coupling", {"barriers": (0.0,), "settle": 0.2, "state4_window": 0.2, "warmup": 0.2, "window": 0.2}),
     ],
 )

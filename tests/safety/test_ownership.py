@@ -103,6 +103,7 @@ COMBINATIONS = [
     ("demand_titration", ["window=1.0", "hold=0.5"], "window"),
     ("inhibitors", ["window=0.5", "warmup=0.3"], "window"),
     ("inhibitors", ["window=0.5", "after=0.2"], "window"),
+    ("inhibitors", ["oligomycin_window=30", "after=28"], "oligomycin_window"),
     ("mito_stress_test", ["window=0.6", "phase=0.5"], "window"),
     ("mito_stress_test", ["window=0.6", "warmup=0.55"], "window"),
     ("perturbation_pairs", ["window=0.5", "warmup=0.5"], "window"),
