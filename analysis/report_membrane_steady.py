@@ -285,8 +285,9 @@ def report_inhibitors(out_dir: Path, summary: dict[str, Any]) -> Path:
         "is blocked the synthases hydrolyse what is left to hold Δψ, and once it is gone Δψ decays through the "
         "leak, more and more slowly (≈ 35 mV 95 s after the inhibitor, 10–15 mV 290 s after it at the defaults), so "
         "the inhibited steady state is reached only after both; a window that ends earlier measures that transient "
-        "and the steady-state section names it. After oligomycin the world respires at the leak-driven rate (≈ 5 O₂/s on NADH), so that window "
-        "is longer (`oligomycin_window`), long enough to count the O₂ reductions a steady flux needs.",
+        "and the steady-state section names it. After oligomycin the world respires at the leak-driven rate "
+        "(≈ 5 O₂/s on NADH), so that window is longer (`oligomycin_window`), long enough to count the O₂ "
+        "reductions a steady flux needs.",
     ]
     tables = [rows_table(r) for r in tables_inhibitors(res).values()]
     return write_report(

@@ -16,7 +16,7 @@ Defaults, sized so that every window is a steady state (all 16 shown steady, see
 `warmup` = 70 s, because on succinate reverse electron transport fills the NAD pool until ≈ 35 s (with the
 inhibitor at 40 s the four succinate windows before it drifted by 26–30 mV); windows ending `after` = 290 s
 after it, because the chain-block windows ending 95 s after it drifted 3–7 mV on the decay; and after oligomycin
-a `oligomycin_window` of 250 s, because state 4o respires at ≈ 4.5 O₂/s (a 25 s window held 118 O₂ reductions,
+an `oligomycin_window` of 250 s, because state 4o respires at ≈ 4.5 O₂/s (a 25 s window held 118 O₂ reductions,
 too few for the flux item of `analysis.steady`), which starts 40 s after the inhibitor, once the cytosolic ATP
 is gone (starting at 10 s, its ATP fraction still fell by 0.05–0.06 between the halves). Shorter settings
 measure the transients on the way (initial rates), and the steadiness check says so. The run takes ≈ 50 minutes
