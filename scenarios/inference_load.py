@@ -25,7 +25,7 @@ the level), ATP/O. The measured maximal sustainable rate is the served rate at t
 Defaults, as measured: the small pool follows a demand step in about 2 s, and Δψ, the cytosolic ATP and NADH
 settle within that time; but every window must also hold enough O₂ reductions for the flux item of
 `analysis.steady` (about 1 000 or more), and the lowest level respires at about 40 O₂/s. So each level is held
-``hold`` = 35 s and measured over its last ``window`` = 30 s: at least 1 100 reductions, and all 11 membrane
+``hold`` = 35 s and measured over its last ``window`` = 30 s: about 1 100 reductions or more, and all 11 membrane
 windows shown steady (seed 0). With 6 s holds and 4 s windows a window held about 150–400 reductions and the
 levels below the supply were not shown steady; with 1.2 s holds and 0.8 s windows the levels at 400 and 600
 ATP/s read Δψ 6–7 mV above the values they settle to. At a saturating demand the export stays at 530–550 ATP/s
