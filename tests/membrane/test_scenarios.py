@@ -95,6 +95,25 @@ def test_inhibitors_act_on_their_targets(tmp_path) -> None:
         assert oligo["delta_psi_after_mV"] > oligo["delta_psi_before_mV"]
 
 
+def test_inhibitors_measure_oligomycin_over_its_own_window(tmp_path) -> None:
+    """`oligomycin_window` sets the after-window of the oligomycin worlds and no other: the same seed with a
+    longer oligomycin window changes the oligomycin after-numbers of both substrates and leaves every other
+    number (every before-window, every other inhibitor's after-window) bit-identical."""
+    base = {"warmup": 0.4, "after": 0.6, "window": 0.2}
+    short = execute("inhibitors", tmp_path / "short", seed=4, overrides={**base, "oligomycin_window": 0.2})
+    long = execute("inhibitors", tmp_path / "long", seed=4, overrides={**base, "oligomycin_window": 0.6})
+    for substrate in ("nadh", "succinate"):
+        for inhibitor, a in short["results"][substrate].items():
+            b = long["results"][substrate][inhibitor]
+            after = {k for k in a if "after" in k or k == "ocr_ratio"}  # the ratio is after over before
+            assert after, a
+            assert {k: a[k] for k in a if k not in after} == {k: b[k] for k in b if k not in after}
+            if inhibitor == "oligomycin":
+                assert {k: a[k] for k in after} != {k: b[k] for k in after}, (substrate, a)
+            else:
+                assert {k: a[k] for k in after} == {k: b[k] for k in after}, (substrate, inhibitor)
+
+
 def test_demand_titration_shows_respiratory_control(tmp_path) -> None:
     """As ATP demand rises OCR rises and Δψ falls. The world starts de-energised and its pools settle over
     seconds (the reversible NADH supply, the translocase), so state 4 is measured after 8 s (with 1.2 s its window
