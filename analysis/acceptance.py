@@ -34,6 +34,9 @@ class Criterion:
     meets: Callable[[float, Results, Mapping[str, Any]], bool]
     applies: Callable[[Mapping[str, Any]], bool] = lambda p: _nadh_with_leak(p)
     """Which runs the target speaks of, by their parameters (default: NADH-linked, with the leak on)."""
+    pooled: Callable[[Sequence[Results]], dict[str, Any]] | None = None
+    """For a target judged on replicates: the judgement with every run's replicates taken as one sample
+    (``value``, ``met``, ``detail``); None where each run stands alone."""
 
 
 def _nadh_with_leak(p: Mapping[str, Any]) -> bool:
@@ -96,6 +99,32 @@ def _steady(r: Results, _: Mapping[str, Any]) -> float:
 def _summation(r: Results, _: Mapping[str, Any]) -> float:
     levels = r["levels"]
     return float(all(lv["sum"]["lo"] <= 1.0 <= lv["sum"]["hi"] for lv in levels))
+
+
+def _summation_pooled(results: Sequence[Results]) -> dict[str, Any]:
+    """The summation theorem on every run's replicates at once (`analysis.control.pool_runs`): ``value`` 1 when
+    every level's pooled interval holds 1; ``detail`` gives each level's pooled sum, interval and replicate
+    count, and the all-together coefficient."""
+    from analysis.control import pool_runs
+
+    try:
+        levels = pool_runs(results)
+    except ValueError as e:
+        return {"value": None, "met": False, "detail": f"not pooled: {e}"}
+    parts = []
+    for lv in levels:
+        s = lv["sum"]
+        if s["lo"] is None:
+            parts.append(f"{lv['name']}: Σ C {s['mean']:.2f} (n = {s['n']}, no interval)")
+            continue
+        part = f"{lv['name']}: Σ C {s['mean']:.2f} [{s['lo']:.2f}, {s['hi']:.2f}] (n = {s['n']})"
+        t = lv["together"]
+        if t is not None and t["lo"] is not None:
+            part += f", all together {t['mean']:.3f} [{t['lo']:.3f}, {t['hi']:.3f}]"
+        parts.append(part)
+    holds = [lv["summation_holds"] for lv in levels]
+    value = None if None in holds else float(all(holds))
+    return {"value": value, "met": value == 1.0, "detail": "; ".join(parts)}
 
 
 CRITERIA: tuple[Criterion, ...] = (
@@ -211,6 +240,7 @@ CRITERIA: tuple[Criterion, ...] = (
         "summation theorem (Kacser & Burns 1973; Heinrich & Rapoport 1974)",
         _summation,
         lambda v, r, p: v == 1,
+        pooled=_summation_pooled,
     ),
 )
 """Every criterion, in the order the table prints them."""
@@ -232,7 +262,9 @@ def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     leak-free runs of either substrate for the P/O limit): ``criterion``, ``scenario``, ``target``, ``source``,
     ``seeds``, ``runs`` (labels: seed, and substrate when not NADH), ``values``
     (one per run, seed order; None where the run cannot give the number), ``met`` per run and ``verdict``
-    (``"met"`` when every run meets it, ``"missed"`` when none does, else ``"met in k of n"``)."""
+    (``"met"`` when every run meets it, ``"missed"`` when none does, else ``"met in k of n"``), and ``pooled``: for a
+    criterion judged on replicates (`Criterion.pooled`) the judgement on all runs' replicates as one sample
+    (``value``, ``met``, ``detail``), else None."""
     by_scenario: dict[str, list[Mapping[str, Any]]] = {}
     for s in summaries:
         by_scenario.setdefault(s["scenario"], []).append(s)
@@ -251,6 +283,7 @@ def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             met.append(bool(ok))
         k = sum(met)
         verdict = "met" if k == len(met) else "missed" if k == 0 else f"met in {k} of {len(met)}"
+        pooled = c.pooled([s["results"] for s in runs]) if c.pooled is not None else None
         rows.append(
             {
                 "criterion": c.name,
@@ -262,6 +295,7 @@ def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "values": values,
                 "met": met,
                 "verdict": verdict,
+                "pooled": pooled,
             }
         )
     return rows

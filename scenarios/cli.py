@@ -241,7 +241,8 @@ def acceptance(
 
     Reads the summary.json of every run given (respiratory_control, demand_titration, mito_stress_test,
     control_analysis; runs of other scenarios are ignored) and prints one row per target whose scenario is
-    among them: the value per seed and whether it is met (`analysis.acceptance`).
+    among them: the value per seed and whether it is met (`analysis.acceptance`); for a target judged on
+    replicates (the summation theorem) a further row judges all runs' replicates as one sample.
     """
     import json
 
@@ -272,6 +273,10 @@ def acceptance(
         values = ", ".join("—" if v is None else _fmt(float(v)) for v in row["values"])
         table.add_row(row["criterion"], row["target"], f"{values}  ({', '.join(row['runs'])})", row["verdict"],
                       row["source"])  # fmt: skip
+        if row["pooled"] is not None and len(row["runs"]) > 1:
+            pooled = row["pooled"]
+            verdict = "met" if pooled["met"] else "missed"
+            table.add_row(f"{row['criterion']}, runs pooled", row["target"], pooled["detail"], verdict, row["source"])
     out_console.print(table)
 
 

@@ -137,3 +137,31 @@ def test_acceptance_command_prints_the_table_and_writes_nothing(tmp_path: Path, 
     assert main(["acceptance", str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no finished run" in err[0]
+
+
+def test_summation_is_also_judged_on_all_runs_replicates_pooled(tmp_path: Path, capsys) -> None:
+    """Two real control_analysis runs (smoke size, 2 replicates each): the summation row judges each run and,
+    in ``pooled``, all 4 replicates as one sample, the same numbers `analysis.control.pool_runs` gives; the table
+    prints that as a row of its own."""
+    from analysis.control import pool_runs
+
+    summaries = []
+    for seed in (0, 1):
+        out = tmp_path / f"ca{seed}"
+        execute("control_analysis", out, seed=seed, overrides=all_scenarios()["control_analysis"].smoke)
+        summaries.append(json.loads((out / "summary.json").read_text()))
+    name = "flux control coefficients sum to 1 (every level's interval holds 1)"
+    row = _row(evaluate(summaries), name)
+    assert row["seeds"] == [0, 1]
+    levels = pool_runs([s["results"] for s in summaries])
+    assert [lv["sum"]["n"] for lv in levels] == [4, 4]
+    assert row["pooled"]["value"] == float(all(lv["summation_holds"] for lv in levels))
+    for lv in levels:
+        assert (
+            f"{lv['name']}: Σ C {lv['sum']['mean']:.2f} [{lv['sum']['lo']:.2f}, {lv['sum']['hi']:.2f}] (n = 4)"
+            in (row["pooled"]["detail"])
+        )
+    assert main(["acceptance", str(tmp_path / "ca0"), str(tmp_path / "ca1")]) == 0
+    assert "runs pooled" in capsys.readouterr().out
+    one = _row(evaluate(summaries[:1]), name)["pooled"]
+    assert "(n = 2)" in one["detail"]

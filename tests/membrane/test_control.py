@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.control import control_coefficient, control_table, mean_ci
+from analysis.control import control_coefficient, control_table, mean_ci, pool_runs
 from scenarios.control_analysis import STEPS, run_control_analysis
 from world.clock import Run
 from world.testing import FERMI_STACK
@@ -93,6 +93,53 @@ def test_control_table_sums_per_replicate_and_zeroes_absent_steps() -> None:
     assert t["steps"]["a"]["mean"] == pytest.approx(0.4)
     with pytest.raises(ValueError, match="same number of replicates"):
         control_table({"a": [(1.0, 1.0)], "b": [(1.0, 1.0), (1.0, 1.0)]}, f)
+
+
+def _run_results(sums: list[list[float]], factor: float = 1.25) -> dict:
+    """A control_analysis ``results`` with two steps whose per-replicate coefficients make the given sums."""
+    f = factor
+    levels = []
+    for demand, reps in zip((0.0, 330.0), sums, strict=True):
+        fluxes = {"a": [(f**0.25, f**-0.25)] * len(reps), "b": [(f ** (s - 0.25), f ** (0.25 - s)) for s in reps]}
+        levels.append({"demand": demand, "name": str(demand), **control_table(fluxes, f)})
+    return {"factor": f, "levels": levels}
+
+
+def test_pooled_runs_are_one_sample_of_their_replicates() -> None:
+    """Pooling runs takes every replicate of every run as one sample: the pooled sum is `mean_ci` of all the
+    per-replicate sums, and each step's coefficient of all its replicates. Two runs whose own intervals hold 1
+    (3 replicates each, t₂ = 4.30) can together exclude it (6 replicates, t₅ = 2.57): the sharper test."""
+    a = _run_results([[0.9, 1.1, 1.0], [0.85, 0.90, 1.02]])
+    b = _run_results([[1.05, 0.95, 1.0], [0.86, 0.88, 1.00]])
+    for run in (a, b):
+        assert run["levels"][1]["summation_holds"] is True
+    pooled = pool_runs([a, b])
+    assert [lv["runs"] for lv in pooled] == [2, 2]
+    want = mean_ci([0.85, 0.90, 1.02, 0.86, 0.88, 1.00])
+    for key in ("mean", "lo", "hi", "n"):
+        assert pooled[1]["sum"][key] == pytest.approx(want[key]), key
+    assert pooled[1]["summation_holds"] is False  # 0.918 ± 0.072 excludes 1
+    assert pooled[0]["summation_holds"] is True and pooled[0]["sum"]["n"] == 6
+    assert pooled[1]["steps"]["a"]["mean"] == pytest.approx(0.25) and pooled[1]["steps"]["a"]["n"] == 6
+    assert pooled[1]["together"] is None  # the runs left steps out
+
+
+def test_pooling_refuses_runs_of_different_protocols() -> None:
+    """Runs with another factor, other levels or other steps are not replicates of one protocol."""
+    a = _run_results([[1.0, 1.1], [0.9, 1.0]])
+    with pytest.raises(ValueError, match="factors"):
+        pool_runs([a, _run_results([[1.0, 1.1], [0.9, 1.0]], factor=1.5)])
+    other = _run_results([[1.0, 1.1], [0.9, 1.0]])
+    other["levels"][1]["demand"] = 600.0
+    with pytest.raises(ValueError, match="demand levels"):
+        pool_runs([a, other])
+    fewer = _run_results([[1.0, 1.1], [0.9, 1.0]])
+    for lv in fewer["levels"]:
+        del lv["steps"]["b"]
+    with pytest.raises(ValueError, match="different steps"):
+        pool_runs([a, fewer])
+    with pytest.raises(ValueError, match="no runs"):
+        pool_runs([])
 
 
 @pytest.mark.slow
