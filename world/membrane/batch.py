@@ -92,12 +92,18 @@ def fire_class(
     n = len(members)
     dt = world.dt
     rng = world.rng
-    lam_f = np.broadcast_to(np.asarray(kf, dtype=float) * dt, (n,))
-    lam_b = np.broadcast_to(np.asarray(kb, dtype=float) * dt, (n,))
-    if not (lam_f.any() or lam_b.any()):
-        return
-    nf = rng.poisson(lam_f)
-    nb = rng.poisson(lam_b)
+    if isinstance(kf, float) and isinstance(kb, float):  # one rate for every site: the same draws, made cheaper
+        if kf == 0.0 and kb == 0.0:
+            return
+        nf = rng.poisson(kf * dt, n)
+        nb = rng.poisson(kb * dt, n)
+    else:
+        lam_f = np.broadcast_to(np.asarray(kf, dtype=float) * dt, (n,))
+        lam_b = np.broadcast_to(np.asarray(kb, dtype=float) * dt, (n,))
+        if not (lam_f.any() or lam_b.any()):
+            return
+        nf = rng.poisson(lam_f)
+        nb = rng.poisson(lam_b)
     if not (nf.any() or nb.any()):
         return
     start = int(rng.integers(n))
