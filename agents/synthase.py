@@ -27,7 +27,6 @@ import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import ATP_PER_TURN
-from world.membrane.batch import accept
 from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.state import Change
 
@@ -125,16 +124,16 @@ class ATPSynthase(MembraneSite):
     ) -> int:
         """Moves accepted in order (`MembraneSite.accept_many`): each takes one proton, and a boundary step also
         ADP and Pi (forward) or ATP (backward) in the matrix."""
-        boundary = cls._boundaries(world, members, sites, ranks, direction).astype(np.int64)
+        boundary = cls._boundaries(world, members, sites, ranks, direction)
         pool = world.state.pool
-        ones = np.ones_like(boundary)
         if direction > 0:
-            needs = np.stack([ones, boundary, boundary], axis=1)
-            have = np.array([world.lattice.counts[P_SIDE], pool["adp_m"], pool["pi_m"]])
+            protons, made = int(world.lattice.counts[P_SIDE]), min(pool["adp_m"], pool["pi_m"])
         else:
-            needs = np.stack([ones, boundary], axis=1)
-            have = np.array([world.lattice.counts[N_SIDE], pool["atp_m"]])
-        return accept(needs, have)
+            protons, made = int(world.lattice.counts[N_SIDE]), pool["atp_m"]
+        # `accept` with needs (1, b, b) or (1, b): move i is accepted while i + 1 protons and the boundary steps
+        # up to it are there; both cumulative needs rise, so the accepted moves are a prefix
+        through = int(np.searchsorted(np.cumsum(boundary), made, side="right"))
+        return min(int(sites.size), protons, through)
 
     @classmethod
     def fire_many(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents.synthase import ATPSynthase
 from world.clock import Run
@@ -63,6 +65,40 @@ def test_accept_takes_the_prefix_that_the_molecules_allow() -> None:
     assert batch.accept(needs, np.array([2, 9])) == 2
     assert batch.accept(needs, np.array([9, 9])) == 5
     assert batch.accept(np.zeros((0, 2), dtype=int), np.array([0, 0])) == 0
+
+
+@given(
+    positions=st.lists(st.integers(0, 7), min_size=6, max_size=6),
+    counts=st.lists(st.integers(0, 3), min_size=6, max_size=6),
+    direction=st.sampled_from([1, -1]),
+    protons=st.integers(0, 12),
+    pools=st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)),
+)
+@settings(max_examples=60, deadline=None)
+def test_rotor_acceptance_is_the_general_prefix_rule(
+    positions: list[int], counts: list[int], direction: int, protons: int, pools: tuple[int, int, int]
+) -> None:
+    """`ATPSynthase.accept_many` (a closed form: protons, and the boundary steps' cumulative count against ADP
+    and Pi or ATP) accepts exactly the prefix `batch.accept` gives for the moves' needs written out: one
+    proton each, and ADP and Pi (forward) or ATP (backward) on a boundary step."""
+    world = MembraneWorld(Run(0), site_events="batch", **ONLY_SYNTHASES)
+    members = list(world.agents_by_type[ATPSynthase])
+    for syn, pos in zip(members, positions, strict=True):
+        syn.position = pos
+    world.state.pool.update(adp_m=pools[0], pi_m=pools[1], atp_m=pools[2])
+    side = 1 if direction > 0 else 0  # P_SIDE forward, N_SIDE backward
+    world.lattice.counts[side] = protons
+    c = np.array(counts)
+    if not c.any():
+        return
+    sites, ranks = batch.round_robin(c, 0)
+    b = ATPSynthase._boundaries(world, members, sites, ranks, direction).astype(np.int64)
+    ones = np.ones_like(b)
+    if direction > 0:
+        needs, have = np.stack([ones, b, b], axis=1), np.array([protons, pools[0], pools[1]])
+    else:
+        needs, have = np.stack([ones, b], axis=1), np.array([protons, pools[2]])
+    assert ATPSynthase.accept_many(world, members, sites, ranks, direction) == batch.accept(needs, have)
 
 
 def test_batch_needs_bulk_access_and_carriers_at_any_distance() -> None:
