@@ -34,9 +34,9 @@ class Criterion:
     meets: Callable[[float, Results, Mapping[str, Any]], bool]
     applies: Callable[[Mapping[str, Any]], bool] = lambda p: _nadh_with_leak(p)
     """Which runs the target speaks of, by their parameters (default: NADH-linked, with the leak on)."""
-    pooled: Callable[[Sequence[Results]], dict[str, Any]] | None = None
+    pooled: Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]] | None = None
     """For a target judged on replicates: the judgement with every run's replicates taken as one sample
-    (``value``, ``met``, ``detail``); None where each run stands alone."""
+    (``value``, ``met``, ``detail``), given the runs' summaries; None where each run stands alone."""
 
 
 def _nadh_with_leak(p: Mapping[str, Any]) -> bool:
@@ -101,14 +101,18 @@ def _summation(r: Results, _: Mapping[str, Any]) -> float:
     return float(all(lv["sum"]["lo"] <= 1.0 <= lv["sum"]["hi"] for lv in levels))
 
 
-def _summation_pooled(results: Sequence[Results]) -> dict[str, Any]:
+def _summation_pooled(summaries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The summation theorem on every run's replicates at once (`analysis.control.pool_runs`): ``value`` 1 when
     every level's pooled interval holds 1; ``detail`` gives each level's pooled sum, interval and replicate
-    count, and the all-together coefficient."""
+    count, and the all-together coefficient. Runs must have different seeds: a seed given twice would count
+    the same replicates twice and narrow the interval for nothing."""
     from analysis.control import pool_runs
 
+    seeds = [s["seed"] for s in summaries]
+    if len(set(seeds)) < len(seeds):
+        return {"value": None, "met": False, "detail": f"not pooled: a seed is given twice ({sorted(seeds)})"}
     try:
-        levels = pool_runs(results)
+        levels = pool_runs([s["results"] for s in summaries])
     except ValueError as e:
         return {"value": None, "met": False, "detail": f"not pooled: {e}"}
     parts = []
@@ -283,7 +287,7 @@ def evaluate(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             met.append(bool(ok))
         k = sum(met)
         verdict = "met" if k == len(met) else "missed" if k == 0 else f"met in {k} of {len(met)}"
-        pooled = c.pooled([s["results"] for s in runs]) if c.pooled is not None else None
+        pooled = c.pooled(runs) if c.pooled is not None else None
         rows.append(
             {
                 "criterion": c.name,

@@ -165,3 +165,5 @@ def test_summation_is_also_judged_on_all_runs_replicates_pooled(tmp_path: Path, 
     assert "runs pooled" in capsys.readouterr().out
     one = _row(evaluate(summaries[:1]), name)["pooled"]
     assert "(n = 2)" in one["detail"]
+    twice = _row(evaluate([summaries[0], summaries[0]]), name)["pooled"]  # the same replicates twice: refused
+    assert twice["value"] is None and not twice["met"] and "seed is given twice" in twice["detail"]
