@@ -53,11 +53,12 @@ demo: $(STAMP)
 # --dist loadgroup: tests marked xdist_group("dask") start Dask workers and share one cluster on one pytest
 # worker, so the 2 cores are not oversubscribed. Without PYTEST_ARGS the browser tests run first, on their own:
 # their page server and Chromium need CPU that the parallel run's heavy tests would take (a 2-core machine under
-# both timed the page out once).
+# both timed the page out once). --durations=25 lists the slowest tests, so a log shows what spends the suite's
+# 15-minute budget.
 test: $(STAMP)
 ifeq ($(strip $(PYTEST_ARGS)),)
 	CI=$${CI:-} $(VPY) -m pytest tests/view/test_browser.py
-	CI=$${CI:-} $(VPY) -m pytest -n 2 --dist loadgroup --ignore=tests/view/test_browser.py
+	CI=$${CI:-} $(VPY) -m pytest -n 2 --dist loadgroup --durations=25 --ignore=tests/view/test_browser.py
 else
 	CI=$${CI:-} $(VPY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 endif
