@@ -68,6 +68,15 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> dict[str, Any]:
     return {"mean": mean, "lo": mean - half, "hi": mean + half, "half": half, "se": se, "n": n}
 
 
+_EXACT_ZERO = {"mean": 0.0, "lo": 0.0, "hi": 0.0, "half": 0.0, "se": 0.0, "n": 0}
+"""The `mean_ci` fields of a coefficient that is exactly 0 (a step absent at a level), not measured."""
+
+
+def _holds_one(ci: Mapping[str, Any]) -> bool | None:
+    """Whether 1 lies in a `mean_ci` interval (None without one)."""
+    return None if ci["lo"] is None else bool(ci["lo"] <= 1.0 <= ci["hi"])
+
+
 def control_table(
     fluxes: Mapping[str, Sequence[tuple[float, float] | None]], factor: float, level: float = 0.95
 ) -> dict[str, Any]:
@@ -93,8 +102,7 @@ def control_table(
     valid = np.ones(n_rep, bool)
     for name, pairs in fluxes.items():
         if pairs is None:
-            exact = {"mean": 0.0, "lo": 0.0, "hi": 0.0, "half": 0.0, "se": 0.0, "n": 0}
-            steps[name] = {"absent": True, "replicates": [], **exact}
+            steps[name] = {"absent": True, "replicates": [], **_EXACT_ZERO}
             continue
         cs = [None if p is None else control_coefficient(p[0], p[1], factor) for p in pairs]
         for r, c in enumerate(cs):
@@ -105,8 +113,7 @@ def control_table(
         steps[name] = {"absent": False, "replicates": cs, **mean_ci(cs, level)}
     rep_sums = [float(s) if ok else None for s, ok in zip(sums, valid, strict=True)]
     total = {**mean_ci(rep_sums, level), "replicates": rep_sums}
-    holds = None if total["lo"] is None else bool(total["lo"] <= 1.0 <= total["hi"])
-    return {"steps": steps, "sum": total, "summation_holds": holds, "factor": factor, "level": level}
+    return {"steps": steps, "sum": total, "summation_holds": _holds_one(total), "factor": factor, "level": level}
 
 
 def pool_runs(results: Sequence[Mapping[str, Any]], level: float = 0.95) -> list[dict[str, Any]]:
@@ -147,7 +154,7 @@ def pool_runs(results: Sequence[Mapping[str, Any]], level: float = 0.95) -> list
         steps: dict[str, Any] = {}
         for name, st in lv["steps"].items():
             if st["absent"]:
-                steps[name] = {"absent": True, "mean": 0.0, "lo": 0.0, "hi": 0.0, "half": 0.0, "se": 0.0, "n": 0}
+                steps[name] = {"absent": True, **_EXACT_ZERO}
             else:
                 cs = [c for x in levels for c in x["steps"][name]["replicates"]]
                 steps[name] = {"absent": False, **mean_ci(cs, level)}
@@ -162,7 +169,7 @@ def pool_runs(results: Sequence[Mapping[str, Any]], level: float = 0.95) -> list
                 "steps": steps,
                 "sum": total,
                 "together": together,
-                "summation_holds": None if total["lo"] is None else bool(total["lo"] <= 1.0 <= total["hi"]),
+                "summation_holds": _holds_one(total),
             }
         )
     return out

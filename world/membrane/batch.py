@@ -34,7 +34,7 @@ every ``h_bind`` row, then every ``redox`` row).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -84,26 +84,19 @@ def change_needs(world: MembraneWorld, change: Change) -> tuple[np.ndarray, np.n
 
 
 def fire_class(
-    world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite], kf: Any, kb: Any
+    world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite], kf: float, kb: float
 ) -> None:
     """One step of a site class under ``site_events="batch"`` (module docstring): draw the moves per site from
-    the rates `kf`, `kb` (1/s, one for all sites or one per site), then make each direction's accepted moves
-    with the class's `fire_many`."""
+    the class's rates `kf`, `kb` (1/s; one pair for every site: batched moves need bulk access, where all sites
+    see the same state), then make each direction's accepted moves with the class's `fire_many`."""
     n = len(members)
     dt = world.dt
     rng = world.rng
-    if isinstance(kf, float) and isinstance(kb, float):  # one rate for every site: the same draws, made cheaper
-        if kf == 0.0 and kb == 0.0:
-            return
-        nf = rng.poisson(kf * dt, n)
-        nb = rng.poisson(kb * dt, n)
-    else:
-        lam_f = np.broadcast_to(np.asarray(kf, dtype=float) * dt, (n,))
-        lam_b = np.broadcast_to(np.asarray(kb, dtype=float) * dt, (n,))
-        if not (lam_f.any() or lam_b.any()):
-            return
-        nf = rng.poisson(lam_f)
-        nb = rng.poisson(lam_b)
+    kf, kb = float(kf), float(kb)
+    if kf == 0.0 and kb == 0.0:
+        return
+    nf = rng.poisson(kf * dt, n)
+    nb = rng.poisson(kb * dt, n)
     moving_f = np.count_nonzero(nf)  # count_nonzero: a C call, cheaper than .any() on a few sites
     moving_b = np.count_nonzero(nb)
     if not (moving_f or moving_b):
