@@ -96,6 +96,39 @@ def _steady(r: Results, _: Mapping[str, Any]) -> float:
     return float(bool(r["steadiness"]["all_steady"]))
 
 
+_STATES = ("state4", "state3", "state4_after")
+
+
+def _state4_rse(r: Results, _: Mapping[str, Any]) -> float | None:
+    """The larger relative standard error of OCR of the two state-4 windows (1/√n of their O₂ events)."""
+    w = r["steadiness"]["windows"]
+    rse = [w[k]["ocr_rse"] for k in ("state4", "state4_after")]
+    return None if None in rse else max(rse)
+
+
+def _psi_range(r: Results, _: Mapping[str, Any]) -> float:
+    """The highest Δψ (mV) of the three respiratory_control windows (`_psi_in_range` checks all three)."""
+    return max(r[s]["delta_psi_mV"] for s in _STATES)
+
+
+def _psi_in_range(r: Results) -> bool:
+    return all(150 <= r[s]["delta_psi_mV"] <= 200 for s in _STATES)
+
+
+def _ph_part(w: Mapping[str, Any]) -> float:
+    """The part of a window's Δp carried by ΔpH, Δp − Δψ = −(2.303·RT/F)·ΔpH (mV)."""
+    return w["pmf_mV"] - w["delta_psi_mV"]
+
+
+def _ph_share(r: Results, _: Mapping[str, Any]) -> float:
+    """The largest share of Δp carried by ΔpH over the three windows."""
+    return max(_ph_part(r[s]) / r[s]["pmf_mV"] for s in _STATES)
+
+
+def _ph_share_ok(r: Results) -> bool:
+    return all(0 < _ph_part(r[s]) < 0.5 * r[s]["pmf_mV"] for s in _STATES)
+
+
 def _summation(r: Results, _: Mapping[str, Any]) -> float:
     levels = r["levels"]
     return float(all(lv["sum"]["lo"] <= 1.0 <= lv["sum"]["hi"] for lv in levels))
@@ -163,6 +196,30 @@ CRITERIA: tuple[Criterion, ...] = (
         "the steadiness check of analysis.steady",
         _steady,
         lambda v, r, p: v == 1,
+    ),
+    Criterion(
+        "state-4 OCR relative standard error (both windows)",
+        "respiratory_control",
+        "< 0.05",
+        "a steady window long enough to read OCR (1/√n of its O₂ events)",
+        _state4_rse,
+        lambda v, r, p: v < 0.05,
+    ),
+    Criterion(
+        "Δψ in states 4, 3 and 4 again (highest, mV)",
+        "respiratory_control",
+        "150–200 in each",
+        "respiring mitochondria (Nicholls 1974; Porcelli 2005)",
+        _psi_range,
+        lambda v, r, p: _psi_in_range(r),
+    ),
+    Criterion(
+        "ΔpH share of Δp (largest of the three windows)",
+        "respiratory_control",
+        "0–0.5 in each",
+        "Δψ is the larger part of Δp (Nicholls 1974; Porcelli 2005)",
+        _ph_share,
+        lambda v, r, p: _ph_share_ok(r),
     ),
     Criterion(
         "P/O in state 3 without leak",

@@ -5,13 +5,13 @@ Key names: `app`, `main`, `main_for`.
 Commands: ``gradient list``, ``gradient show SCENARIO``, ``gradient run SCENARIO --out DIR [--seed N]
 [--set key=value ...] [--config file.toml] [--trace-format parquet|jsonl] [--force]``,
 ``gradient export-perfetto DIR``, ``gradient report DIR``, ``gradient acceptance DIR...``,
-``gradient sweep SCENARIO ...`` (`scenarios.sweep`),
+``gradient sweep SCENARIO ...`` (`scenarios.sweep`), ``gradient validate ...`` (`scenarios.validate`),
 ``gradient view [PAGE] [--port N]`` (`scenarios.view`),
 ``gradient --version``.
 
 Exit codes: 0 success; 1 the simulation failed; 2 bad input (unknown scenario, unknown or invalid parameter,
-unreadable config, occupied output directory, command-line usage). Bad input is reported as one line on
-stderr, ``error: ...``, with no traceback, and before anything is written.
+unreadable config, occupied output directory, command-line usage); 3 ``gradient validate``: a target missed.
+Bad input is reported as one line on stderr, ``error: ...``, with no traceback, and before anything is written.
 """
 
 from __future__ import annotations
@@ -268,6 +268,12 @@ def acceptance(
     if as_json:
         _say(json.dumps(jsonable({"rows": rows})))
         return
+    print_acceptance(rows)
+
+
+def print_acceptance(rows: list[dict[str, Any]]) -> None:
+    """The acceptance table of `analysis.acceptance.evaluate`'s rows on stdout (a pooled row under a target judged
+    on replicates, when it has more than one run)."""
     table = Table("criterion", "target", "values (runs)", "verdict", "source", title="membrane acceptance")
     for row in rows:
         values = ", ".join("—" if v is None else _fmt(float(v)) for v in row["values"])
@@ -375,8 +381,10 @@ def _with_report() -> str:
 
 def _register_sweep() -> None:
     from scenarios.sweep import sweep_command  # dask is imported only when a sweep uses a cluster
+    from scenarios.validate import validate_command
 
     app.command("sweep")(sweep_command)
+    app.command("validate")(validate_command)
 
 
 _register_sweep()
@@ -434,15 +442,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gradient` console script; returns the exit code.
 
     Exit codes: 0 success; 2 bad input (nothing written); 1 an environment fault (the line names the path and
-    the cause) or a failed simulation; 128 + N when signal N (SIGINT 130, SIGTERM 143) stopped a run.
-    Every failure is one ``error:`` line on stderr; set ``GRADIENT_DEBUG=1`` to get the traceback instead.
+    the cause) or a failed simulation; 3 an acceptance target missed (``gradient validate``); 128 + N when
+    signal N (SIGINT 130, SIGTERM 143) stopped a run. Every failure is one ``error:`` line on stderr; set
+    ``GRADIENT_DEBUG=1`` to get the traceback instead.
     """
     args = (sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = bool(os.environ.get("GRADIENT_DEBUG"))
     try:
         with _signals_raise():
             check_packages()
-            app(args=args, prog_name="gradient", standalone_mode=False)
+            code = app(args=args, prog_name="gradient", standalone_mode=False)
     except _Signalled as exc:
         name = signal.Signals(exc.signum).name
         return _error(f"interrupted by {name}; any run it started is incomplete (no summary.json)", 128 + exc.signum)
@@ -471,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, SimulationError | RuntimeError):
             return _error(str(exc), 1)
         return _error(f"the run failed: {_cause(exc)} (set GRADIENT_DEBUG=1 for the traceback)", 1)
-    return 0
+    return code if isinstance(code, int) else 0  # a command's `typer.Exit(code)` (click returns its code)
 
 
 def main_for(name: str) -> None:

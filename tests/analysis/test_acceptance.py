@@ -77,6 +77,38 @@ def test_targets_are_judged_as_stated_and_every_seed_must_meet_them() -> None:
     assert _row(evaluate([_rc(3.0, 150.0, 149.0)]), "RCR")["verdict"] == "missed"
 
 
+def _windows(rse: tuple[float, float], psi: tuple[float, float, float], pmf: tuple[float, float, float]) -> dict:
+    """A respiratory_control summary with the given state-4 OCR errors and (Δψ, Δp) per window."""
+    s = copy.deepcopy(_golden("respiratory_control"))
+    r = s["results"]
+    for name, e in zip(("state4", "state4_after"), rse, strict=True):
+        r["steadiness"]["windows"][name]["ocr_rse"] = e
+    for name, v, p in zip(("state4", "state3", "state4_after"), psi, pmf, strict=True):
+        r[name]["delta_psi_mV"], r[name]["pmf_mV"] = v, p
+    return s
+
+
+def test_window_criteria_check_every_window_not_only_the_first() -> None:
+    """State-4 OCR's relative standard error < 0.05 in both state-4 windows; Δψ in 150–200 mV and a ΔpH share of
+    Δp in (0, ½) in each of the three windows: a miss in any one window (the last one here) misses the target."""
+    rse, psi, share = (
+        "state-4 OCR relative standard error (both windows)",
+        "Δψ in states 4, 3 and 4 again (highest, mV)",
+        "ΔpH share of Δp (largest of the three windows)",
+    )
+    good = _windows((0.03, 0.049), (199.0, 160.0, 195.0), (207.0, 170.0, 203.0))
+    rows = evaluate([good])
+    assert [_row(rows, n)["met"] for n in (rse, psi, share)] == [[True]] * 3
+    assert _row(rows, rse)["values"] == [0.049] and _row(rows, psi)["values"] == [199.0]
+    assert _row(rows, share)["values"][0] == pytest.approx(10.0 / 170.0)
+    bad = _windows((0.03, 0.051), (199.0, 160.0, 201.0), (207.0, 170.0, 200.0))  # ΔpH pulls the wrong way last
+    rows = evaluate([bad])
+    assert [_row(rows, n)["met"] for n in (rse, psi, share)] == [[False]] * 3
+    half = _windows((0.03, 0.03), (199.0, 160.0, 150.0), (207.0, 170.0, 300.0))  # ΔpH carries half of Δp
+    rows = evaluate([half])
+    assert _row(rows, psi)["met"] == [True] and _row(rows, share)["met"] == [False]
+
+
 def _titration(ocr: list[float], psi: list[float], atp_o: list[float | None], cytc: list[float], nadh: list[float]):
     s = copy.deepcopy(_golden("demand_titration"))
     demand = [0.0, 150.0, 300.0, 600.0][: len(ocr)]
