@@ -15,6 +15,9 @@ from world.clock import Run
 from world.rundir import read_manifest
 from world.trace import read_trace
 
+# one worker runs this module, so its module-scoped run is made once (`make test` uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("keep")
+
 
 @pytest.fixture(scope="module")
 def kept_run(tmp_path_factory: pytest.TempPathFactory) -> Path:

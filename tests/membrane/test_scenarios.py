@@ -9,7 +9,8 @@ from analysis.membrane_replay import replay_membrane_counters
 from scenarios.registry import all_scenarios
 from scenarios.runner import execute
 
-pytestmark = pytest.mark.slow
+# one worker runs this module, so its module-scoped run is made once (`make test` uses --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("membrane_scenarios")]
 
 
 RC_SHORT = {"t_pulse": 3.0, "state4_window": 1.0, "state3_delay": 0.2, "window": 1.0, "adp_pulse": 1200, "t_end": 7.5}

@@ -58,6 +58,10 @@ def _drive_later(run: Run, world: MembraneWorld, t: float):
     run.drive(world, world.dt)
 
 
+# one worker runs this module, so its module-scoped run is made once (`make test` uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("coupled_budget")
+
+
 @pytest.fixture(scope="module")
 def coupled_run(tmp_path_factory) -> tuple[dict, Path]:
     """One short `coupled_budget` run written to disk (uncoupler, wash-out and oligomycin phases)."""

@@ -28,6 +28,10 @@ Q pool turns oxidised and that succinate feeds complexes III and IV, tens of O�
 0.5 s long so that a single stray O₂ (2 O₂/s) still meets the ≤ 2 O₂/s bound (no O₂ in it at seeds 0, 1, 2)."""
 
 
+# one worker runs this module, so its module-scoped run is made once (`make test` uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("perturbation_pairs")
+
+
 @pytest.fixture(scope="module")
 def pairs_run(tmp_path_factory) -> tuple[dict, Path]:
     """One short `perturbation_pairs` run written to disk."""

@@ -32,6 +32,10 @@ few per cent of bits the heads carry."""
 T_CHARGE, T_END = float(SMALL["t_charge"]), float(SMALL["t_charge"]) + float(SMALL["t_discharge"])
 
 
+# one worker runs this module, so its module-scoped run is made once (`make test` uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("side_by_side")
+
+
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """One short side_by_side run shared by the tests of this module."""
