@@ -29,3 +29,29 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 def out_dir(tmp_path: Path) -> Path:
     """A fresh output directory for one run."""
     return tmp_path / "run"
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory):
+    """``smoke_run(name)``: the directory of a seed-0 run of scenario `name` at its smoke overrides, made once per
+    test session and shared by every pytest worker (a file lock in the workers' common temporary root), for
+    tests that only read a run: the golden comparison and the replay checks. Tests must not write into it."""
+    import fcntl
+
+    from scenarios.registry import all_scenarios
+    from scenarios.runner import execute
+    from world.outputs import is_complete
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "smoke-runs"
+    root.mkdir(exist_ok=True)
+
+    def get(name: str) -> Path:
+        out = root / name
+        with open(root / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not is_complete(out):
+                execute(name, out, seed=0, overrides=all_scenarios()[name].smoke, force=out.exists())
+        return out
+
+    return get

@@ -37,9 +37,10 @@ def _expected_checks(metrics: pd.DataFrame) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_replay_equals_metrics_and_summary(name: str, tmp_path: Path) -> None:
-    """Every counter metric at every sample time and every counter-named result equals its replay from the trace."""
-    run_dir = _run(name, tmp_path / name)
+def test_replay_equals_metrics_and_summary(name: str, smoke_run) -> None:
+    """Every counter metric at every sample time and every counter-named result equals its replay from the trace
+    (of the session's seed-0 smoke run, `smoke_run`)."""
+    run_dir = smoke_run(name)
     report = check_run(run_dir)
     assert report.mismatches == [], "\n".join(report.mismatches[:20])
     assert report.unchecked == {}, f"{name}: values that cannot be replayed: {report.unchecked}"
@@ -54,11 +55,11 @@ def _child_runs(run_dir: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_replay_finds_at_least_one_world(name: str, tmp_path: Path) -> None:
+def test_replay_finds_at_least_one_world(name: str, smoke_run) -> None:
     """Every scenario's trace replays into at least one world's counters, each with events behind it; an
     ensemble (side_by_side, analogy_robustness) runs no world itself, and then every one of its child runs does,
     and replays exactly."""
-    run_dir = _run(name, tmp_path / name)
+    run_dir = smoke_run(name)
     replayed = replay(run_dir)
     children = _child_runs(run_dir)
     if children:
@@ -72,9 +73,10 @@ def test_replay_finds_at_least_one_world(name: str, tmp_path: Path) -> None:
             assert check_run(d).mismatches == []
 
 
-def test_replay_detects_a_dropped_pump_event(tmp_path: Path) -> None:
-    """Removing one proton-pump row from a membrane trace makes the h_pumped samples after it disagree."""
-    run_dir = _run("respiratory_control", tmp_path / "rc")
+def test_replay_detects_a_dropped_pump_event(smoke_run) -> None:
+    """Removing one proton-pump row from a membrane trace makes the h_pumped samples after it disagree (the
+    trace is changed in memory only)."""
+    run_dir = smoke_run("respiratory_control")
     trace, metrics = read_trace(run_dir), read_metrics(run_dir)
     pumps = trace.index[trace["kind"].astype(str) == "pump"]
     tampered = trace.drop(index=pumps[len(pumps) // 2])
@@ -83,9 +85,10 @@ def test_replay_detects_a_dropped_pump_event(tmp_path: Path) -> None:
     assert check_metrics(trace, metrics).mismatches == []
 
 
-def test_replay_detects_a_changed_bit_count(tmp_path: Path) -> None:
-    """Changing one token's info_bits by one ulp makes the inference_bits_saved samples after it disagree."""
-    run_dir = _run("training_builds_gradient", tmp_path / "tbg")
+def test_replay_detects_a_changed_bit_count(smoke_run) -> None:
+    """Changing one token's info_bits by one ulp makes the inference_bits_saved samples after it disagree (in
+    memory only)."""
+    run_dir = smoke_run("training_builds_gradient")
     trace, metrics = read_trace(run_dir), read_metrics(run_dir)
     ends = trace.index[trace["kind"].astype(str) == "token_end"]
     tampered = trace.copy()

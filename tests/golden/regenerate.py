@@ -29,17 +29,22 @@ GOLDEN_DIR = Path(__file__).resolve().parent
 SEED = 0
 
 
-def golden_record(name: str) -> dict[str, Any]:
-    """Run scenario `name` at seed 0 with its smoke overrides; return what its golden file holds."""
+def golden_record(name: str, run_dir: Path | None = None) -> dict[str, Any]:
+    """Run scenario `name` at seed 0 with its smoke overrides (or read `run_dir`, such a run already made);
+    return what its golden file holds."""
     from scenarios.registry import all_scenarios
-    from scenarios.runner import execute, package_versions
+    from scenarios.runner import package_versions
     from world.outputs import jsonable, read_summary
 
     sc = all_scenarios()[name]
     smoke = dict(sc.smoke)
-    with tempfile.TemporaryDirectory() as tmp:
-        execute(name, Path(tmp) / name, seed=SEED, overrides=smoke)
-        summary = read_summary(Path(tmp) / name)
+    if run_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = _smoke_summary(name, Path(tmp) / name)
+    else:
+        summary = read_summary(run_dir)
+        assert summary is not None and summary["seed"] == SEED, run_dir
+        assert summary["params"] == jsonable({**summary["params"], **smoke}), f"{run_dir} is not a smoke run"
     assert summary is not None
     return {
         "scenario": name,
@@ -49,6 +54,15 @@ def golden_record(name: str) -> dict[str, Any]:
         "versions": package_versions(),
         "results": summary["results"],
     }
+
+
+def _smoke_summary(name: str, out: Path) -> dict[str, Any] | None:
+    from scenarios.registry import all_scenarios
+    from scenarios.runner import execute
+    from world.outputs import read_summary
+
+    execute(name, out, seed=SEED, overrides=dict(all_scenarios()[name].smoke))
+    return read_summary(out)
 
 
 def write_golden(name: str) -> Path:

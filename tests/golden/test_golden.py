@@ -160,8 +160,8 @@ def golden_differences(golden: dict[str, Any], fresh: dict[str, Any]) -> list[st
 
 
 @pytest.mark.parametrize("name", sorted(all_scenarios()))
-def test_results_match_golden_summary(name: str) -> None:
-    """A fresh seed-0 smoke run of the scenario reproduces its golden results."""
+def test_results_match_golden_summary(name: str, smoke_run) -> None:
+    """A fresh seed-0 smoke run of the scenario (the session's, `smoke_run`) reproduces its golden results."""
     path = GOLDEN_DIR / f"{name}.json"
     if not path.exists():
         pytest.fail(
@@ -169,7 +169,7 @@ def test_results_match_golden_summary(name: str) -> None:
             f"`.venv/bin/python tests/golden/regenerate.py {name}` and commit it"
         )
     golden = json.loads(path.read_text(encoding="utf-8"))
-    fresh = regenerate.golden_record(name)
+    fresh = regenerate.golden_record(name, smoke_run(name))
     hint = f"regenerate: `.venv/bin/python tests/golden/regenerate.py {name}`"
     assert fresh["overrides"] == golden["overrides"], f"the smoke overrides of {name!r} changed; {hint}"
     assert fresh["fitted"] == golden.get("fitted"), f"the declared fit-derived paths of {name!r} changed; {hint}"

@@ -47,15 +47,12 @@ def test_every_scenario_declares_smoke_overrides() -> None:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_same_seed_same_bytes_in_one_process(name: str, tmp_path: Path) -> None:
-    """Two runs in one process with the same seed write identical trace, metrics and summary files."""
-    _assert_same_bytes(_run_in_process(name, tmp_path / "a"), _run_in_process(name, tmp_path / "b"))
-
-
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_same_seed_same_bytes_in_a_new_process(name: str, tmp_path: Path) -> None:
-    """A run through the command line in a fresh interpreter writes the same bytes as one in this process."""
-    here = _run_in_process(name, tmp_path / "here")
+def test_same_seed_same_bytes_in_one_process_and_in_a_new_one(name: str, tmp_path: Path) -> None:
+    """Two runs in one process with the same seed write identical trace, metrics and summary files, and a run
+    through the command line in a fresh interpreter writes the same bytes again (one test, so the first run
+    serves both comparisons)."""
+    here = _run_in_process(name, tmp_path / "a")
+    _assert_same_bytes(here, _run_in_process(name, tmp_path / "b"))
     sets = [a for k, v in all_scenarios()[name].smoke.items() for a in ("--set", f"{k}={as_set_value(v)}")]
     cmd = [sys.executable, "-m", "scenarios.cli", "run", name, "--out", str(tmp_path / "cli"), "--seed", str(SEED)]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
