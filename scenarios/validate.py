@@ -73,16 +73,17 @@ def validate(
         progress: a progress bar per part on stderr.
 
     Returns:
-        The rows of `analysis.acceptance.evaluate` over every run of the validation, as written to
-        ``out/acceptance.json``.
+        The rows of `analysis.acceptance.evaluate` over the finished runs of `parts` and `seeds`, as written to
+        ``out/acceptance.json``. ``out/validate.json`` records every seed and part the directory has run.
 
     Raises:
         ParameterError: an unknown part, bad seeds or parameters, or an `out` that is not a validation's; every
             part is checked before anything is written.
-        SweepFailedError: some runs failed (the others are kept; the failed ones are rerun on the next call).
+        SweepFailedError: some runs failed (after every part was tried and the table of the finished runs was
+            written; the failed runs are rerun on the next call).
     """
     from analysis.acceptance import evaluate
-    from scenarios.sweep import _check_scheduler, parse_seeds, plan_sweep
+    from scenarios.sweep import SweepFailedError, _check_scheduler, parse_seeds, plan_sweep
     from scenarios.sweep_engine import default_workers, open_scheduler
 
     names = list(PARTS) if parts is None else list(dict.fromkeys(parts))
@@ -101,14 +102,16 @@ def validate(
         scenario, params = PARTS[name]
         plans[name] = plan_sweep(scenario, seed_list, None, {**params, **extra.get(name, {})}, out / name)
     out.mkdir(parents=True, exist_ok=True)
-    spec = {"seeds": seed_list, "parts": {n: {"scenario": PARTS[n][0], **plans[n].fixed} for n in names}}
+    spec = _read_spec(out)
+    spec["seeds"] = sorted(set(spec["seeds"]) | set(seed_list))
+    spec["parts"].update({n: {"scenario": PARTS[n][0], **plans[n].fixed} for n in names})
     (out / SPEC).write_text(json.dumps(jsonable(spec), indent=2) + "\n", encoding="utf-8")
     todo = sum(len(p.runs) - len(p.done) for p in plans.values())
     if todo and not hasattr(scheduler, "submit") and scheduler != "serial":
         with open_scheduler(scheduler, min(workers or default_workers(), todo)) as client:
-            _run_parts(plans, seed_list, client, progress)
+            failures = _run_parts(plans, seed_list, client, progress)
     else:
-        _run_parts(plans, seed_list, scheduler, progress)
+        failures = _run_parts(plans, seed_list, scheduler, progress)
     summaries = []
     for plan in plans.values():
         for r in plan.runs:
@@ -117,15 +120,35 @@ def validate(
                 summaries.append(read_summary(path))
     rows = evaluate(summaries)
     (out / "acceptance.json").write_text(json.dumps(jsonable({"rows": rows}), indent=2) + "\n", encoding="utf-8")
+    if failures:
+        raise SweepFailedError(
+            f"runs failed in {len(failures)} part(s): {'; '.join(failures)}; the table judges the runs that finished"
+        )
     return rows
 
 
-def _run_parts(plans: Mapping[str, Any], seeds: list[int], scheduler: Any, progress: bool) -> None:
-    from scenarios.sweep import run_sweep
+def _read_spec(out: Path) -> dict[str, Any]:
+    """The directory's record of the seeds and parts run so far (empty for a new directory)."""
+    try:
+        spec = json.loads((out / SPEC).read_text(encoding="utf-8"))
+        return {"seeds": list(spec["seeds"]), "parts": dict(spec["parts"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"seeds": [], "parts": {}}
 
-    for plan in plans.values():
-        run_sweep(plan.scenario, seeds, None, plan.fixed, out=plan.out, scheduler=scheduler, report=False,
-                  progress=progress)  # fmt: skip
+
+def _run_parts(plans: Mapping[str, Any], seeds: list[int], scheduler: Any, progress: bool) -> list[str]:
+    """Run every part's sweep, one after the other; a part whose runs fail does not stop the next one. Returns
+    one line per part with failed runs."""
+    from scenarios.sweep import SweepFailedError, run_sweep
+
+    failures = []
+    for name, plan in plans.items():
+        try:
+            run_sweep(plan.scenario, seeds, None, plan.fixed, out=plan.out, scheduler=scheduler, report=False,
+                      progress=progress)  # fmt: skip
+        except SweepFailedError as exc:
+            failures.append(f"{name}: {exc}")
+    return failures
 
 
 def missed(rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -103,3 +103,35 @@ def test_validate_refuses_a_directory_that_is_not_a_validation(tmp_path: Path, c
     assert main(["validate", "--out", str(out), "--only", "p_o_nadh"]) == 2
     assert "is not a validation" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["notes.txt"] and (out / "notes.txt").read_text() == "keep me"
+
+
+def test_a_failing_part_does_not_stop_the_next_and_the_record_accumulates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part whose run fails (here: every respiratory_control run with the leak on raises) is reported after the
+    other parts ran and the finished runs were judged; validate.json keeps the parts of earlier calls."""
+    import scenarios.runner
+    from scenarios.sweep import SweepFailedError
+
+    real = scenarios.runner.execute
+
+    def failing(name, out, **kw):
+        if kw["overrides"].get("k_leak", 0.3) > 0:
+            raise RuntimeError("injected failure")
+        return real(name, out, **kw)
+
+    out = tmp_path / "v"
+    monkeypatch.setattr(scenarios.runner, "execute", failing)
+    overrides = {"respiratory_control": SMOKE, "p_o_nadh": PO_SMOKE}
+    with pytest.raises(SweepFailedError, match="respiratory_control: 1 of 1 runs failed"):
+        validation.validate(
+            "2", out, parts=["respiratory_control", "p_o_nadh"], overrides=overrides, scheduler="serial", progress=False
+        )
+    rows = json.loads((out / "acceptance.json").read_text())["rows"]
+    assert [r["criterion"] for r in rows] == ["P/O in state 3 without leak"]
+    monkeypatch.setattr(scenarios.runner, "execute", real)
+    validation.validate("3", out, parts=["p_o_succinate"], overrides={"p_o_succinate": PO_SMOKE}, scheduler="serial",
+                        progress=False)  # fmt: skip
+    spec = json.loads((out / validation.SPEC).read_text())
+    assert spec["seeds"] == [2, 3] and set(spec["parts"]) == {"respiratory_control", "p_o_nadh", "p_o_succinate"}
+    assert spec["parts"]["p_o_succinate"]["substrate"] == "succinate"
