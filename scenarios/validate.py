@@ -11,7 +11,7 @@ written to ``OUT/acceptance.json`` (the rows of `analysis.acceptance.evaluate`).
 
 The parts (`PARTS`): ``respiratory_control``; ``p_o_nadh`` and ``p_o_succinate``, respiratory_control without the
 leak (the P/O limit, read in state 3 only, so with shorter state-4 windows); ``demand_titration``;
-``mito_stress_test``; ``control_analysis``. At the defaults on one core they take ≈ 7, 1, 1, 10, 30 and 90
+``mito_stress_test``; ``control_analysis``. At the defaults on one core they take ≈ 7, 1, 1, 7, 8 and 90
 minutes per seed.
 
 Exit codes: 0 every target met; 3 a target missed (the table is printed and written first); 2 bad input;
@@ -175,7 +175,7 @@ def validate_command(
     Every part (respiratory_control, its leak-free P/O runs on NADH and succinate, demand_titration,
     mito_stress_test, control_analysis) runs once per seed in OUT/PART/sSEED; the table of `gradient acceptance`
     is printed and written to OUT/acceptance.json. Exit code 3 when a target is missed. At the defaults the whole
-    validation takes ≈ 2.3 CPU-hours per seed (control_analysis ≈ 90 min of it).
+    validation takes ≈ 2 CPU-hours per seed (control_analysis ≈ 90 min of it).
     """
     from scenarios.cli import _error, print_acceptance
 
