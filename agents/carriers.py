@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 _STEP = np.array([1, -1, 0], dtype=np.int32)
 
 
+def _by_column(pool: QuinonePool | CytochromePool) -> tuple[np.ndarray, np.ndarray]:
+    """The pool's carriers ordered by (column, index) and their columns in that order, sorted again only when
+    the positions changed (every diffusion assigns a new position array)."""
+    cached = pool._by_column
+    if cached is None or cached[0] is not pool.x:
+        order = np.argsort(pool.x, kind="stable")
+        cached = pool._by_column = (pool.x, order, pool.x[order])
+    return cached[1], cached[2]
+
+
 class QuinonePool:
     """Positions (membrane columns) and states of the ubiquinone molecules; all start oxidised (Q)."""
 
@@ -39,6 +49,9 @@ class QuinonePool:
         self.red = np.zeros(n, dtype=bool)
         self.h = np.full((n, 2), -1, dtype=np.int64)
         self.kernel: RingKernel | None = None
+        self._by_column: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    by_column = _by_column
 
     def set_diffusion(self, lam: float) -> None:
         """Walk along the membrane by the exact continuous-time walk with `lam` = k·dt hops per direction and
@@ -93,6 +106,9 @@ class CytochromePool:
             self.y = (y_lo + row).astype(np.int32)
         self.red = np.zeros(n, dtype=bool)
         self.kernels: tuple[RingKernel, BandKernel | DomainKernel] | None = None
+        self._by_column: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    by_column = _by_column
 
     def set_diffusion(self, lam: float) -> None:
         """Diffuse by the exact continuous-time walk (`world.membrane.diffusion`) with `lam` = k·dt hops per direction

@@ -34,12 +34,14 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
+from world.membrane import kernels
 from world.membrane.batch import change_needs
-from world.membrane.geometry import BOUND, N_SIDE, P_SIDE, RESERVE, match_by_column
+from world.membrane.geometry import BOUND, N_SIDE, P_SIDE, RESERVE
 from world.membrane.state import Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
 if TYPE_CHECKING:
+    from agents.carriers import CytochromePool, QuinonePool
     from world.membrane import MembraneWorld
 
 
@@ -199,10 +201,12 @@ def _quinone_turnover(
     return True
 
 
-def _carriers(x: np.ndarray, ok: np.ndarray, req_x: np.ndarray) -> np.ndarray:
-    """Indices of carriers (columns `x`, usable where `ok`) matched to requests at columns `req_x` by column."""
-    cand = np.flatnonzero(ok)
-    return cand[match_by_column(x[cand], req_x)]
+def _carriers(pool: QuinonePool | CytochromePool, reduced: bool, req_x: np.ndarray) -> np.ndarray:
+    """Indices of the carriers of `pool` in the `reduced` state matched to requests at columns `req_x` by column
+    (`world.membrane.geometry.match_by_column`). The pool's order by (column, index) is sorted once per set of
+    positions (they change only when the pool diffuses)."""
+    order, x_sorted = pool.by_column()
+    return kernels.carriers_sorted(order, x_sorted, pool.red, reduced, req_x)
 
 
 def _quinone_turnover_many(
@@ -222,7 +226,7 @@ def _quinone_turnover_many(
     mv = world.moves
     number = cls.number
     pumped = ETC_CHARGES[number]
-    qi = _carriers(q.x, q.red == (direction < 0), xs)
+    qi = _carriers(q, direction < 0, xs)
     counts = turnover_counts(number, direction)
     counts["nadh_oxidised" if donor == "nadh" else "succinate_oxidised"] = direction
     heat = cls._book_many(world, m, direction, counts)
@@ -343,8 +347,8 @@ class ComplexIII(MembraneSite):
         q, c, mv = world.quinones, world.cytc, world.moves
         fwd = direction > 0
         x2 = np.repeat(xs, 2)
-        qi = _carriers(q.x, q.red == fwd, xs)
-        cs = _carriers(c.x, c.red == (not fwd), x2)
+        qi = _carriers(q, fwd, xs)
+        cs = _carriers(c, not fwd, x2)
         heat = cls._book_many(world, m, direction, turnover_counts(3, direction))
         if fwd:
             mv.release_many(q.h[qi].ravel(), P_SIDE, x2, "pump", 3, 1.0, src_label="Q")
@@ -421,7 +425,7 @@ class ComplexIV(MembraneSite):
         c, mv = world.cytc, world.moves
         fwd = direction > 0
         x2 = np.repeat(xs, 2)
-        cs = _carriers(c.x, c.red == fwd, x2)
+        cs = _carriers(c, fwd, x2)
         heat = cls._book_many(world, m, direction, turnover_counts(4, direction))
         per_site = np.bincount(sites, minlength=len(members))
         busy = np.flatnonzero(per_site).tolist()

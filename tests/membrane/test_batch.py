@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from agents.synthase import ATPSynthase
 from world.clock import Run
-from world.membrane import MembraneWorld, batch
+from world.membrane import MembraneWorld, batch, kernels
 from world.membrane.geometry import N_SIDE, P_SIDE, match_by_column
 from world.membrane.thermo import fermi_rates
 from world.testing import ONLY_SYNTHASES, membrane_law_violations, scheme_states, states_agree
@@ -36,7 +36,7 @@ def test_match_by_column_gives_distinct_nearest_candidates() -> None:
 def test_round_robin_ranks_every_first_move_before_any_second() -> None:
     """Moves go round-robin over the sites from the drawn start: all first moves (sites start, start + 1, …,
     wrapping), then all second moves, …"""
-    sites, ranks = batch.round_robin(np.array([2, 0, 1, 3]), start=2)
+    sites, ranks = kernels.round_robin(np.array([2, 0, 1, 3]), start=2)
     assert list(zip(sites.tolist(), ranks.tolist(), strict=True)) == [
         (2, 0),
         (3, 0),
@@ -53,7 +53,7 @@ def test_round_robin_ranks_every_first_move_before_any_second() -> None:
         start = int(rng.integers(counts.size))
         n = counts.size
         want = sorted(((i, r) for i in range(n) for r in range(counts[i])), key=lambda m: (m[1], (m[0] - start) % n))
-        sites, ranks = batch.round_robin(counts, start)
+        sites, ranks = kernels.round_robin(counts, start)
         assert list(zip(sites.tolist(), ranks.tolist(), strict=True)) == want
 
 
@@ -89,7 +89,7 @@ def test_rotor_acceptance_is_the_general_prefix_rule(
     c = np.array(counts)
     assume(c.any())  # a class with no moves does not reach accept_many
     world.lattice.counts[P_SIDE if direction > 0 else N_SIDE] = protons
-    sites, ranks = batch.round_robin(c, 0)
+    sites, ranks = kernels.round_robin(c, 0)
     b = ATPSynthase._boundaries(world, members, sites, ranks, direction).astype(np.int64)
     ones = np.ones_like(b)
     if direction > 0:

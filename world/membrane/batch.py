@@ -1,6 +1,6 @@
 """Batched site moves (``site_events="batch"``): all moves of a site class in a step made in one vectorised pass.
 
-Key names: `fire_class`, `round_robin`, `accept`.
+Key names: `fire_class`, `accept`.
 
 Under ``site_events="poisson"`` each site of a class makes Poisson(k·dt) moves per step, each forward with
 probability k₊/k, and the moves are made one by one in Python (`MembraneSite.fire`). ``"batch"`` draws moves
@@ -26,6 +26,11 @@ step's rates (τ-leaping); not the same random numbers — and makes every move 
    free-energy change is exact (the free energy is a function of the state), so every energy balance holds
    exactly; each move's trace row carries the batch's mean heat.
 
+**Compiled.** The round-robin ranking, the matching of moves to protons and carriers and the proton moves
+themselves run as compiled kernels (`world.membrane.kernels`, numba), each one call where a handful of numpy
+calls were: at enzyme density a step makes hundreds of small batched moves, and their cost was call overhead.
+The kernels give exactly what the numpy formulation gives (the tests compare them), so the trace is the same.
+
 The trace keeps one row per event, as the other schemes do; within a class's batch the rows come grouped by
 kind in the order the moves happen (e.g. complex I forward: every ``h_produced`` row, then every ``pump`` row, then
 every ``h_bind`` row, then every ``redox`` row).
@@ -38,27 +43,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from world.membrane import kernels
 from world.membrane.geometry import N_SIDE, P_SIDE
 from world.membrane.state import Change
 
 if TYPE_CHECKING:
     from agents.complexes import MembraneSite
     from world.membrane import MembraneWorld
-
-
-def round_robin(counts: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Site index and rank (0 for a site's first move, …) of every move, `counts` moves per site, ranked
-    round-robin: all first moves, then all second moves, …, each round in site order from `start` (wrapping)."""
-    n = counts.size
-    if counts.max() <= 1:  # one round (the common case at small k·dt): the sites from `start`, wrapping
-        s = np.flatnonzero(counts)
-        k = int(np.searchsorted(s, start))
-        return np.concatenate([s[k:], s[:k]]), np.zeros(s.size, dtype=np.int64)
-    total = int(counts.sum())
-    sites = np.repeat(np.arange(n), counts)
-    ranks = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    order = np.argsort(ranks * n + (sites - start) % n, kind="stable")
-    return sites[order], ranks[order]
 
 
 def accept(needs: np.ndarray, have: np.ndarray) -> int:
@@ -105,7 +96,7 @@ def fire_class(
     for direction, counts, moving in ((1, nf, moving_f), (-1, nb, moving_b)):
         if not moving:
             continue
-        sites, ranks = round_robin(counts, start)
+        sites, ranks = kernels.round_robin(counts, start)
         a = cls.accept_many(world, members, sites, ranks, direction)
         if a:
             cls.fire_many(world, members, sites[:a], ranks[:a], direction)

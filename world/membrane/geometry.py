@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from world.errors import SimulationError
+from world.membrane import kernels
 from world.membrane.diffusion import BandDomain, BandKernel, DomainKernel, RingKernel
 
 N_SIDE, P_SIDE, BOUND, RESERVE = 0, 1, 2, 3
@@ -408,6 +409,16 @@ class ProtonLattice:
                 per_col,
             )
 
+    def _mouth_entry(self, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`take_many`'s candidates on `side` (read when the step's batched moves first draw on it): the protons
+        in the band row touching the membrane by (column, index), their columns, and which are still free."""
+        assert self.reach is None, "batched takes are for bulk access"
+        entry = self._batch_mouth.get(side)
+        if entry is None:
+            cand, cx = kernels.mouth_candidates(self.comp, self.x, self.y, side, self._mouth_row(side), self.width)
+            entry = self._batch_mouth[side] = (cand, cx, np.ones(cand.size, dtype=bool))
+        return entry
+
     def take_many(self, side: int, xs: np.ndarray) -> np.ndarray:
         """Indices of free protons of `side` for requests at columns `xs` (one proton each), for the batched site
         moves (`world.membrane.batch`): the candidates are the side's protons in the band row touching the
@@ -419,15 +430,7 @@ class ProtonLattice:
         d = int(xs.size)
         if d == 0:
             return np.empty(0, dtype=np.int64)
-        assert self.reach is None, "batched takes are for bulk access"
-        entry = self._batch_mouth.get(side)
-        if entry is None:
-            row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
-            cand = np.flatnonzero((self.comp == side) & (self.y == row))
-            order = np.argsort(self.x[cand], kind="stable")
-            entry = (cand[order], self.x[cand[order]], np.ones(cand.size, dtype=bool))
-            self._batch_mouth[side] = entry
-        cand, cx, free = entry
+        cand, cx, free = self._mouth_entry(side)
         left = np.flatnonzero(free)
         if left.size >= d:
             pos = left[match_by_column(cx[left], xs, presorted=True)]
@@ -445,13 +448,32 @@ class ProtonLattice:
         access; the mouth candidates of `take` are forgotten)."""
         if idx.size == 0:
             return
-        self.counts -= np.bincount(self.comp[idx], minlength=self.counts.size)
-        self.counts[dst] += idx.size
-        self.comp[idx] = dst
-        self.x[idx] = xs
-        self.y[idx] = self.membrane_row + (-1 if dst == N_SIDE else 1 if dst == P_SIDE else 0)
+        kernels.move(idx, self.comp, self.x, self.y, self.counts, xs, dst, self._mouth_row(dst))
         self._mouth_cache.clear()  # `take`'s candidates are read again; `take_many`'s stay (arrivals join later)
         self._buckets.clear()
+
+    def _mouth_row(self, compartment: int) -> int:
+        """Row of a proton put into `compartment` at the membrane: the band row touching it on a side, the
+        membrane row itself when bound or in the reserve."""
+        return self.membrane_row + (-1 if compartment == N_SIDE else 1 if compartment == P_SIDE else 0)
+
+    def take_move_many(self, side: int, xs: np.ndarray, dst: int) -> np.ndarray:
+        """`take_many` then `move_many` of the protons taken into `dst` at the columns `xs`, in one compiled call
+        when the mouth row holds enough free candidates (the common case). Returns the protons."""
+        d = int(xs.size)
+        if d == 0:
+            return np.empty(0, dtype=np.int64)
+        cand, cx, free = self._mouth_entry(side)
+        idx = kernels.take_and_move(
+            cand, cx, free, self.comp, self.x, self.y, self.counts, xs, dst, self._mouth_row(dst)
+        )
+        if idx.size:
+            self._mouth_cache.clear()
+            self._buckets.clear()
+            return idx
+        idx = self.take_many(side, xs)
+        self.move_many(idx, dst, xs)
+        return idx
 
     def produce(self, k: int) -> np.ndarray:
         """Take `k` equivalents from the reserve (growing it if empty), in FIFO order; still RESERVE."""

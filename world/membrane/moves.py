@@ -198,8 +198,7 @@ class ProtonMoves:
     ) -> np.ndarray:
         """Move one free proton of side `src` per entry of `xs` into `dst` at that column
         (`ProtonLattice.take_many`); one trace row each. Returns the protons, in the order of `xs`."""
-        idx = self.lattice.take_many(src, xs)
-        self.lattice.move_many(idx, dst, xs)
+        idx = self.lattice.take_move_many(src, xs, dst)
         self._proton_rows(
             idx, kind, COMPARTMENT_NAMES[src], dst_label or COMPARTMENT_NAMES[dst], layer, xs, value, energy_J
         )
@@ -306,13 +305,12 @@ _ARRAY_FIELDS = frozenset({"pos", "energy_J"})
 def _numeric_column(values: tuple, counts: tuple, typ: pa.DataType) -> pa.Array:
     """A numeric trace column from segments whose value is a scalar, None (null) or one number per row."""
     n = np.asarray(counts, dtype=np.int64)
-    scalar = np.array([np.nan if v is None or isinstance(v, np.ndarray) else float(v) for v in values])
+    is_array = [isinstance(v, np.ndarray) for v in values]
+    scalar = np.array([np.nan if a or v is None else float(v) for v, a in zip(values, is_array, strict=True)])
     out = np.repeat(scalar, n)
-    null = np.repeat(np.array([v is None for v in values]), n)
-    starts = np.cumsum(n) - n
-    for i, v in enumerate(values):
-        if isinstance(v, np.ndarray):
-            out[starts[i] : starts[i] + n[i]] = v
+    null = np.repeat(np.array([v is None for v in values], dtype=bool), n)
+    if any(is_array):  # the per-row segments fill their rows in order
+        out[np.repeat(np.array(is_array), n)] = np.concatenate([v for v, a in zip(values, is_array, strict=True) if a])
     if pa.types.is_integer(typ):
         return pa.array(np.where(null, 0, out).astype(np.int64), type=typ, mask=null)
     return pa.array(out, type=typ, mask=null)

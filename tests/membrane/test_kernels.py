@@ -1,0 +1,101 @@
+"""The compiled kernels of the batched moves (`world.membrane.kernels`) give exactly what their numpy formulation
+gives, on random inputs: the matching, the carriers chosen, the mouth candidates and the proton moves."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from world.clock import Run
+from world.membrane import MembraneWorld, kernels
+from world.membrane.geometry import N_SIDE, P_SIDE, RESERVE, match_by_column
+
+_CASE = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 60), st.integers(1, 40))
+"""(seed, candidates, columns) of a random case."""
+
+
+@given(case=_CASE)
+@settings(max_examples=200, deadline=None)
+def test_match_sorted_is_the_numpy_matching(case: tuple[int, int, int]) -> None:
+    """On candidates sorted by column (repeats allowed) and any requests no more numerous, the compiled matching
+    picks the positions `match_by_column(..., presorted=True)` picks."""
+    seed, n, width = case
+    rng = np.random.default_rng(seed)
+    cx = np.sort(rng.integers(0, width, n)).astype(np.int32)
+    req = rng.integers(0, width, int(rng.integers(0, n + 1))).astype(np.int32)
+    assert kernels.match_sorted(cx, req).tolist() == match_by_column(cx, req, presorted=True).tolist()
+
+
+@given(case=_CASE, reduced=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_carriers_sorted_is_the_numpy_choice(case: tuple[int, int, int], reduced: bool) -> None:
+    """The carriers given to requests are those the numpy formulation gives: the carriers in the wanted state,
+    matched by column (`match_by_column` on them in index order)."""
+    seed, n, width = case
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, width, n).astype(np.int32)
+    red = rng.random(n) < 0.5
+    cand = np.flatnonzero(red == reduced)
+    req = rng.integers(0, width, int(rng.integers(0, cand.size + 1))).astype(np.int64)
+    want = cand[match_by_column(x[cand], req)]
+    order = np.argsort(x, kind="stable")
+    assert kernels.carriers_sorted(order, x[order], red, reduced, req).tolist() == want.tolist()
+
+
+def _world(seed: int) -> MembraneWorld:
+    """A small batched world a few steps in (protons spread over the bands and at the membrane)."""
+    run = Run(seed)
+    world = MembraneWorld(run, site_events="batch", width=24, cell_nm=8.0)
+    for _ in range(3):
+        world.step()
+    return world
+
+
+@given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from([N_SIDE, P_SIDE]))
+@settings(max_examples=30, deadline=None)
+def test_mouth_candidates_are_the_band_row_by_column_then_index(seed: int, side: int) -> None:
+    """The candidates are the side's protons in the band row touching the membrane, sorted by (column, index)."""
+    lat = _world(seed).lattice
+    row = lat.membrane_row + (-1 if side == N_SIDE else 1)
+    cand = np.flatnonzero((lat.comp == side) & (lat.y == row))
+    want = cand[np.argsort(lat.x[cand], kind="stable")]
+    got, cx = kernels.mouth_candidates(lat.comp, lat.x, lat.y, side, row, lat.width)
+    assert got.tolist() == want.tolist()
+    assert cx.tolist() == lat.x[want].tolist()
+
+
+@given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from([N_SIDE, P_SIDE]), k=st.integers(1, 12))
+@settings(max_examples=30, deadline=None)
+def test_take_and_move_is_take_many_then_move_many_in_numpy(seed: int, side: int, k: int) -> None:
+    """Two requests of `k` protons each (the second sees the first's takes) choose the protons the numpy
+    formulation chooses, and leave the same compartments, positions, counts and free candidates; a request
+    larger than the free candidates changes nothing."""
+    lat = _world(seed).lattice
+    rng = np.random.default_rng(seed)
+    dst = P_SIDE if side == N_SIDE else RESERVE
+    row = lat.membrane_row + (-1 if side == N_SIDE else 1)
+    y_dst = lat.membrane_row + (1 if dst == P_SIDE else 0)
+    cand = np.flatnonzero((lat.comp == side) & (lat.y == row))
+    cand = cand[np.argsort(lat.x[cand], kind="stable")]
+    cx = lat.x[cand].copy()
+    free_ref, free = np.ones(cand.size, bool), np.ones(cand.size, bool)
+    comp, x, y, counts = lat.comp.copy(), lat.x.copy(), lat.y.copy(), lat.counts.copy()
+    for _ in range(2):
+        xs = rng.integers(0, lat.width, k).astype(np.int32)
+        left = np.flatnonzero(free_ref)
+        got = kernels.take_and_move(cand, cx, free, lat.comp, lat.x, lat.y, lat.counts, xs, dst, y_dst)
+        if left.size < k:
+            assert got.size == 0
+            continue
+        pos = left[match_by_column(cx[left], xs, presorted=True)]
+        free_ref[pos] = False
+        want = cand[pos]
+        counts -= np.bincount(comp[want], minlength=counts.size)
+        counts[dst] += want.size
+        comp[want], x[want], y[want] = dst, xs, y_dst
+        assert got.tolist() == want.tolist()
+    assert np.array_equal(free, free_ref)
+    assert np.array_equal(lat.comp, comp) and np.array_equal(lat.x, x) and np.array_equal(lat.y, y)
+    assert np.array_equal(lat.counts, counts)
+    assert lat.counts.tolist() == np.bincount(lat.comp, minlength=lat.counts.size).tolist()

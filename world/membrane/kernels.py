@@ -1,0 +1,168 @@
+"""Compiled kernels of the batched site moves (``site_events="batch"``, `world.membrane.batch`).
+
+Key names: `match_sorted`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `take_and_move`, `move`.
+
+Each kernel does what a handful of numpy calls did, in one compiled call (numba, cached on disk): at enzyme
+density a step makes hundreds of small batched moves, and their cost was the Python and numpy call overhead of
+each, not the arithmetic. Every kernel returns exactly what its numpy formulation returns (tests compare them),
+so the trace of a batched run does not depend on which one ran. No kernel draws random numbers: the run's
+generator stays in numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_CACHE = True
+
+
+@njit(cache=_CACHE)
+def match_sorted(cx: np.ndarray, req_x: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Positions in the sorted candidate columns `cx` given to requests at columns `req_x`: the monotone
+    matching of `world.membrane.geometry.match_by_column` on presorted candidates, compiled."""
+    d = req_x.size
+    req = np.argsort(req_x, kind="mergesort")
+    out = np.empty(d, dtype=np.int64)
+    run = np.iinfo(np.int64).min
+    n = cx.size
+    for j in range(d):
+        first = np.searchsorted(cx, req_x[req[j]])
+        if first - j > run:
+            run = first - j
+        pick = j + run
+        last = n - d + j
+        out[req[j]] = pick if pick < last else last
+    return out
+
+
+@njit(cache=_CACHE)
+def carriers_sorted(
+    order: np.ndarray, x_sorted: np.ndarray, red: np.ndarray, reduced: bool, req_x: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Indices of the carriers in the `reduced` state matched to requests at `req_x` by column: `order` is every
+    carrier by (column, index), `x_sorted` their columns in that order (`match_by_column` on presorted
+    candidates)."""
+    n = 0
+    for k in range(order.size):
+        if red[order[k]] == reduced:
+            n += 1
+    cand = np.empty(n, dtype=np.int64)
+    cx = np.empty(n, dtype=x_sorted.dtype)
+    n = 0
+    for k in range(order.size):
+        if red[order[k]] == reduced:
+            cand[n] = order[k]
+            cx[n] = x_sorted[k]
+            n += 1
+    return cand[match_sorted(cx, req_x)]
+
+
+@njit(cache=_CACHE)
+def round_robin(counts: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Site index and rank (0 for a site's first move, …) of every move of a batch, `counts` moves per site,
+    ranked round-robin (`world.membrane.batch`, rule 1): all first moves, then all second moves, …, each round in
+    site order from `start` (wrapping)."""
+    n = counts.size
+    total = 0
+    rounds = 0
+    for i in range(n):
+        total += counts[i]
+        if counts[i] > rounds:
+            rounds = counts[i]
+    sites = np.empty(total, dtype=np.int64)
+    ranks = np.empty(total, dtype=np.int64)
+    k = 0
+    for r in range(rounds):
+        for s in range(n):
+            i = (start + s) % n
+            if counts[i] > r:
+                sites[k] = i
+                ranks[k] = r
+                k += 1
+    return sites, ranks
+
+
+@njit(cache=_CACHE)
+def mouth_candidates(
+    comp: np.ndarray, x: np.ndarray, y: np.ndarray, side: int, row: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The protons of compartment `side` in band row `row`, sorted by (column, index) (a counting sort), and
+    their columns."""
+    hit = np.empty(comp.size, dtype=np.int64)
+    n = 0
+    for i in range(comp.size):
+        if comp[i] == side and y[i] == row:
+            hit[n] = i
+            n += 1
+    per_col = np.zeros(width + 1, dtype=np.int64)
+    for k in range(n):
+        per_col[x[hit[k]] + 1] += 1
+    for c in range(width):
+        per_col[c + 1] += per_col[c]
+    cand = np.empty(n, dtype=np.int64)
+    cx = np.empty(n, dtype=x.dtype)
+    for k in range(n):
+        i = hit[k]
+        j = per_col[x[i]]
+        cand[j] = i
+        cx[j] = x[i]
+        per_col[x[i]] += 1
+    return cand, cx
+
+
+@njit(cache=_CACHE)
+def take_and_move(
+    cand: np.ndarray,
+    cx: np.ndarray,
+    free: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    xs: np.ndarray,
+    dst: int,
+    y_dst: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """`ProtonLattice.take_many` from the mouth candidates `cand` (sorted by column `cx`, still `free`) and
+    `move_many` of the protons taken: returns them (in the order of `xs`), or an empty array (nothing changed)
+    when the free candidates are fewer than the requests."""
+    d = xs.size
+    left = np.flatnonzero(free)
+    if left.size < d:
+        return np.empty(0, dtype=np.int64)
+    pos = left[match_sorted(cx[left], xs)]
+    idx = np.empty(d, dtype=np.int64)
+    for k in range(d):
+        p = pos[k]
+        free[p] = False
+        i = cand[p]
+        idx[k] = i
+        counts[comp[i]] -= 1
+        comp[i] = dst
+        x[i] = xs[k]
+        y[i] = y_dst
+    counts[dst] += d
+    return idx
+
+
+@njit(cache=_CACHE)
+def move(
+    idx: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    xs: np.ndarray,
+    dst: int,
+    y_dst: int,
+) -> None:  # pragma: no cover - compiled
+    """`ProtonLattice.move_many`'s array updates: protons `idx` into compartment `dst` at columns `xs`, row
+    `y_dst`."""
+    for k in range(idx.size):
+        i = idx[k]
+        counts[comp[i]] -= 1
+        comp[i] = dst
+        x[i] = xs[k]
+        y[i] = y_dst
+    counts[dst] += idx.size
