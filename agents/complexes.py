@@ -365,6 +365,22 @@ class ComplexIII(MembraneSite):
         mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=3, energy_J=heat)
 
 
+class HeldProtons:
+    """The proton equivalents bound in every complex IV's O₂ intermediate of one world, a row per site (at most 4
+    each): ``held[slot, :n[slot]]``, for the compiled water bookkeeping of batched moves
+    (`world.membrane.kernels.water_forward`)."""
+
+    def __init__(self) -> None:
+        self.held = np.full((0, 4), -1, dtype=np.int64)
+        self.n = np.zeros(0, dtype=np.int64)
+
+    def add(self) -> int:
+        """A row for one more site, empty; returns its slot."""
+        self.held = np.concatenate([self.held, np.full((1, 4), -1, dtype=np.int64)])
+        self.n = np.concatenate([self.n, np.zeros(1, dtype=np.int64)])
+        return self.n.size - 1
+
+
 class ComplexIV(MembraneSite):
     """Cytochrome c oxidase, one turnover = 2 e⁻ = half an O₂; blocked by cyanide.
 
@@ -378,7 +394,20 @@ class ComplexIV(MembraneSite):
 
     def __init__(self, model: MembraneWorld, x: int) -> None:
         super().__init__(model, x)
-        self.bound = np.empty(0, dtype=np.int64)
+        self.slot = model.complex4_bound.add()
+        """This site's row in the world's `HeldProtons` (its index among the world's complexes IV)."""
+
+    @property
+    def bound(self) -> np.ndarray:
+        """The proton equivalents bound in this site's O₂ intermediate (a copy; 0, 2 or, within a move, 4)."""
+        store = self.model.complex4_bound
+        return store.held[self.slot, : store.n[self.slot]].copy()
+
+    @bound.setter
+    def bound(self, idx: np.ndarray) -> None:
+        store = self.model.complex4_bound
+        store.held[self.slot, : idx.size] = idx
+        store.n[self.slot] = idx.size
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
@@ -427,56 +456,29 @@ class ComplexIV(MembraneSite):
         x2 = np.repeat(xs, 2)
         cs = _carriers(c, fwd, x2)
         heat = cls._book_many(world, m, direction, turnover_counts(4, direction))
-        per_site = np.bincount(sites, minlength=len(members))
-        busy = np.flatnonzero(per_site).tolist()
+        store = world.complex4_bound
         if fwd:
             mv.transfer_many(N_SIDE, P_SIDE, x2, "pump", 4, 1.0)
             h = mv.transfer_many(N_SIDE, BOUND, x2, "h_bind", 4, 1.0, dst_label="CIV")
-            by_site = np.argsort(sites, kind="stable")
-            new = h.reshape(m, 2)[by_site].ravel()
-            water, water_x, o2_sites = [], [], []
-            j = 0
-            for i in busy:
-                site = members[i]
-                k = 2 * int(per_site[i])
-                held = np.concatenate([site.bound, new[j : j + k]])
-                j += k
-                w = held.size // 4
-                if w:
-                    water.append(held[: 4 * w])
-                    water_x.append(np.full(4 * w, xall[i]))
-                    o2_sites.extend([i] * w)
-                site.bound = held[4 * w :]
-            if water:
-                idx = np.concatenate(water)
-                wx = np.concatenate(water_x)
-                mv._proton_rows(idx, "h_consumed", "CIV", "water", 4, wx, 1.0)
-                world.lattice.consume(idx)
-                o2 = np.array(o2_sites, dtype=np.int64)
+            water, o2 = kernels.water_forward(sites, h, store.held, store.n)
+            if o2.size:
+                mv._proton_rows(water, "h_consumed", "CIV", "water", 4, np.repeat(xall[o2], 4), 1.0)
+                world.lattice.consume(water)
                 world.state.count("h_consumed", 4 * o2.size)
                 world.state.count("o2_consumed", o2.size)
                 mv.emit_many("o2_reduced", uall[o2], xall[o2], 1.0, "O2", layer=4)
             c.red[cs] = False
         else:
-            need = [2 * int(per_site[i]) for i in busy]
-            waters = [-(-max(0, k - members[i].bound.size) // 4) for i, k in zip(busy, need, strict=True)]
-            o2 = np.repeat(np.array(busy, dtype=np.int64), waters)
+            busy, need, waters = kernels.water_backward_plan(sites, store.n)
+            o2 = np.repeat(busy, waters)
             made = np.empty(0, dtype=np.int64)
             if o2.size:
                 made = mv.produce_many(BOUND, np.repeat(xall[o2], 4), "h_consumed", "water", 4, -1.0, dst_label="CIV")
                 world.state.count("h_consumed", -4 * o2.size)
                 world.state.count("o2_consumed", -o2.size)
                 mv.emit_many("o2_reduced", uall[o2], xall[o2], -1.0, "O2", layer=4)
-            out, out_x = [], []
-            j = 0
-            for i, k, w in zip(busy, need, waters, strict=True):
-                site = members[i]
-                held = np.concatenate([site.bound, made[j : j + 4 * w]])
-                j += 4 * w
-                out.append(held[held.size - k :])
-                out_x.append(np.full(k, xall[i]))
-                site.bound = held[: held.size - k]
-            mv.release_many(np.concatenate(out), N_SIDE, np.concatenate(out_x), "h_bind", 4, -1.0, src_label="CIV")
+            out = kernels.water_backward_release(busy, need, waters, made, store.held, store.n)
+            mv.release_many(out, N_SIDE, np.repeat(xall[busy], need), "h_bind", 4, -1.0, src_label="CIV")
             mv.transfer_many(P_SIDE, N_SIDE, x2, "pump", 4, -1.0)
             c.red[cs] = True
         mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=4, energy_J=heat)

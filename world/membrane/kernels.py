@@ -166,3 +166,92 @@ def move(
         x[i] = xs[k]
         y[i] = y_dst
     counts[dst] += idx.size
+
+
+@njit(cache=_CACHE)
+def water_forward(
+    sites: np.ndarray, h: np.ndarray, held: np.ndarray, n_held: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Complex IV's forward moves (`ComplexIV.fire_many`): move k of site ``sites[k]`` bound protons
+    ``h[2k], h[2k + 1]``. Site by site (ascending), the protons it held (``held[i, :n_held[i]]``) and its new ones
+    in move order become water four at a time; the rest stay held. Returns the protons made water (four per O₂,
+    site by site) and the site of each O₂."""
+    n = held.shape[0]
+    per_site = np.zeros(n, dtype=np.int64)
+    for k in range(sites.size):
+        per_site[sites[k]] += 1
+    by_site = np.argsort(sites, kind="mergesort")
+    water = np.empty(int(n_held.sum()) + 2 * sites.size, dtype=np.int64)
+    o2 = np.empty(water.size // 4, dtype=np.int64)
+    tmp = np.empty(held.shape[1] + 2 * sites.size, dtype=np.int64)
+    nw = 0
+    no2 = 0
+    j = 0
+    for i in range(n):
+        c = per_site[i]
+        if c == 0:
+            continue
+        t = n_held[i]
+        tmp[:t] = held[i, :t]
+        for r in range(c):
+            k = by_site[j + r]
+            tmp[t] = h[2 * k]
+            tmp[t + 1] = h[2 * k + 1]
+            t += 2
+        j += c
+        w = t // 4
+        water[nw : nw + 4 * w] = tmp[: 4 * w]
+        nw += 4 * w
+        o2[no2 : no2 + w] = i
+        no2 += w
+        rest = t - 4 * w
+        held[i, :rest] = tmp[4 * w : t]
+        n_held[i] = rest
+    return water[:nw], o2[:no2]
+
+
+@njit(cache=_CACHE)
+def water_backward_plan(
+    sites: np.ndarray, n_held: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Complex IV's backward moves, first part: the sites that move (ascending), the bound protons each must
+    release (2 per move) and the waters each must first turn back into 4 bound protons (as few as cover what it
+    lacks)."""
+    n = n_held.size
+    per_site = np.zeros(n, dtype=np.int64)
+    for k in range(sites.size):
+        per_site[sites[k]] += 1
+    busy = np.flatnonzero(per_site)
+    need = 2 * per_site[busy]
+    waters = np.empty(busy.size, dtype=np.int64)
+    for b in range(busy.size):
+        lack = need[b] - n_held[busy[b]]
+        waters[b] = (lack + 3) // 4 if lack > 0 else 0
+    return busy, need, waters
+
+
+@njit(cache=_CACHE)
+def water_backward_release(
+    busy: np.ndarray, need: np.ndarray, waters: np.ndarray, made: np.ndarray, held: np.ndarray, n_held: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Complex IV's backward moves, second part: each moving site adds the protons of its waters turned back
+    (`made`, four per water, site by site) to those it holds and releases the most recently bound `need`.
+    Returns the released protons, site by site."""
+    out = np.empty(int(need.sum()), dtype=np.int64)
+    tmp = np.empty(held.shape[1] + 4 * int(waters.max()) if waters.size else held.shape[1], dtype=np.int64)
+    j = 0
+    o = 0
+    for b in range(busy.size):
+        i = busy[b]
+        t = n_held[i]
+        tmp[:t] = held[i, :t]
+        w4 = 4 * waters[b]
+        tmp[t : t + w4] = made[j : j + w4]
+        t += w4
+        j += w4
+        k = need[b]
+        out[o : o + k] = tmp[t - k : t]
+        o += k
+        held[i, : t - k] = tmp[: t - k]
+        n_held[i] = t - k
+    return out

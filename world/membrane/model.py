@@ -44,7 +44,7 @@ import numpy as np
 from mesa.discrete_space import OrthogonalVonNeumannGrid
 
 from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, SubstrateSupply
-from agents.complexes import COMPLEX_CLASSES, MembraneSite
+from agents.complexes import COMPLEX_CLASSES, HeldProtons, MembraneSite
 from agents.proton import Proton
 from agents.synthase import ATPSynthase
 from agents.transport import (
@@ -183,6 +183,8 @@ class MembraneWorld(mesa.Model):
         """Inhibitors present → dose (fraction of a full block), set by `add_inhibitor`."""
         self.nadh_supply = p.nadh_supply
         self.succinate_supply = p.succinate_supply
+        self.complex4_bound = HeldProtons()
+        """The protons bound in every complex IV's O₂ intermediate (each `ComplexIV`'s ``bound``)."""
         self.groups = self._place_sites()
         self.site_arrays = {
             cls: (
