@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from world.membrane import kernels
 from world.membrane.diffusion import BandDomain, BandKernel, DomainKernel, RingKernel
 from world.membrane.geometry import N_SIDE
 from world.membrane.state import Change
@@ -34,7 +35,7 @@ def _by_column(pool: QuinonePool | CytochromePool) -> tuple[np.ndarray, np.ndarr
     the positions changed (every diffusion assigns a new position array)."""
     cached = pool._by_column
     if cached is None or cached[0] is not pool.x:
-        order = np.argsort(pool.x, kind="stable")
+        order = kernels.column_order(pool.x, pool.width)
         cached = pool._by_column = (pool.x, order, pool.x[order])
     return cached[1], cached[2]
 

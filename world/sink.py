@@ -267,7 +267,9 @@ def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
     valid = codes >= 0
     if not valid.any():
         return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
-    used, first = np.unique(codes[valid], return_index=True)
+    c = codes[valid]
+    runs = c[np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1])))]  # a value first appears at a run's start
+    used, first = np.unique(runs, return_index=True)
     in_order = used[np.argsort(first)]
     remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())
     remap[in_order] = np.arange(len(in_order))

@@ -31,7 +31,8 @@ def test_match_sorted_is_the_numpy_matching(case: tuple[int, int, int]) -> None:
 @settings(max_examples=200, deadline=None)
 def test_carriers_sorted_is_the_numpy_choice(case: tuple[int, int, int], reduced: bool) -> None:
     """The carriers given to requests are those the numpy formulation gives: the carriers in the wanted state,
-    matched by column (`match_by_column` on them in index order)."""
+    matched by column (`match_by_column` on them in index order); their order by (column, index) is numpy's
+    stable argsort."""
     seed, n, width = case
     rng = np.random.default_rng(seed)
     x = rng.integers(0, width, n).astype(np.int32)
@@ -40,6 +41,7 @@ def test_carriers_sorted_is_the_numpy_choice(case: tuple[int, int, int], reduced
     req = rng.integers(0, width, int(rng.integers(0, cand.size + 1))).astype(np.int64)
     want = cand[match_by_column(x[cand], req)]
     order = np.argsort(x, kind="stable")
+    assert kernels.column_order(x, width).tolist() == order.tolist()
     assert kernels.carriers_sorted(order, x[order], red, reduced, req).tolist() == want.tolist()
 
 

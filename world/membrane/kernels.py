@@ -1,6 +1,7 @@
 """Compiled kernels of the batched site moves (``site_events="batch"``, `world.membrane.batch`).
 
-Key names: `match_sorted`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `take_and_move`, `move`.
+Key names: `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `take_and_move`,
+`move`, `water_forward`, `water_backward_plan`, `water_backward_release`.
 
 Each kernel does what a handful of numpy calls did, in one compiled call (numba, cached on disk): at enzyme
 density a step makes hundreds of small batched moves, and their cost was the Python and numpy call overhead of
@@ -34,6 +35,21 @@ def match_sorted(cx: np.ndarray, req_x: np.ndarray) -> np.ndarray:  # pragma: no
         last = n - d + j
         out[req[j]] = pick if pick < last else last
     return out
+
+
+@njit(cache=_CACHE)
+def column_order(x: np.ndarray, width: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Indices of `x` (columns in ``0 … width−1``) by (column, index): a stable argsort, as a counting sort."""
+    start = np.zeros(width + 1, dtype=np.int64)
+    for i in range(x.size):
+        start[x[i] + 1] += 1
+    for c in range(width):
+        start[c + 1] += start[c]
+    order = np.empty(x.size, dtype=np.int64)
+    for i in range(x.size):
+        order[start[x[i]]] = i
+        start[x[i]] += 1
+    return order
 
 
 @njit(cache=_CACHE)
@@ -91,10 +107,11 @@ def mouth_candidates(
     their columns."""
     hit = np.empty(comp.size, dtype=np.int64)
     n = 0
-    for i in range(comp.size):
-        if comp[i] == side and y[i] == row:
-            hit[n] = i
-            n += 1
+    s = comp.dtype.type(side)
+    r = y.dtype.type(row)
+    for i in range(comp.size):  # branch-free: the hits are scattered, a branch would mispredict
+        hit[n] = i
+        n += (comp[i] == s) & (y[i] == r)
     per_col = np.zeros(width + 1, dtype=np.int64)
     for k in range(n):
         per_col[x[hit[k]] + 1] += 1
