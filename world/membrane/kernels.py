@@ -149,17 +149,9 @@ def take_and_move(
     if left.size < d:
         return np.empty(0, dtype=np.int64)
     pos = left[match_sorted(cx[left], xs)]
-    idx = np.empty(d, dtype=np.int64)
-    for k in range(d):
-        p = pos[k]
-        free[p] = False
-        i = cand[p]
-        idx[k] = i
-        counts[comp[i]] -= 1
-        comp[i] = dst
-        x[i] = xs[k]
-        y[i] = y_dst
-    counts[dst] += d
+    free[pos] = False
+    idx = cand[pos]
+    move(idx, comp, x, y, counts, xs, dst, y_dst)
     return idx
 
 
