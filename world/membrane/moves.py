@@ -278,7 +278,7 @@ class ProtonMoves:
         """The rows of the steps flushed since the last call, as (seqs, table) for the trace's sink."""
         if not self._steps:
             return None
-        steps, segs, ents, arrays = self._steps, self._done_segs, self._done_ents, self._arrays
+        steps, segs, ents, per_row = self._steps, self._done_segs, self._done_ents, self._arrays
         self._steps, self._done_segs, self._done_ents = [], [], []
         self._arrays = bool(self._segs) and self._arrays  # rows still buffered for the step keep their mark
         first, rows, ts = (np.array(c) for c in zip(*steps, strict=True))
@@ -300,7 +300,7 @@ class ProtonMoves:
                 arrays.append(pa.array(seqs, type=pa.int64()))
             elif name == "entity_id":
                 arrays.append(pa.array(ents, type=pa.int64()))
-            elif name in _ARRAY_FIELDS and arrays and any(isinstance(v, np.ndarray) for v in by_name[name]):
+            elif name in _ARRAY_FIELDS and per_row and any(isinstance(v, np.ndarray) for v in by_name[name]):
                 arrays.append(_numeric_column(by_name[name], cols[0], field.type))
             else:
                 arrays.append(column(list(by_name[name]), field.type).take(repeat))
