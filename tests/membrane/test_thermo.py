@@ -132,30 +132,3 @@ def test_synthase_reverses_where_n_over_3_F_dp_equals_dG_atp(n: int) -> None:
     assert _stall_run(stall_mV - 15.0, n, 1) < 0
     assert _stall_run(stall_mV + 15.0, n, 2) > 0
     assert dg_atp / N_A > 0
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    counts=st.lists(st.integers(0, 5000), min_size=4, max_size=4),
-    changes=st.lists(st.integers(-3, 3), min_size=4, max_size=4),
-)
-def test_a_moves_molecule_terms_are_count_dG_J_exactly(counts: list[int], changes: list[int]) -> None:
-    """`ChemState.dG_parts` sums `count_dG_J` of each molecule it changes (written out there for speed) into the
-    redox and nucleotide parts, bit for bit, zero changes included."""
-    from world.membrane.state import Change
-
-    world = MembraneWorld(Run(0))
-    st_ = world.state
-    names = ("nadh", "q", "atp_m", "adp_c")
-    for m, n in zip(names, counts, strict=True):
-        st_.pool[m] = n
-    mols = tuple((m, d) for m, d in zip(names, changes, strict=True) if st_.pool[m] + d >= 0)
-    redox, _, atp = st_.dG_parts(Change(mols=mols))
-    want_redox, want_atp = 0.0, 0.0
-    for m, d in mols:
-        g = count_dG_J(st_.pool[m], d, st_.mu0[m], st_.kT, st_.lognav[m])
-        if m in ("nadh", "q"):
-            want_redox += g
-        else:
-            want_atp += g
-    assert (redox, atp) == (want_redox, want_atp)

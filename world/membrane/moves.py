@@ -57,9 +57,6 @@ class ProtonMoves:
         """(first seq, rows, t) of each flushed step whose rows the trace has not taken yet."""
         self._done_segs: list[tuple] = []
         self._done_ents: list[int | None] = []
-        self._arrays = False
-        """True once a buffered segment gives a column per row (an array; batched moves), until `_trace_rows`
-        takes the rows: without one, the array columns need no search for arrays."""
         self.keep = run.trace.stores
         if self.keep:
             run.trace.add_source(self._trace_rows)
@@ -78,8 +75,6 @@ class ProtonMoves:
             raise ValueError(f"unknown trace column(s) {sorted(unknown)}; allowed: {sorted(_EMIT_NAMES)}")
         g = cols.get
         attrs = g("attrs")
-        if isinstance(g("pos"), np.ndarray) or isinstance(g("energy_J"), np.ndarray):
-            self._arrays = True
         self._segs.append(
             (
                 1,
@@ -114,8 +109,6 @@ class ProtonMoves:
         one per row as the batched moves give them), and the moves' counters and transit stamps."""
         k = int(idx.size)
         if k:
-            if isinstance(x0, np.ndarray) or isinstance(energy_J, np.ndarray):
-                self._arrays = True
             self._segs.append((k, kind, src, dst, layer, None, x0, value, "H+", energy_J, None, None))
             self._ents.extend(self.proton_uid[idx].tolist())
             self._n += k
@@ -250,7 +243,6 @@ class ProtonMoves:
         k = int(entity_ids.size)
         if not k:
             return
-        self._arrays = True
         self._segs.append((k, kind, None, None, layer, None, xs, value, unit, energy_J, None, None))
         self._ents.extend(entity_ids.tolist())
         self._n += k
@@ -278,9 +270,8 @@ class ProtonMoves:
         """The rows of the steps flushed since the last call, as (seqs, table) for the trace's sink."""
         if not self._steps:
             return None
-        steps, segs, ents, per_row = self._steps, self._done_segs, self._done_ents, self._arrays
+        steps, segs, ents = self._steps, self._done_segs, self._done_ents
         self._steps, self._done_segs, self._done_ents = [], [], []
-        self._arrays = bool(self._segs) and self._arrays  # rows still buffered for the step keep their mark
         first, rows, ts = (np.array(c) for c in zip(*steps, strict=True))
         total = int(rows.sum())
         starts = np.cumsum(rows) - rows
@@ -300,7 +291,7 @@ class ProtonMoves:
                 arrays.append(pa.array(seqs, type=pa.int64()))
             elif name == "entity_id":
                 arrays.append(pa.array(ents, type=pa.int64()))
-            elif name in _ARRAY_FIELDS and per_row and any(isinstance(v, np.ndarray) for v in by_name[name]):
+            elif name in _ARRAY_FIELDS and any(isinstance(v, np.ndarray) for v in by_name[name]):
                 arrays.append(_numeric_column(by_name[name], cols[0], field.type))
             else:
                 arrays.append(column(list(by_name[name]), field.type).take(repeat))

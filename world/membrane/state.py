@@ -30,7 +30,7 @@ from world.membrane.params import (
     nucleotide_mu0_J_per_mol,
     o2_standard_uM,
 )
-from world.membrane.thermo import elec_dG_J, kT_J, log_nav, ph_dG_J
+from world.membrane.thermo import count_dG_J, elec_dG_J, kT_J, log_nav, ph_dG_J
 
 COUNTER_NAMES = (
     "h_pumped",
@@ -202,14 +202,8 @@ class ChemState:
             pmf += self._ph_a[1] * dn_p + self._ph_b[1] * ((d + dn_p) ** 2 - d * d)
         redox = o2_halves * self.g_o2_half
         atp = 0.0
-        pool, mu0, lognav, lgamma = self.pool, self.mu0, self.lognav, math.lgamma
         for m, d in mols:
-            # `count_dG_J` written out (a hot path: a move's ΔG is read for its rates and again when it is booked)
-            if d:
-                n = pool[m]
-                g = d * mu0[m] + kT * (lgamma(n + d + 1) - lgamma(n + 1) - d * lognav[m])
-            else:
-                g = 0.0
+            g = count_dG_J(self.pool[m], d, self.mu0[m], kT, self.lognav[m])
             if m in _REDOX:
                 redox += g
             else:
