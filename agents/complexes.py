@@ -366,19 +366,15 @@ class ComplexIII(MembraneSite):
 
 
 class HeldProtons:
-    """The proton equivalents bound in every complex IV's O₂ intermediate of one world, a row per site (at most 4
-    each): ``held[slot, :n[slot]]``, for the compiled water bookkeeping of batched moves
-    (`world.membrane.kernels.water_forward`)."""
+    """The proton equivalents bound in the O₂ intermediate of each of a world's complexes IV, one row per site in
+    the order of its group (at most 4 each): ``held[i, :n[i]]`` for the group's site i, so the compiled water
+    bookkeeping of batched moves (`world.membrane.kernels.water_forward`) indexes rows as it indexes sites."""
 
-    def __init__(self) -> None:
-        self.held = np.full((0, 4), -1, dtype=np.int64)
-        self.n = np.zeros(0, dtype=np.int64)
-
-    def add(self) -> int:
-        """A row for one more site, empty; returns its slot."""
-        self.held = np.concatenate([self.held, np.full((1, 4), -1, dtype=np.int64)])
-        self.n = np.concatenate([self.n, np.zeros(1, dtype=np.int64)])
-        return self.n.size - 1
+    def __init__(self, sites: Sequence[ComplexIV]) -> None:
+        self.held = np.full((len(sites), 4), -1, dtype=np.int64)
+        self.n = np.zeros(len(sites), dtype=np.int64)
+        for i, site in enumerate(sites):
+            site.slot = i
 
 
 class ComplexIV(MembraneSite):
@@ -392,10 +388,8 @@ class ComplexIV(MembraneSite):
     binding = (("cred", "cox", 2, "km_cytc"),)
     number = 4
 
-    def __init__(self, model: MembraneWorld, x: int) -> None:
-        super().__init__(model, x)
-        self.slot = model.complex4_bound.add()
-        """This site's row in the world's `HeldProtons` (its index among the world's complexes IV)."""
+    slot: int
+    """This site's row in the world's `HeldProtons` (its index in the world's group of complexes IV)."""
 
     @property
     def bound(self) -> np.ndarray:

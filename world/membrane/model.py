@@ -183,9 +183,9 @@ class MembraneWorld(mesa.Model):
         """Inhibitors present → dose (fraction of a full block), set by `add_inhibitor`."""
         self.nadh_supply = p.nadh_supply
         self.succinate_supply = p.succinate_supply
-        self.complex4_bound = HeldProtons()
-        """The protons bound in every complex IV's O₂ intermediate (each `ComplexIV`'s ``bound``)."""
         self.groups = self._place_sites()
+        self.complex4_bound = HeldProtons([s for cls, ms in self.groups if cls.number == 4 for s in ms])
+        """The protons bound in every complex IV's O₂ intermediate (each `ComplexIV`'s ``bound``)."""
         self.site_arrays = {
             cls: (
                 np.array([m.x for m in members], dtype=np.int64),
