@@ -35,7 +35,6 @@ from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
 from world.membrane import kernels
-from world.membrane.batch import change_needs
 from world.membrane.geometry import BOUND, N_SIDE, P_SIDE, RESERVE
 from world.membrane.state import Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
@@ -123,11 +122,17 @@ class MembraneSite(FixedAgent):
     ) -> int:
         """How many of `sites`' moves in `direction` (in order) the molecules there now allow
         (`world.membrane.batch`): every move consumes what `forward_change` says."""
-        need, have = change_needs(world, cls.forward_change(world).times(direction))
+        _, dn_n, dn_p, mols, _ = cls.forward_change(world).times(direction)
         a = int(sites.size)
-        for k, h in zip(need.tolist(), have.tolist(), strict=True):
-            if k > 0:
-                a = min(a, h // k)
+        cnt = world.lattice.counts
+        if dn_n < 0:
+            a = min(a, int(cnt[N_SIDE]) // -dn_n)
+        if dn_p < 0:
+            a = min(a, int(cnt[P_SIDE]) // -dn_p)
+        pool = world.state.pool
+        for m, d in mols:
+            if d < 0:
+                a = min(a, pool[m] // -d)
         return a
 
     @classmethod

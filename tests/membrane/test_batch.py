@@ -3,12 +3,16 @@ must not change. Tolerances and predictions are written in each docstring before
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV
 from agents.synthase import ATPSynthase
+from agents.transport import AdenineNucleotideTranslocase, LeakSite, NucleotideExchanger
 from world.clock import Run
 from world.membrane import MembraneWorld, batch, kernels
 from world.membrane.geometry import N_SIDE, P_SIDE, match_by_column
@@ -97,6 +101,40 @@ def test_rotor_acceptance_is_the_general_prefix_rule(
     else:
         needs, have = np.stack([ones, b], axis=1), np.array([protons, pools[2]])
     assert ATPSynthase.accept_many(world, members, sites, ranks, direction) == batch.accept(needs, have)
+
+
+@functools.cache
+def _batch_world() -> MembraneWorld:
+    return MembraneWorld(Run(0), site_events="batch")
+
+
+@given(
+    cls=st.sampled_from(
+        [ComplexI, ComplexII, ComplexIII, ComplexIV, LeakSite, NucleotideExchanger, AdenineNucleotideTranslocase]
+    ),
+    direction=st.sampled_from([1, -1]),
+    moves=st.integers(1, 12),
+    protons=st.tuples(st.integers(0, 20), st.integers(0, 20)),
+    pool=st.integers(0, 6),
+)
+@settings(max_examples=80, deadline=None)
+def test_site_acceptance_is_the_general_prefix_rule(
+    cls: type, direction: int, moves: int, protons: tuple[int, int], pool: int
+) -> None:
+    """`MembraneSite.accept_many` (a closed form: every move needs what `forward_change` consumes, so the prefix
+    is the fewest whole moves any molecule allows) accepts exactly the prefix `batch.accept` gives for the moves'
+    needs written out: free N and P protons, then every pool the move lowers."""
+    world = _batch_world()
+    world.lattice.counts[N_SIDE], world.lattice.counts[P_SIDE] = protons
+    for name in world.state.pool:
+        world.state.pool[name] = pool
+    change = cls.forward_change(world).times(direction)
+    need = [max(-change.dn_n, 0), max(-change.dn_p, 0)] + [max(-d, 0) for _, d in change.mols]
+    have = [*protons] + [pool for _ in change.mols]
+    needs = np.tile(np.array(need, dtype=np.int64), (moves, 1))
+    sites = np.zeros(moves, dtype=np.int64)
+    got = cls.accept_many(world, [], sites, sites, direction)
+    assert got == batch.accept(needs, np.array(have, dtype=np.int64))
 
 
 def test_batch_needs_bulk_access_and_carriers_at_any_distance() -> None:

@@ -44,8 +44,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from world.membrane import kernels
-from world.membrane.geometry import N_SIDE, P_SIDE
-from world.membrane.state import Change
 
 if TYPE_CHECKING:
     from agents.complexes import MembraneSite
@@ -59,19 +57,6 @@ def accept(needs: np.ndarray, have: np.ndarray) -> int:
         return needs.shape[0]
     ok = (np.cumsum(needs, axis=0) <= have).all(axis=1)
     return int(ok.argmin()) if not ok.all() else int(ok.size)
-
-
-def change_needs(world: MembraneWorld, change: Change) -> tuple[np.ndarray, np.ndarray]:
-    """What one move of `change` consumes (free N and P protons, then each pool it lowers) and what is there."""
-    pool = world.state.pool
-    cnt = world.lattice.counts
-    need = [max(-change.dn_n, 0), max(-change.dn_p, 0)]
-    have = [int(cnt[N_SIDE]), int(cnt[P_SIDE])]
-    for m, d in change.mols:
-        if d < 0:
-            need.append(-d)
-            have.append(pool[m])
-    return np.array(need, dtype=np.int64), np.array(have, dtype=np.int64)
 
 
 def fire_class(

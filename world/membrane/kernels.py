@@ -264,3 +264,31 @@ def water_backward_release(
         held[i, : t - k] = tmp[: t - k]
         n_held[i] = t - k
     return out
+
+
+@njit(cache=_CACHE)
+def fill_layers(
+    comp: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    protons: np.ndarray,
+    qx: np.ndarray,
+    membrane_row: int,
+    quinones: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    cytc: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Write the grid's per-cell counts in place (`world.membrane.observe.refresh_layers`): the free protons
+    (compartment N or P) at (`px`, `py`) into `protons`, the quinones at columns `qx` into the membrane row of
+    `quinones`, the cytochromes c at (`cx`, `cy`) into `cytc`; each layer ``(width, height)``, zeroed first."""
+    protons[:, :] = 0
+    for i in range(comp.size):
+        if comp[i] <= 1:
+            protons[px[i], py[i]] += 1
+    quinones[:, :] = 0
+    for i in range(qx.size):
+        quinones[qx[i], membrane_row] += 1
+    cytc[:, :] = 0
+    for i in range(cx.size):
+        cytc[cx[i], cy[i]] += 1

@@ -36,9 +36,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from world.constants import E_CHARGE, LN10, N_A
+from world.membrane import kernels
 from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
 from world.membrane.params import E0_V
 from world.membrane.state import ChemState
@@ -292,14 +291,21 @@ def window(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 
 def refresh_layers(world: MembraneWorld) -> None:
     """Write the grid's property layers from the arrays (called at the end of every step): free protons per
-    cell (one bincount), quinones per membrane cell, cytochrome c per P-band cell."""
-    world.proton_layer.data[:] = world.lattice.occupancy()
-    q = world.quinone_layer.data
-    q[:] = 0
-    q[:, world.lattice.membrane_row] = np.bincount(world.quinones.x, minlength=world.params.width)
-    c = world.cytc_layer.data
-    c[:] = 0
-    np.add.at(c, (world.cytc.x, world.cytc.y), 1)
+    cell, quinones per membrane cell, cytochrome c per P-band cell (one compiled pass,
+    `world.membrane.kernels.fill_layers`; `ProtonLattice.occupancy` counts the protons the same way)."""
+    lat = world.lattice
+    kernels.fill_layers(
+        lat.comp,
+        lat.x,
+        lat.y,
+        world.proton_layer.data,
+        world.quinones.x,
+        lat.membrane_row,
+        world.quinone_layer.data,
+        world.cytc.x,
+        world.cytc.y,
+        world.cytc_layer.data,
+    )
 
 
 class Sampler:
