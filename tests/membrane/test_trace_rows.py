@@ -6,6 +6,7 @@ import filecmp
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import world.membrane.moves as moves_mod
@@ -16,17 +17,15 @@ from world.membrane.protocol import Protocol
 
 def _row_by_row_flush(self: moves_mod.ProtonMoves) -> None:
     """Reference: every buffered row written at once with one `TraceRecorder.emit` call each."""
-    i = 0
     for seg in self._segs:
-        k, kind, *rest = seg
-        cols = dict(zip(moves_mod._FIELDS[1:], rest, strict=True))
+        k, ents, kind, *rest = seg
+        cols = dict(zip(moves_mod._FIELDS[2:], rest, strict=True))
         attrs = cols.pop("attrs")
-        for uid in self._ents[i : i + k]:
+        for uid in ents.tolist() if isinstance(ents, np.ndarray) else [ents] * k:
             self.run.trace.emit(
                 self.t, "membrane", kind, entity_id=uid, attrs=None if attrs is None else json.loads(attrs), **cols
             )
-        i += k
-    self._segs, self._ents, self._n = [], [], 0
+    self._segs, self._n = [], 0
 
 
 def _run(out: Path | None, flush_every: int) -> Run:

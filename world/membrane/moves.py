@@ -25,9 +25,22 @@ from world.membrane.transit import TransitLog
 from world.sink import column
 from world.trace import TRACE_SCHEMA, encode_attrs
 
-_FIELDS = ("kind", "src", "dst", "layer", "head", "pos", "value", "unit", "energy_J", "info_bits", "attrs")
-"""Trace columns a buffered row segment holds (besides ``entity_id``), in the order of its tuple after the count."""
-_EMIT_NAMES = frozenset(_FIELDS[1:]) | {"entity_id"}
+_FIELDS = (
+    "entity_id",
+    "kind",
+    "src",
+    "dst",
+    "layer",
+    "head",
+    "pos",
+    "value",
+    "unit",
+    "energy_J",
+    "info_bits",
+    "attrs",
+)
+"""Trace columns a buffered row segment holds, in the order of its tuple after the count."""
+_EMIT_NAMES = frozenset(_FIELDS) - {"kind"}
 
 
 class ProtonMoves:
@@ -49,14 +62,12 @@ class ProtonMoves:
         """Time stamp (s) of the rows buffered now (the step's time)."""
         self.transit: TransitLog | None = None
         self._segs: list[tuple] = []
-        """Rows of this step: (rows, kind, src, dst, layer, head, pos, value, unit, energy_J, info_bits, attrs)."""
-        self._ents: list[int | None] = []
-        """``entity_id`` of every row of this step."""
+        """Rows of this step: (rows, entity_id, kind, src, dst, layer, head, pos, value, unit, energy_J, info_bits,
+        attrs); a column's entry is one value for all the segment's rows, or (`_ARRAY_FIELDS`) one per row."""
         self._n = 0
         self._steps: list[tuple[int, int, float]] = []
         """(first seq, rows, t) of each flushed step whose rows the trace has not taken yet."""
         self._done_segs: list[tuple] = []
-        self._done_ents: list[int | None] = []
         self.keep = run.trace.stores
         if self.keep:
             run.trace.add_source(self._trace_rows)
@@ -78,6 +89,7 @@ class ProtonMoves:
         self._segs.append(
             (
                 1,
+                g("entity_id"),
                 kind,
                 g("src"),
                 g("dst"),
@@ -91,7 +103,6 @@ class ProtonMoves:
                 None if attrs is None else encode_attrs(attrs),
             )
         )
-        self._ents.append(g("entity_id"))
         self._n += 1
 
     def _proton_rows(
@@ -109,8 +120,9 @@ class ProtonMoves:
         one per row as the batched moves give them), and the moves' counters and transit stamps."""
         k = int(idx.size)
         if k:
-            self._segs.append((k, kind, src, dst, layer, None, x0, value, "H+", energy_J, None, None))
-            self._ents.extend(self.proton_uid[idx].tolist())
+            self._segs.append(
+                (k, self.proton_uid[idx], kind, src, dst, layer, None, x0, value, "H+", energy_J, None, None)
+            )
             self._n += k
         if kind == "pump":
             self.state.count("h_pumped", value * idx.size)
@@ -243,8 +255,7 @@ class ProtonMoves:
         k = int(entity_ids.size)
         if not k:
             return
-        self._segs.append((k, kind, None, None, layer, None, xs, value, unit, energy_J, None, None))
-        self._ents.extend(entity_ids.tolist())
+        self._segs.append((k, entity_ids, kind, None, None, layer, None, xs, value, unit, energy_J, None, None))
         self._n += k
 
     def flush(self) -> None:
@@ -259,19 +270,17 @@ class ProtonMoves:
         if self.keep:
             self._steps.append((seq, n, self.t))
             self._done_segs.extend(self._segs)
-            self._done_ents.extend(self._ents)
-            self._segs, self._ents = [], []
+            self._segs = []
             trace.settle()
         else:
             self._segs.clear()
-            self._ents.clear()
 
     def _trace_rows(self) -> tuple[np.ndarray, pa.Table] | None:
         """The rows of the steps flushed since the last call, as (seqs, table) for the trace's sink."""
         if not self._steps:
             return None
-        steps, segs, ents = self._steps, self._done_segs, self._done_ents
-        self._steps, self._done_segs, self._done_ents = [], [], []
+        steps, segs = self._steps, self._done_segs
+        self._steps, self._done_segs = [], []
         first, rows, ts = (np.array(c) for c in zip(*steps, strict=True))
         total = int(rows.sum())
         starts = np.cumsum(rows) - rows
@@ -289,8 +298,6 @@ class ProtonMoves:
                 arrays.append(pa.array(np.repeat(ts.astype(np.float64), rows), type=pa.float64()))
             elif name == "seq":
                 arrays.append(pa.array(seqs, type=pa.int64()))
-            elif name == "entity_id":
-                arrays.append(pa.array(ents, type=pa.int64()))
             elif name in _ARRAY_FIELDS and any(isinstance(v, np.ndarray) for v in by_name[name]):
                 arrays.append(_numeric_column(by_name[name], cols[0], field.type))
             else:
@@ -298,19 +305,20 @@ class ProtonMoves:
         return seqs, pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA)
 
 
-_ARRAY_FIELDS = frozenset({"pos", "energy_J"})
+_ARRAY_FIELDS = frozenset({"entity_id", "pos", "energy_J"})
 """Columns a batched segment may give per row (an array) instead of one value for all its rows."""
 
 
 def _numeric_column(values: tuple, counts: tuple, typ: pa.DataType) -> pa.Array:
-    """A numeric trace column from segments whose value is a scalar, None (null) or one number per row."""
+    """A numeric trace column from segments whose value is a scalar, None (null) or one number per row (an
+    integer column is built in int64 throughout, a float column in float64)."""
     n = np.asarray(counts, dtype=np.int64)
+    integer = pa.types.is_integer(typ)
+    dtype, cast = (np.int64, int) if integer else (np.float64, float)
     is_array = [isinstance(v, np.ndarray) for v in values]
-    scalar = np.array([np.nan if a or v is None else float(v) for v, a in zip(values, is_array, strict=True)])
+    scalar = np.array([0 if a or v is None else cast(v) for v, a in zip(values, is_array, strict=True)], dtype=dtype)
     out = np.repeat(scalar, n)
     null = np.repeat(np.array([v is None for v in values], dtype=bool), n)
     if any(is_array):  # the per-row segments fill their rows in order
         out[np.repeat(np.array(is_array), n)] = np.concatenate([v for v, a in zip(values, is_array, strict=True) if a])
-    if pa.types.is_integer(typ):
-        return pa.array(np.where(null, 0, out).astype(np.int64), type=typ, mask=null)
-    return pa.array(out, type=typ, mask=null)
+    return pa.array(out, type=typ, mask=null if null.any() else None)
