@@ -52,10 +52,23 @@ def atp_at_step(s: int, n: int) -> bool:
     return (ATP_PER_TURN * (s + 1)) // n > (ATP_PER_TURN * s) // n
 
 
+class Rotors:
+    """The rotor state of a world's synthases, one entry per site in the order of its group, as arrays (so the
+    batched moves read and advance every rotor at once): ``position`` (c-subunits, 0 … n−1), ``steps`` (net
+    c-subunit steps) and ``atp`` (net ATP made), all 0 at the start."""
+
+    def __init__(self, sites: Sequence[ATPSynthase]) -> None:
+        self.position = np.zeros(len(sites), dtype=np.int64)
+        self.steps = np.zeros(len(sites), dtype=np.int64)
+        self.atp = np.zeros(len(sites), dtype=np.int64)
+        for i, site in enumerate(sites):
+            site.slot = i
+
+
 class ATPSynthase(MembraneSite):
     """FoF1 ATP synthase with a c-ring of `world.params.c_ring` subunits; blocked by oligomycin.
 
-    Attributes:
+    Attributes (views of the world's `Rotors` row of this site):
         position: rotor position in c-subunits (0 … n−1).
         steps: net c-subunit steps made (forward − backward); ``steps / n`` full turns.
         atp: net ATP made by this synthase; always ``floor(3·steps / n)``.
@@ -64,11 +77,32 @@ class ATPSynthase(MembraneSite):
     k_param = "k_rotor"
     number = 5
 
-    def __init__(self, model: MembraneWorld, x: int) -> None:
-        super().__init__(model, x)
-        self.position = 0
-        self.steps = 0
-        self.atp = 0
+    slot: int
+    """This site's entry in the world's `Rotors` (its index in the world's group of synthases)."""
+
+    @property
+    def position(self) -> int:
+        return int(self.model.rotors.position[self.slot])
+
+    @position.setter
+    def position(self, value: int) -> None:
+        self.model.rotors.position[self.slot] = value
+
+    @property
+    def steps(self) -> int:
+        return int(self.model.rotors.steps[self.slot])
+
+    @steps.setter
+    def steps(self, value: int) -> None:
+        self.model.rotors.steps[self.slot] = value
+
+    @property
+    def atp(self) -> int:
+        return int(self.model.rotors.atp[self.slot])
+
+    @atp.setter
+    def atp(self, value: int) -> None:
+        self.model.rotors.atp[self.slot] = value
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
@@ -114,7 +148,7 @@ class ATPSynthase(MembraneSite):
     ):
         """Whether each move (a site's `ranks`-th step in direction `d` this batch) crosses a 120° boundary."""
         n = world.params.c_ring
-        pos = np.array([s.position for s in members], dtype=np.int64)[sites]
+        pos = world.rotors.position[sites]
         s_from = (pos + ranks) % n if d > 0 else (pos - ranks - 1) % n
         return (ATP_PER_TURN * (s_from + 1)) // n > (ATP_PER_TURN * s_from) // n
 
@@ -150,14 +184,11 @@ class ATPSynthase(MembraneSite):
         heat = world.state.apply(change, {"rotor_steps": d * m, "atp_made": d * b})
         src, dst = (P_SIDE, N_SIDE) if d > 0 else (N_SIDE, P_SIDE)
         world.moves.transfer_many(src, dst, xs, "rotor_step", None, float(d), energy_J=np.full(m, heat / m))
-        n = world.params.c_ring
+        rotors = world.rotors
         steps = np.bincount(sites, minlength=len(members))
-        atp = np.bincount(sites[boundary], minlength=len(members))
-        for i in np.flatnonzero(steps).tolist():
-            syn = members[i]
-            syn.position = (syn.position + d * int(steps[i])) % n
-            syn.steps += d * int(steps[i])
-            syn.atp += d * int(atp[i])
+        rotors.position[:] = (rotors.position + d * steps) % world.params.c_ring
+        rotors.steps += d * steps
+        rotors.atp += d * np.bincount(sites[boundary], minlength=len(members))
         if b:
             kind = "atp_made" if d > 0 else "atp_hydrolysed"
             world.moves.emit_many(kind, uall[sites[boundary]], xs[boundary], 1.0, "ATP")

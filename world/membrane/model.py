@@ -46,7 +46,7 @@ from mesa.discrete_space import OrthogonalVonNeumannGrid
 from agents.carriers import CytochromeC, CytochromePool, Quinone, QuinonePool, SubstrateSupply
 from agents.complexes import COMPLEX_CLASSES, HeldProtons, MembraneSite
 from agents.proton import Proton
-from agents.synthase import ATPSynthase
+from agents.synthase import ATPSynthase, Rotors
 from agents.transport import (
     AdenineNucleotideTranslocase,
     ATPDemand,
@@ -186,6 +186,8 @@ class MembraneWorld(mesa.Model):
         self.groups = self._place_sites()
         self.complex4_bound = HeldProtons([s for cls, ms in self.groups if cls.number == 4 for s in ms])
         """The protons bound in every complex IV's O₂ intermediate (each `ComplexIV`'s ``bound``)."""
+        self.rotors = Rotors([s for cls, ms in self.groups if cls is ATPSynthase for s in ms])
+        """Every synthase's rotor position, steps and ATP (each `ATPSynthase`'s ``position``, ``steps``, ``atp``)."""
         self.site_arrays = {
             cls: (
                 np.array([m.x for m in members], dtype=np.int64),
