@@ -261,6 +261,9 @@ def _shift_nad(world: MembraneWorld, n: int, xs: list[int]) -> None:
     back (n < 0: the protons return to the reserve); count, trace and book the protons' pH energy as external."""
     world.state.apply(_NADH.times(n), {"nadh_supplied": n}, energy=False)
     world.moves.emit("nadh_supplied", value=float(n), unit="molecule")
+    if n > 0 and world.lattice.reach is None and len(world.lattice.reserve_queue) >= n:
+        world.moves.produce_external(N_SIDE, np.array(xs, dtype=np.int64), "substrate")
+        return
     for x0 in xs:
         if n > 0:
             world.moves.produce_into(N_SIDE, int(x0), 1, "substrate", external=True)

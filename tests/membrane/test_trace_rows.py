@@ -70,3 +70,28 @@ def test_a_replica_world_keeps_no_rows() -> None:
     assert not (w.moves._segs or w.moves._steps or w.moves._done_segs)
     with pytest.raises(ValueError, match="colour"):
         w.moves.emit("x", colour=1)
+
+
+def test_batched_nadh_supply_equals_one_proton_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The supply's protons brought in as one batch (`ProtonMoves.produce_external`) give the trace, the energy
+    counters and the lattice that one `produce_into` per NADH gives, bit for bit."""
+
+    def run() -> tuple:
+        r = Run(2)
+        w = MembraneWorld(r, nadh_supply=3000.0)
+        r.drive(w, w.dt)
+        r.run_until(0.1)
+        return r.trace.to_table(), dict(w.state.counters), w.lattice.x.copy(), w.lattice.comp.copy()
+
+    batched = run()
+    with monkeypatch.context() as m:
+        m.setattr(
+            moves_mod.ProtonMoves,
+            "produce_external",
+            lambda self, side, xs, label: [self.produce_into(side, int(x), 1, label, external=True) for x in xs],
+        )
+        single = run()
+    assert batched[0].num_rows > 500 and batched[1]["nadh_supplied"] > 50
+    assert batched[0].equals(single[0])
+    assert batched[1] == single[1]
+    assert np.array_equal(batched[2], single[2]) and np.array_equal(batched[3], single[3])

@@ -171,6 +171,20 @@ class ProtonMoves:
         self._proton_rows(idx, "h_produced", src_label, COMPARTMENT_NAMES[side], None, x0, 1.0)
         return idx
 
+    def produce_external(self, side: int, xs: np.ndarray, src_label: str) -> np.ndarray:
+        """`produce_into` of one equivalent per column of `xs` from outside the world, in one batch (bulk
+        access, and the reserve holds them all): the same pH energies (booked proton by proton, in order), the
+        same reserve order and the same rows as one `produce_into` per column. Returns the equivalents."""
+        k = int(xs.size)
+        for i in range(k):
+            self.state.book_external(side, 1, ahead=i)
+        idx = self.lattice.produce(k)
+        self.lattice.move_many(idx, side, xs)
+        self.lattice.positions_changed()  # as one-by-one `move`s: the step's batched candidates are read again
+        self.state.count("h_produced", k)
+        self._proton_rows(idx, "h_produced", src_label, COMPARTMENT_NAMES[side], None, xs, 1.0)
+        return idx
+
     def consume_from(
         self, side: int, x0: int, k: int, kind: str, layer: int | None, dst_label: str, external: bool = False
     ) -> None:

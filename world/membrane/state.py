@@ -242,12 +242,13 @@ class ChemState:
         """Add `d` to counter `name` (proton moves, integrals of the potentials)."""
         self.counters[name] += d
 
-    def book_external(self, side: int, dk: int) -> None:
+    def book_external(self, side: int, dk: int, ahead: int = 0) -> None:
         """Book the pH free energy of `dk` protons put into (or taken from) `side` by a process outside the
-        world (the dehydrogenases): external work, stored in Δp."""
+        world (the dehydrogenases): external work, stored in Δp. `ahead`: protons the caller will have put into
+        the side before these, not yet in its count (a batch booked proton by proton before it is moved)."""
         p = self.params
         args = (p.protons_n, p.ph_n0, p.buffer_n) if side == N_SIDE else (p.protons_p, p.ph_p0, p.buffer_p)
-        e = ph_dG_J(int(self.proton_counts[side]), dk, *args, self.kT)
+        e = ph_dG_J(int(self.proton_counts[side]) + ahead, dk, *args, self.kT)
         self.counters["external_J"] += e
         self.counters["stored_pmf_J"] += e
 
