@@ -163,3 +163,26 @@ def test_water_kernels_are_the_site_by_site_bookkeeping(seed: int, n: int, moves
     want_out, want_held = _water_reference(sites, None, ref_held, -1, made)
     assert out.tolist() == want_out
     assert [bh[i, : bn[i]].tolist() for i in range(n)] == want_held
+
+
+@given(seed=st.integers(0, 2**32 - 1), width=st.integers(1, 12), height=st.integers(3, 9))
+@settings(max_examples=100, deadline=None)
+def test_fill_layers_counts_what_bincount_counts(seed: int, width: int, height: int) -> None:
+    """The compiled layer fill writes the counts numpy gives: free protons (N or P, not bound or reserve) per
+    cell, quinones per membrane-row cell, cytochromes c per cell; every layer is overwritten (stale counts go)."""
+    rng = np.random.default_rng(seed)
+    n, nq, nc, row = int(rng.integers(0, 80)), int(rng.integers(0, 20)), int(rng.integers(0, 20)), height // 2
+    comp = rng.integers(0, 4, n).astype(np.int8)
+    px, py = rng.integers(0, width, n).astype(np.int32), rng.integers(0, height, n).astype(np.int32)
+    qx = rng.integers(0, width, nq).astype(np.int64)
+    cx, cy = rng.integers(0, width, nc).astype(np.int64), rng.integers(0, height, nc).astype(np.int64)
+    layers = [np.full((width, height), 7, dtype=np.int64) for _ in range(3)]
+    kernels.fill_layers(comp, px, py, layers[0], qx, row, layers[1], cx, cy, layers[2])
+    free = comp <= P_SIDE
+    want_p = np.bincount(px[free] * height + py[free], minlength=width * height).reshape(width, height)
+    want_q = np.zeros((width, height), dtype=np.int64)
+    want_q[:, row] = np.bincount(qx, minlength=width)
+    want_c = np.bincount(cx * height + cy, minlength=width * height).reshape(width, height)
+    assert np.array_equal(layers[0], want_p)
+    assert np.array_equal(layers[1], want_q)
+    assert np.array_equal(layers[2], want_c)

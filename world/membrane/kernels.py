@@ -1,7 +1,8 @@
-"""Compiled kernels of the batched site moves (``site_events="batch"``, `world.membrane.batch`).
+"""Compiled kernels of the batched site moves (``site_events="batch"``, `world.membrane.batch`) and of the grid's
+per-step property layers.
 
 Key names: `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `take_and_move`,
-`move`, `water_forward`, `water_backward_plan`, `water_backward_release`.
+`move`, `water_forward`, `water_backward_plan`, `water_backward_release`, `fill_layers`.
 
 Each kernel does what a handful of numpy calls did, in one compiled call (numba, cached on disk): at enzyme
 density a step makes hundreds of small batched moves, and their cost was the Python and numpy call overhead of
