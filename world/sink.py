@@ -31,7 +31,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from numba import njit
 
 from world.rundir import claim
 
@@ -270,30 +269,14 @@ def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
     valid = codes >= 0
     if not valid.any():
         return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
-    new, in_order = _first_appearance_codes(codes.astype(np.int64), len(arr.dictionary))
-    indices = pa.array(new.astype(arr.indices.type.to_pandas_dtype()), type=arr.indices.type, mask=~valid)
+    c = codes[valid]
+    runs = c[np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1])))]  # a value first appears at a run's start
+    used, first = np.unique(runs, return_index=True)
+    in_order = used[np.argsort(first)]
+    remap = np.zeros(len(arr.dictionary), dtype=arr.indices.type.to_pandas_dtype())
+    remap[in_order] = np.arange(len(in_order))
+    indices = pa.array(remap[np.where(valid, codes, 0)], type=arr.indices.type, mask=~valid)
     return pa.DictionaryArray.from_arrays(indices, arr.dictionary.take(pa.array(in_order)))
-
-
-@njit(cache=True)
-def _first_appearance_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """Dictionary codes (−1: null) renumbered in order of first appearance (nulls get 0), and the old code of
-    each new one: one pass, compiled (a flush's dictionary columns hold one code per row)."""
-    remap = np.full(size, -1, dtype=np.int64)
-    in_order = np.empty(size, dtype=np.int64)
-    out = np.zeros(codes.size, dtype=np.int64)
-    k = 0
-    for i in range(codes.size):
-        c = codes[i]
-        if c >= 0:
-            r = remap[c]
-            if r < 0:
-                r = k
-                remap[c] = k
-                in_order[k] = c
-                k += 1
-            out[i] = r
-    return out, in_order[:k]
 
 
 def _remove_parts(path: Path) -> None:

@@ -18,13 +18,12 @@ from world.membrane.protocol import Protocol
 def _row_by_row_flush(self: moves_mod.ProtonMoves) -> None:
     """Reference: every buffered row written at once with one `TraceRecorder.emit` call each."""
     for seg in self._segs:
-        k, ents, kind, *rest = seg
-        cols = dict(zip(moves_mod._FIELDS[2:], rest, strict=True))
-        attrs = cols.pop("attrs")
-        for uid in ents.tolist() if isinstance(ents, np.ndarray) else [ents] * k:
-            self.run.trace.emit(
-                self.t, "membrane", kind, entity_id=uid, attrs=None if attrs is None else json.loads(attrs), **cols
-            )
+        k, *rest = seg
+        cols = dict(zip(moves_mod._FIELDS, rest, strict=True))
+        kind, attrs = cols.pop("kind"), cols.pop("attrs")
+        for i in range(k):  # a column given per row (an array) gives row i its i-th value
+            row = {name: v[i].item() if isinstance(v, np.ndarray) else v for name, v in cols.items()}
+            self.run.trace.emit(self.t, "membrane", kind, attrs=None if attrs is None else json.loads(attrs), **row)
     self._segs, self._n = [], 0
 
 
