@@ -21,7 +21,7 @@ Trace: ``rotor_step`` per proton (entity = proton id, value ±1, energy_J = heat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,6 +65,22 @@ class Rotors:
             site.slot = i
 
 
+class _RotorView:
+    """One of a synthase's rotor attributes, read and written in its row of the world's `Rotors` array of the
+    same name (``site.model.rotors.<name>[site.slot]``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, site: ATPSynthase | None, owner: type | None = None) -> Any:
+        if site is None:
+            return self
+        return int(getattr(site.model.rotors, self.name)[site.slot])
+
+    def __set__(self, site: ATPSynthase, value: int) -> None:
+        getattr(site.model.rotors, self.name)[site.slot] = value
+
+
 class ATPSynthase(MembraneSite):
     """FoF1 ATP synthase with a c-ring of `world.params.c_ring` subunits; blocked by oligomycin.
 
@@ -80,29 +96,9 @@ class ATPSynthase(MembraneSite):
     slot: int
     """This site's entry in the world's `Rotors` (its index in the world's group of synthases)."""
 
-    @property
-    def position(self) -> int:
-        return int(self.model.rotors.position[self.slot])
-
-    @position.setter
-    def position(self, value: int) -> None:
-        self.model.rotors.position[self.slot] = value
-
-    @property
-    def steps(self) -> int:
-        return int(self.model.rotors.steps[self.slot])
-
-    @steps.setter
-    def steps(self, value: int) -> None:
-        self.model.rotors.steps[self.slot] = value
-
-    @property
-    def atp(self) -> int:
-        return int(self.model.rotors.atp[self.slot])
-
-    @atp.setter
-    def atp(self, value: int) -> None:
-        self.model.rotors.atp[self.slot] = value
+    position = _RotorView()
+    steps = _RotorView()
+    atp = _RotorView()
 
     @classmethod
     def forward_change(cls, world: MembraneWorld) -> Change:
