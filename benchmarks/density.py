@@ -10,9 +10,11 @@ seconds (half with ``--quick``) at an ATP demand of 600·f ATP/s (state 3 of thi
 sites, simulated seconds per CPU-second, trace events per CPU-second and CPU µs per event (CPU time of this
 process, best of ``REPEATS``), and the CPU time a 68 s `respiratory_control` protocol would take at that density.
 
-``--baseline REF`` first measures git revision REF the same way (its tree exported to a temporary directory and
-imported by a child process that runs this script; no old code is kept in the tree), then prints the ratio of
-events per CPU-second, this tree over REF, per f. Issue "Membrane core v2" asks for ≥ 10 at f = 16 against the
+``--baseline REF`` also measures git revision REF the same way (its tree exported to a temporary directory and
+imported by a child process that runs this script; no old code is kept in the tree), in turns with this tree:
+per f, ``REPEATS`` turns of one REF run then one run of this tree, so both see the same moments of a shared
+machine (whose speed drifts by 10–20 % over minutes). It prints the ratio of the best events per CPU-second, this
+tree over REF, per f, and the ratio within each turn. Issue "Membrane core v2" asks for ≥ 10 at f = 16 against the
 revision before its work (``afd7f9e``). ``--site-events NAME`` measures this tree with that `site_events` scheme
 (e.g. ``batch``, every site class's moves in one vectorised pass) instead of the world's default; the baseline
 always runs at its own defaults.
@@ -25,7 +27,7 @@ import json
 import time
 from typing import Any
 
-from _revision import at_revision
+from _revision import revision
 
 from world.clock import Run
 from world.membrane import MembraneWorld
@@ -91,12 +93,14 @@ def one_run(f: int, t_sim: float, site_events: str | None = None) -> tuple[float
     return time.process_time() - t0, run.trace.events - e0
 
 
-def measure(quick: bool = False, site_events: str | None = None) -> dict[str, dict[str, float]]:
-    """Per density factor: sites, simulated s per CPU s, events per CPU s, µs per event (best of REPEATS)."""
+def measure(
+    quick: bool = False, site_events: str | None = None, factors: tuple[int, ...] = FACTORS, repeats: int = REPEATS
+) -> dict[str, dict[str, float]]:
+    """Per density factor: sites, simulated s per CPU s, events per CPU s, µs per event (best of `repeats`)."""
     out = {}
-    for f in FACTORS:
+    for f in factors:
         t_sim = (0.5 if quick else 1.0) / max(1, f // 4)
-        best = min((one_run(f, t_sim, site_events) for _ in range(REPEATS)), key=lambda r: r[0])
+        best = min((one_run(f, t_sim, site_events) for _ in range(repeats)), key=lambda r: r[0])
         cpu, events = best
         out[str(f)] = {
             "sites": sum(density_params(f)[k] for k in _SITES),
@@ -109,28 +113,52 @@ def measure(quick: bool = False, site_events: str | None = None) -> dict[str, di
     return out
 
 
-def baseline(ref: str, quick: bool) -> dict[str, dict[str, float]]:
-    """`measure` run on git revision ``ref`` of this repository, in a child process."""
-    return at_revision(__file__, ref, ["--json", *(["--quick"] if quick else [])])
+def alternated(
+    ref: str, quick: bool, site_events: str | None
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], dict[str, list[float]]]:
+    """REF (in a child process) and this tree measured in turns, one run each per turn, `REPEATS` turns per
+    density factor, so both see the same moments of a shared machine: REF's best, this tree's best, and the
+    ratio of events per CPU-second within each turn."""
+    quick_arg = ["--quick"] if quick else []
+    before: dict[str, dict[str, float]] = {}
+    now: dict[str, dict[str, float]] = {}
+    turns: dict[str, list[float]] = {}
+    with revision(ref) as run_ref:
+        for f in FACTORS:
+            key = str(f)
+            for _ in range(REPEATS):
+                b = run_ref(__file__, ["--json", "--factors", key, "--repeats", "1", *quick_arg])[key]
+                n = measure(quick, site_events, (f,), 1)[key]
+                turns.setdefault(key, []).append(n["events_per_cpu_s"] / b["events_per_cpu_s"])
+                if key not in before or b["events_per_cpu_s"] > before[key]["events_per_cpu_s"]:
+                    before[key] = b
+                if key not in now or n["events_per_cpu_s"] > now[key]["events_per_cpu_s"]:
+                    now[key] = n
+    return before, now, turns
 
 
 def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--baseline", metavar="REF", help="also measure this git revision, in a child process")
+    parser.add_argument("--baseline", metavar="REF", help="also measure this git revision, in turns with this tree")
     parser.add_argument("--quick", action="store_true", help="half the simulated time per density")
     parser.add_argument("--json", action="store_true", help="print the measurement as one JSON object")
     parser.add_argument("--site-events", metavar="NAME", help="measure this tree with this site_events scheme")
+    parser.add_argument("--factors", default=",".join(map(str, FACTORS)), help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure(args.quick, args.site_events)))
+        factors = tuple(int(f) for f in args.factors.split(","))
+        print(json.dumps(measure(args.quick, args.site_events, factors, args.repeats)))
         return
-    before = baseline(args.baseline, args.quick) if args.baseline else None
-    now = measure(args.quick, args.site_events)
+    if args.baseline:
+        before, now, turns = alternated(args.baseline, args.quick, args.site_events)
+    else:
+        before, now, turns = None, measure(args.quick, args.site_events), {}
     if args.site_events:
         print(f"this tree with site_events={args.site_events}")
     head = f"{'f':>3} {'sites':>6} {'sim s/CPU s':>12} {'events/CPU s':>13} {'µs/event':>9} {'resp. control':>14}"
-    print(head + (f" {'events/s vs ' + args.baseline:>22}" if before else ""))
+    print(head + (f" {'events/s vs ' + args.baseline:>22}  per turn" if before else ""))
     for f, m in now.items():
         line = (
             f"{f:>3} {m['sites']:6.0f} {m['sim_s_per_cpu_s']:12.3f} {m['events_per_cpu_s']:13.0f} "
@@ -139,6 +167,7 @@ def main() -> None:
         if before:
             b = before[f]
             line += f" {m['events_per_cpu_s'] / b['events_per_cpu_s']:16.2f} (was {b['events_per_cpu_s']:.0f})"
+            line += "  " + " ".join(f"{r:.2f}" for r in turns[f])
         print(line)
 
 
