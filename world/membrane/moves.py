@@ -173,14 +173,15 @@ class ProtonMoves:
 
     def produce_external(self, side: int, xs: np.ndarray, src_label: str) -> np.ndarray:
         """`produce_into` of one equivalent per column of `xs` from outside the world, in one batch (bulk
-        access, and the reserve holds them all): the same pH energies (booked proton by proton, in order), the
-        same reserve order and the same rows as one `produce_into` per column. Returns the equivalents."""
+        access, the reserve holds them all, and no take has read the mouth rows since the last diffusion, as at
+        the step's supply): the same pH energies (booked proton by proton, in order), the same reserve order and
+        the same rows as one `produce_into` per column. Returns the equivalents."""
         k = int(xs.size)
         for i in range(k):
             self.state.book_external(side, 1, ahead=i)
         idx = self.lattice.produce(k)
         self.lattice.move_many(idx, side, xs)
-        self.lattice.positions_changed()  # as one-by-one `move`s: the step's batched candidates are read again
+        self.lattice.positions_changed()  # as a one-by-one `move`: the batched moves' candidates are read again
         self.state.count("h_produced", k)
         self._proton_rows(idx, "h_produced", src_label, COMPARTMENT_NAMES[side], None, xs, 1.0)
         return idx
@@ -265,7 +266,9 @@ class ProtonMoves:
         layer: int | None = None,
         energy_J: np.ndarray | None = None,
     ) -> None:
-        """One trace row per entry of `entity_ids` (a site's row per move: ``redox``, ``ant``, ``atp_made``, …)."""
+        """One trace row per entry of `entity_ids` (a site's row per move: ``redox``, ``ant``, ``atp_made``, …).
+        The arrays are kept until the trace's next flush, not copied: pass arrays nothing writes to afterwards
+        (fancy-indexed ones, as every caller does)."""
         k = int(entity_ids.size)
         if not k:
             return
