@@ -167,9 +167,10 @@ def test_water_kernels_are_the_site_by_site_bookkeeping(seed: int, n: int, moves
 
 @given(seed=st.integers(0, 2**32 - 1), width=st.integers(1, 12), height=st.integers(3, 9))
 @settings(max_examples=100, deadline=None)
-def test_fill_layers_counts_what_bincount_counts(seed: int, width: int, height: int) -> None:
-    """The compiled layer fill writes the counts numpy gives: free protons (N or P, not bound or reserve) per
-    cell, quinones per membrane-row cell, cytochromes c per cell; every layer is overwritten (stale counts go)."""
+def test_cell_counts_are_what_bincount_counts(seed: int, width: int, height: int) -> None:
+    """The compiled cell counts (`count_free`, `count_carriers`) write the counts numpy gives: free protons (N
+    or P, not bound or reserve) per cell, quinones per membrane-row cell, cytochromes c per cell; every layer is
+    overwritten (stale counts go)."""
     rng = np.random.default_rng(seed)
     n, nq, nc, row = int(rng.integers(0, 80)), int(rng.integers(0, 20)), int(rng.integers(0, 20)), height // 2
     comp = rng.integers(0, 4, n).astype(np.int8)
@@ -177,7 +178,8 @@ def test_fill_layers_counts_what_bincount_counts(seed: int, width: int, height: 
     qx = rng.integers(0, width, nq).astype(np.int64)
     cx, cy = rng.integers(0, width, nc).astype(np.int64), rng.integers(0, height, nc).astype(np.int64)
     layers = [np.full((width, height), 7, dtype=np.int64) for _ in range(3)]
-    kernels.fill_layers(comp, px, py, layers[0], qx, row, layers[1], cx, cy, layers[2])
+    kernels.count_free(comp, px, py, layers[0])
+    kernels.count_carriers(qx, row, layers[1], cx, cy, layers[2])
     free = comp <= P_SIDE
     want_p = np.bincount(px[free] * height + py[free], minlength=width * height).reshape(width, height)
     want_q = np.zeros((width, height), dtype=np.int64)

@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 
 def accept(needs: np.ndarray, have: np.ndarray) -> int:
     """How many moves, taken in order, are accepted: `needs` (moves × molecules, ≥ 0) consumed cumulatively
-    must not exceed `have` (molecules). The accepted moves are a prefix."""
+    must not exceed `have` (molecules). The accepted moves are a prefix. This is rule 2 written out; the site
+    classes' `accept_many` are closed forms of it for their needs, and the tests hold them to it."""
     if needs.size == 0:
         return needs.shape[0]
     ok = (np.cumsum(needs, axis=0) <= have).all(axis=1)

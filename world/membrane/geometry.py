@@ -206,15 +206,13 @@ class ProtonLattice:
         self._buckets.clear()
         self._batch_mouth.clear()
 
-    def cell_index(self) -> np.ndarray:
-        """Flat cell index ``y·width + x`` of every free proton."""
-        free = self.comp <= P_SIDE
-        return self.y[free] * self.width + self.x[free]
-
-    def occupancy(self) -> np.ndarray:
-        """Free protons per cell as a ``(width, height)`` array (one bincount)."""
-        counts = np.bincount(self.cell_index(), minlength=self.width * self.height)
-        return counts.reshape(self.height, self.width).T
+    def occupancy(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Free protons per cell as a ``(width, height)`` array (one compiled pass, `kernels.count_free`), written
+        into `out` when given (the grid's proton layer, every step)."""
+        if out is None:
+            out = np.empty((self.width, self.height), dtype=np.int64)
+        kernels.count_free(self.comp, self.x, self.y, out)
+        return out
 
     def closed_cells(self) -> np.ndarray | None:
         """``(width, height)`` mask of the cells no free proton may enter: the P band beyond a crista lumen's

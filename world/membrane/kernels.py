@@ -2,7 +2,7 @@
 per-step property layers.
 
 Key names: `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `take_and_move`,
-`move`, `water_forward`, `water_backward_plan`, `water_backward_release`, `fill_layers`.
+`move`, `water_forward`, `water_backward_plan`, `water_backward_release`, `count_free`, `count_carriers`.
 
 Each kernel does what a handful of numpy calls did, in one compiled call (numba, cached on disk): at enzyme
 density a step makes hundreds of small batched moves, and their cost was the Python and numpy call overhead of
@@ -268,25 +268,22 @@ def water_backward_release(
 
 
 @njit(cache=_CACHE)
-def fill_layers(
-    comp: np.ndarray,
-    px: np.ndarray,
-    py: np.ndarray,
-    protons: np.ndarray,
-    qx: np.ndarray,
-    membrane_row: int,
-    quinones: np.ndarray,
-    cx: np.ndarray,
-    cy: np.ndarray,
-    cytc: np.ndarray,
-) -> None:  # pragma: no cover - compiled
-    """Write the grid's per-cell counts in place (`world.membrane.observe.refresh_layers`): the free protons
-    (compartment N or P) at (`px`, `py`) into `protons`, the quinones at columns `qx` into the membrane row of
-    `quinones`, the cytochromes c at (`cx`, `cy`) into `cytc`; each layer ``(width, height)``, zeroed first."""
-    protons[:, :] = 0
+def count_free(comp: np.ndarray, x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """Free protons (compartment N or P) per cell into `out` (``(width, height)``, zeroed first): the counts of
+    `ProtonLattice.occupancy`."""
+    out[:, :] = 0
     for i in range(comp.size):
         if comp[i] <= 1:
-            protons[px[i], py[i]] += 1
+            out[x[i], y[i]] += 1
+
+
+@njit(cache=_CACHE)
+def count_carriers(
+    qx: np.ndarray, membrane_row: int, quinones: np.ndarray, cx: np.ndarray, cy: np.ndarray, cytc: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """The carriers per cell into the grid's layers (`world.membrane.observe.refresh_layers`; each
+    ``(width, height)``, zeroed first): the quinones at columns `qx` in the membrane row of `quinones`, the
+    cytochromes c at (`cx`, `cy`) in `cytc`."""
     quinones[:, :] = 0
     for i in range(qx.size):
         quinones[qx[i], membrane_row] += 1

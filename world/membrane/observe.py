@@ -291,16 +291,12 @@ def window(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 
 def refresh_layers(world: MembraneWorld) -> None:
     """Write the grid's property layers from the arrays (called at the end of every step): free protons per
-    cell, quinones per membrane cell, cytochrome c per P-band cell (one compiled pass,
-    `world.membrane.kernels.fill_layers`; `ProtonLattice.occupancy` counts the protons the same way)."""
-    lat = world.lattice
-    kernels.fill_layers(
-        lat.comp,
-        lat.x,
-        lat.y,
-        world.proton_layer.data,
+    cell (`ProtonLattice.occupancy`), quinones per membrane cell and cytochrome c per P-band cell
+    (`world.membrane.kernels.count_carriers`)."""
+    world.lattice.occupancy(out=world.proton_layer.data)
+    kernels.count_carriers(
         world.quinones.x,
-        lat.membrane_row,
+        world.lattice.membrane_row,
         world.quinone_layer.data,
         world.cytc.x,
         world.cytc.y,
