@@ -231,7 +231,7 @@ class ProtonLattice:
         local access at once, see `move`)."""
         entry = self._mouth_cache.get(side)
         if entry is None:
-            row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+            row = self._mouth_row(side)
             cand = np.flatnonzero((self.comp == side) & (self.y == row))
             per_col = None if self.reach is None else np.bincount(self.x[cand], minlength=self.width)
             entry = (cand, np.ones(cand.size, dtype=bool), per_col)
@@ -280,7 +280,7 @@ class ProtonLattice:
         distance: periodic columns plus rows from the mouth row), ties by index; the side holds at least `k`.
         The k-th smallest distance is found by value (`np.partition`, whose result does not depend on how it
         is computed), then every nearer proton and the lowest-index ones at that distance are taken."""
-        row = self.membrane_row - 1 if side == N_SIDE else self.membrane_row + 1
+        row = self._mouth_row(side)
         allc = np.flatnonzero(self.comp == side)
         dx = np.abs(self.x[allc] - x0)
         dist = np.minimum(dx, self.width - dx) + np.abs(self.y[allc] - row)
@@ -391,12 +391,7 @@ class ProtonLattice:
         self.counts[dst] += idx.size
         self.comp[idx] = dst
         self.x[idx] = x0
-        if dst == N_SIDE:
-            self.y[idx] = self.membrane_row - 1
-        elif dst == P_SIDE:
-            self.y[idx] = self.membrane_row + 1
-        else:
-            self.y[idx] = self.membrane_row
+        self.y[idx] = self._mouth_row(dst)
         if self.reach is not None and dst <= P_SIDE and dst in self._mouth_cache:
             cand, avail, per_col = self._mouth_cache[dst]
             assert per_col is not None
