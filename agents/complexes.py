@@ -35,7 +35,7 @@ from mesa.discrete_space import FixedAgent
 
 from world.constants import ETC_CHARGES
 from world.membrane import kernels
-from world.membrane.geometry import BOUND, N_SIDE, P_SIDE, RESERVE
+from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
 from world.membrane.state import Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
@@ -229,30 +229,36 @@ def _quinone_turnover_many(
     m = int(xs.size)
     q = world.quinones
     mv = world.moves
+    lat = world.lattice
     number = cls.number
     pumped = ETC_CHARGES[number]
-    qi = _carriers(q, direction < 0, xs)
     counts = turnover_counts(number, direction)
     counts["nadh_oxidised" if donor == "nadh" else "succinate_oxidised"] = direction
     heat = cls._book_many(world, m, direction, counts)
-    if direction > 0:
-        mv.produce_many(N_SIDE, np.repeat(xs, produced), "h_produced", "substrate", None, 1.0)
+    fwd = direction > 0
+    made = lat.produce(produced * m) if fwd else _NONE
+    order, x_sorted = q.by_column()
+    cand, cx, n_free, ready = lat.mouth
+    a, xa, b, xb, c, xc = kernels.quinone_pass(
+        fwd, produced, pumped, order, x_sorted, q.red, q.h, cand, cx, n_free, ready,
+        lat.comp, lat.x, lat.y, lat.counts, lat.width, lat.membrane_row, xs, made,
+    )  # fmt: skip
+    lat.batch_moved()
+    if fwd:
+        mv._proton_rows(a, "h_produced", "substrate", "N", None, xa, 1.0)
         world.state.count("h_produced", produced * m)
-        if pumped:
-            mv.transfer_many(N_SIDE, P_SIDE, np.repeat(xs, pumped), "pump", number, 1.0)
-        h = mv.transfer_many(N_SIDE, BOUND, np.repeat(xs, 2), "h_bind", number, 1.0, dst_label="Q")
-        q.red[qi] = True
-        q.h[qi] = h.reshape(m, 2)
+        mv._proton_rows(b, "pump", "N", "P", number, xb, 1.0)
+        mv._proton_rows(c, "h_bind", "N", "Q", number, xc, 1.0)
     else:
-        mv.release_many(q.h[qi].ravel(), N_SIDE, np.repeat(xs, 2), "h_bind", number, -1.0, src_label="Q")
-        q.red[qi] = False
-        q.h[qi] = -1
-        if pumped:
-            mv.transfer_many(P_SIDE, N_SIDE, np.repeat(xs, pumped), "pump", number, -1.0)
-        gone = mv.transfer_many(N_SIDE, RESERVE, np.repeat(xs, produced), "h_produced", number, -1.0, "reserve")
-        world.lattice.reserve_queue.extend(gone.tolist())
+        mv._proton_rows(a, "h_bind", "Q", "N", number, xa, -1.0)
+        mv._proton_rows(b, "pump", "P", "N", number, xb, -1.0)
+        mv._proton_rows(c, "h_produced", "N", "reserve", number, xc, -1.0)
+        lat.reserve_queue.extend(c.tolist())
         world.state.count("h_produced", -produced * m)
     mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=number, energy_J=heat)
+
+
+_NONE = np.empty(0, dtype=np.int64)
 
 
 class ComplexI(MembraneSite):

@@ -166,11 +166,14 @@ class Sink:
         keys = np.concatenate(self._chunk_keys)
         self._chunks, self._chunk_keys, self._pending = [], [], 0
         if reserved:
-            order = np.argsort(keys, kind="stable")
-            keys = keys[order]
+            if keys.size < 2 or bool(np.all(keys[1:] > keys[:-1])):
+                order = np.arange(keys.size)  # already in key order (one source, no rows in between)
+            else:
+                order = np.argsort(keys, kind="stable")
+                keys = keys[order]
             if cut is not None and keys[-1] >= cut:  # rows reserved past the flush_every-th wait for the next flush
                 n = int(np.searchsorted(keys, cut))
-                rest = table.take(pa.array(order[n:]))
+                rest = _in_key_order(table, order[n:])  # its dictionaries pruned: the next flush adds to them
                 self._chunks, self._chunk_keys, self._pending = [rest], [keys[n:]], rest.num_rows
                 if rest.num_rows >= self.flush_every:  # the next part is complete too (`settle` writes it)
                     self._cut = int(keys[n]) + self.flush_every
@@ -270,6 +273,9 @@ def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
     if not valid.any():
         return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
     c = codes[valid]
+    seen = np.maximum.accumulate(c)
+    if c[0] == 0 and seen[-1] == len(arr.dictionary) - 1 and bool(np.all(c[1:] <= seen[:-1] + 1)):
+        return arr  # already so: each new value is the next code, and every code is used
     runs = c[np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1])))]  # a value first appears at a run's start
     used, first = np.unique(runs, return_index=True)
     in_order = used[np.argsort(first)]

@@ -69,38 +69,47 @@ def test_mouth_candidates_are_the_band_row_by_column_then_index(seed: int, side:
 
 @given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from([N_SIDE, P_SIDE]), k=st.integers(1, 12))
 @settings(max_examples=30, deadline=None)
-def test_take_and_move_is_take_many_then_move_many_in_numpy(seed: int, side: int, k: int) -> None:
-    """Two requests of `k` protons each (the second sees the first's takes) choose the protons the numpy
-    formulation chooses, and leave the same compartments, positions, counts and free candidates; a request
-    larger than the free candidates changes nothing."""
+def test_take_move_is_the_numpy_take_then_move(seed: int, side: int, k: int) -> None:
+    """Three requests (`k` protons, then one more than the mouth's free candidates left, then `k`; each sees the
+    takes before it) choose the protons the numpy formulation chooses — the free mouth candidates matched by
+    column, or every free proton of the side when those are too few — and leave the same compartments,
+    positions, counts and free candidates."""
     lat = _world(seed).lattice
     rng = np.random.default_rng(seed)
     dst = P_SIDE if side == N_SIDE else RESERVE
     row = lat.membrane_row + (-1 if side == N_SIDE else 1)
     y_dst = lat.membrane_row + (1 if dst == P_SIDE else 0)
+    lat.positions_changed()  # the mouth is read afresh by the first take
     cand = np.flatnonzero((lat.comp == side) & (lat.y == row))
     cand = cand[np.argsort(lat.x[cand], kind="stable")]
-    cx = lat.x[cand].copy()
-    free_ref, free = np.ones(cand.size, bool), np.ones(cand.size, bool)
+    free_ref = np.ones(cand.size, bool)
     comp, x, y, counts = lat.comp.copy(), lat.x.copy(), lat.y.copy(), lat.counts.copy()
-    for _ in range(2):
-        xs = rng.integers(0, lat.width, k).astype(np.int32)
+    fell_back = False
+    for turn in range(3):
+        size = int(free_ref.sum()) + 1 if turn == 1 else k  # the band holds more than its mouth row
+        xs = rng.integers(0, lat.width, size).astype(np.int32)
+        got = lat.take_move_many(side, xs, dst)
         left = np.flatnonzero(free_ref)
-        got = kernels.take_and_move(cand, cx, free, lat.comp, lat.x, lat.y, lat.counts, xs, dst, y_dst)
-        if left.size < k:
-            assert got.size == 0
-            continue
-        pos = left[match_by_column(cx[left], xs, presorted=True)]
-        free_ref[pos] = False
-        want = cand[pos]
+        if left.size >= size:
+            pos = left[match_by_column(x[cand[left]], xs, presorted=True)]
+            free_ref[pos] = False
+            want = cand[pos]
+        else:
+            fell_back = True
+            every = np.flatnonzero(comp == side)
+            want = every[match_by_column(x[every], xs)]
+            free_ref[np.isin(cand, want)] = False
         counts -= np.bincount(comp[want], minlength=counts.size)
         counts[dst] += want.size
         comp[want], x[want], y[want] = dst, xs, y_dst
         assert got.tolist() == want.tolist()
-    assert np.array_equal(free, free_ref)
+    c, cx, n, _ = lat.mouth
+    assert c[side, : n[side]].tolist() == cand[free_ref].tolist()
+    assert cx[side, : n[side]].tolist() == lat.x[cand[free_ref]].tolist()
     assert np.array_equal(lat.comp, comp) and np.array_equal(lat.x, x) and np.array_equal(lat.y, y)
     assert np.array_equal(lat.counts, counts)
     assert lat.counts.tolist() == np.bincount(lat.comp, minlength=lat.counts.size).tolist()
+    assert fell_back
 
 
 def _water_reference(sites, h, held, direction, made=None):

@@ -17,14 +17,10 @@ from world.membrane.protocol import Protocol
 
 def _row_by_row_flush(self: moves_mod.ProtonMoves) -> None:
     """Reference: every buffered row written at once with one `TraceRecorder.emit` call each."""
-    for seg in self._segs:
-        k, *rest = seg
-        cols = dict(zip(moves_mod._FIELDS, rest, strict=True))
-        kind, attrs = cols.pop("kind"), cols.pop("attrs")
-        for i in range(k):  # a column given per row (an array) gives row i its i-th value
-            row = {name: v[i].item() if isinstance(v, np.ndarray) else v for name, v in cols.items()}
-            self.run.trace.emit(self.t, "membrane", kind, attrs=None if attrs is None else json.loads(attrs), **row)
-    self._segs, self._n = [], 0
+    for kind, cols in self.buf.rows(self._step_start):
+        attrs = cols.pop("attrs")
+        self.run.trace.emit(self.t, "membrane", kind, attrs=None if attrs is None else json.loads(attrs), **cols)
+    self.buf.n = self._step_start
 
 
 def _run(out: Path | None, flush_every: int) -> Run:
@@ -66,7 +62,7 @@ def test_a_replica_world_keeps_no_rows() -> None:
     run.drive(w, w.dt)
     run.run_until(0.05)
     assert replica.trace.events > 100 and run.trace.events == 0
-    assert not (w.moves._segs or w.moves._steps or w.moves._done_segs)
+    assert w.moves.buf.n == 0 and not w.moves._steps
     with pytest.raises(ValueError, match="colour"):
         w.moves.emit("x", colour=1)
 

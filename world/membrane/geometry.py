@@ -19,7 +19,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from world.errors import SimulationError
 from world.membrane import kernels
 from world.membrane.diffusion import BandDomain, BandKernel, DomainKernel, RingKernel
 
@@ -109,9 +108,16 @@ class ProtonLattice:
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._buckets: dict[int, list] = {}
-        self._batch_mouth: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        """Per side, for `take_many`: the mouth row's protons sorted by (column, index), their columns, and which
-        are still free of this step's batched takes (read once per step, see `take_many`)."""
+        self.mouth = (
+            np.empty((2, n), dtype=np.int64),
+            np.empty((2, n), dtype=np.int32),
+            np.zeros(2, dtype=np.int64),
+            np.zeros(2, dtype=bool),
+        )
+        """Per side (N, P), the batched takes' candidates (`take_move_many`): the protons of the band row touching
+        the membrane still free of this step's batched takes, by (column, index), in ``cand[side, :n[side]]``,
+        their columns in ``cx[side, :n[side]]``; ``ready[side]`` once read this step (`kernels.mouth_ready`).
+        Buffers of the lattice's size, filled by the compiled kernels: ``(cand, cx, n, ready)``."""
         self.on_grow: Callable[[np.ndarray], None] | None = None
         """Called with the new indices after `grow` (the world gives them agents and trace identities)."""
         self.kernels: tuple[RingKernel, BandKernel, BandKernel | DomainKernel] | None = None
@@ -151,6 +157,13 @@ class ProtonLattice:
         self.x = np.concatenate([self.x, np.zeros(k, dtype=np.int32)])
         self.y = np.concatenate([self.y, np.full(k, self.membrane_row, dtype=np.int32)])
         idx = np.arange(start, start + k)
+        cand, cx, n, ready = self.mouth
+        self.mouth = (
+            np.concatenate([cand, np.empty((2, k), dtype=np.int64)], axis=1),
+            np.concatenate([cx, np.empty((2, k), dtype=np.int32)], axis=1),
+            n,
+            ready,
+        )
         self.reserve_queue.extend(idx.tolist())
         self.counts[RESERVE] += k
         if self.on_grow is not None:
@@ -204,7 +217,7 @@ class ProtonLattice:
         """Forget the mouth candidates (call after moving protons by hand, as diffusion does)."""
         self._mouth_cache.clear()
         self._buckets.clear()
-        self._batch_mouth.clear()
+        self.mouth[3][:] = False
 
     def occupancy(self, out: np.ndarray | None = None) -> np.ndarray:
         """Free protons per cell as a ``(width, height)`` array (one compiled pass, `kernels.count_free`), written
@@ -383,7 +396,7 @@ class ProtonLattice:
         """Put protons `idx` into compartment `dst` at the membrane mouth of column `x0`."""
         if idx.size == 0:
             return
-        self._batch_mouth.clear()
+        self.mouth[3][:] = False
         if idx.size == 1:
             self.counts[self.comp[idx[0]]] -= 1
         else:
@@ -402,47 +415,13 @@ class ProtonLattice:
                 per_col,
             )
 
-    def _mouth_entry(self, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`take_many`'s candidates on `side` (read when the step's batched moves first draw on it): the protons
-        in the band row touching the membrane by (column, index), their columns, and which are still free."""
-        assert self.reach is None, "batched takes are for bulk access"
-        entry = self._batch_mouth.get(side)
-        if entry is None:
-            cand, cx = kernels.mouth_candidates(self.comp, self.x, self.y, side, self._mouth_row(side), self.width)
-            entry = self._batch_mouth[side] = (cand, cx, np.ones(cand.size, dtype=bool))
-        return entry
-
-    def take_many(self, side: int, xs: np.ndarray) -> np.ndarray:
-        """Indices of free protons of `side` for requests at columns `xs` (one proton each), for the batched site
-        moves (`world.membrane.batch`): the candidates are the side's protons in the band row touching the
-        membrane when the step's batched moves first draw on the side (read again after a one-by-one `move`;
-        otherwise arrivals join after the next diffusion, as for `take`), ordered by column and index, and
-        requests and candidates are matched by column (`match_by_column`); when that row holds too few, all of the
-        side's free protons are the candidates. The side must hold at least ``len(xs)``; the chosen protons are
-        not moved here. Bulk access only."""
-        d = int(xs.size)
-        if d == 0:
-            return np.empty(0, dtype=np.int64)
-        cand, cx, free = self._mouth_entry(side)
-        left = np.flatnonzero(free)
-        if left.size >= d:
-            pos = left[match_by_column(cx[left], xs, presorted=True)]
-            free[pos] = False
-            return cand[pos]
-        every = np.flatnonzero(self.comp == side)
-        if every.size < d:
-            raise SimulationError(f"{d} protons requested from {COMPARTMENT_NAMES[side]}, which holds {every.size}")
-        chosen = every[match_by_column(self.x[every], xs)]
-        free[np.isin(cand, chosen)] = False
-        return chosen
-
     def move_many(self, idx: np.ndarray, dst: int, xs: np.ndarray) -> None:
         """Put protons `idx` into compartment `dst`, each at the membrane mouth of its column in `xs` (bulk
         access; the mouth candidates of `take` are forgotten)."""
         if idx.size == 0:
             return
         kernels.move(idx, self.comp, self.x, self.y, self.counts, xs, dst, self._mouth_row(dst))
-        self._mouth_cache.clear()  # `take`'s candidates are read again; `take_many`'s stay (arrivals join later)
+        self._mouth_cache.clear()  # `take`'s candidates are read again; the batched takes' stay (arrivals join later)
         self._buckets.clear()
 
     def _mouth_row(self, compartment: int) -> int:
@@ -451,22 +430,29 @@ class ProtonLattice:
         return self.membrane_row + (-1 if compartment == N_SIDE else 1 if compartment == P_SIDE else 0)
 
     def take_move_many(self, side: int, xs: np.ndarray, dst: int) -> np.ndarray:
-        """`take_many` then `move_many` of the protons taken into `dst` at the columns `xs`, in one compiled call
-        when the mouth row holds enough free candidates (the common case). Returns the protons."""
-        d = int(xs.size)
-        if d == 0:
+        """Move one free proton of `side` per request column of `xs` into `dst`, each at its request's column, for
+        the batched site moves (`world.membrane.batch`), in one compiled call (`kernels.take_move`); returns the
+        protons, in the order of `xs`. The candidates are the side's protons in the band row touching the
+        membrane when the step's batched moves first draw on the side (read again after a one-by-one `move`;
+        otherwise arrivals join after the next diffusion, as for `take`), ordered by column and index, and
+        requests and candidates are matched by column (`match_by_column`); when that row holds too few, all of
+        the side's free protons are the candidates. The side must hold at least ``len(xs)``. Bulk access only."""
+        assert self.reach is None, "batched takes are for bulk access"
+        if xs.size == 0:
             return np.empty(0, dtype=np.int64)
-        cand, cx, free = self._mouth_entry(side)
-        idx = kernels.take_and_move(
-            cand, cx, free, self.comp, self.x, self.y, self.counts, xs, dst, self._mouth_row(dst)
+        cand, cx, n, ready = self.mouth
+        idx = kernels.take_move(
+            cand, cx, n, ready, self.comp, self.x, self.y, self.counts, self.width, self.membrane_row, side, xs, dst
         )
-        if idx.size:
-            self._mouth_cache.clear()
-            self._buckets.clear()
-            return idx
-        idx = self.take_many(side, xs)
-        self.move_many(idx, dst, xs)
+        self._mouth_cache.clear()
+        self._buckets.clear()
         return idx
+
+    def batch_moved(self) -> None:
+        """Protons were moved by a compiled batched pass: `take`'s candidates are read again (the batched takes'
+        stay, as after `move_many`)."""
+        self._mouth_cache.clear()
+        self._buckets.clear()
 
     def produce(self, k: int) -> np.ndarray:
         """Take `k` equivalents from the reserve (growing it if empty), in FIFO order; still RESERVE."""

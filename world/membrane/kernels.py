@@ -1,7 +1,8 @@
 """Compiled kernels of the batched site moves (``site_events="batch"``, `world.membrane.batch`) and of the grid's
 per-step property layers.
 
-Key names: `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `take_and_move`,
+Key names: `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `mouth_ready`,
+`take_move`, `quinone_pass`,
 `move`, `water_forward`, `water_backward_plan`, `water_backward_release`, `count_free`, `count_carriers`.
 
 Each kernel does what a handful of numpy calls did, in one compiled call (numba, cached on disk): at enzyme
@@ -130,28 +131,83 @@ def mouth_candidates(
 
 
 @njit(cache=_CACHE)
-def take_and_move(
+def mouth_ready(
     cand: np.ndarray,
     cx: np.ndarray,
-    free: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    side: int,
+    width: int,
+    membrane_row: int,
+) -> None:  # pragma: no cover - compiled
+    """Read `side`'s batched-take candidates into the lattice's buffers if this step has not yet
+    (`world.membrane.geometry.ProtonLattice` ``mouth``): the protons in the band row touching the membrane by
+    (column, index) into ``cand[side]``, their columns into ``cx[side]``, their number into ``n_free[side]``
+    (``cand[side, :n_free[side]]`` are the still free ones, in that order)."""
+    if ready[side]:
+        return
+    row = membrane_row - 1 if side == 0 else membrane_row + 1
+    c, cc = mouth_candidates(comp, x, y, side, row, width)
+    cand[side, : c.size] = c
+    cx[side, : c.size] = cc
+    n_free[side] = c.size
+    ready[side] = True
+
+
+@njit(cache=_CACHE)
+def take_move(
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
     comp: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
     counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    side: int,
     xs: np.ndarray,
     dst: int,
-    y_dst: int,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """`ProtonLattice.take_many` from the mouth candidates `cand` (sorted by column `cx`, still `free`) and
-    `move_many` of the protons taken: returns them (in the order of `xs`), or an empty array (nothing changed)
-    when the free candidates are fewer than the requests."""
+    """`ProtonLattice.take_move_many`: one free proton of `side` per request column of `xs`, matched by column
+    (`match_sorted`) among the side's still free mouth candidates (read by `mouth_ready` if not yet), or among
+    all of the side's free protons when those are fewer than the requests; the chosen protons are moved into
+    `dst` at their request's column (`move`) and no longer free. Returns them, in the order of `xs`."""
     d = xs.size
-    left = np.flatnonzero(free)
-    if left.size < d:
+    if d == 0:
         return np.empty(0, dtype=np.int64)
-    pos = left[match_sorted(cx[left], xs)]
-    free[pos] = False
-    idx = cand[pos]
+    mouth_ready(cand, cx, n_free, ready, comp, x, y, side, width, membrane_row)
+    nf = n_free[side]
+    c = cand[side]
+    if nf >= d:
+        pos = match_sorted(cx[side, :nf], xs)
+        idx = c[pos]
+        keep = np.ones(nf, dtype=np.bool_)
+        keep[pos] = False
+    else:  # too few at the mouth: every free proton of the side, by (column, index)
+        every = np.flatnonzero(comp == side)
+        if every.size < d:
+            raise ValueError("a batched take asked for more protons than the side holds")
+        ex = x[every]
+        order = np.argsort(ex, kind="mergesort")
+        idx = every[order][match_sorted(ex[order], xs)]
+        chosen = np.zeros(comp.size, dtype=np.bool_)
+        chosen[idx] = True
+        keep = np.empty(nf, dtype=np.bool_)
+        for k in range(nf):
+            keep[k] = not chosen[c[k]]
+    j = 0
+    for k in range(nf):  # the free candidates stay in (column, index) order at the front
+        if keep[k]:
+            c[j] = c[k]
+            cx[side, j] = cx[side, k]
+            j += 1
+    n_free[side] = j
+    y_dst = membrane_row - 1 if dst == 0 else membrane_row + 1 if dst == 1 else membrane_row
     move(idx, comp, x, y, counts, xs, dst, y_dst)
     return idx
 
@@ -290,3 +346,62 @@ def count_carriers(
     cytc[:, :] = 0
     for i in range(cx.size):
         cytc[cx[i], cy[i]] += 1
+
+
+# ---------------------------------------------------------------- one class's batched pass in one call
+
+
+@njit(cache=_CACHE)
+def quinone_pass(
+    fwd: bool,
+    produced: int,
+    pumped: int,
+    q_order: np.ndarray,
+    q_x: np.ndarray,
+    q_red: np.ndarray,
+    q_h: np.ndarray,
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    xs: np.ndarray,
+    made: np.ndarray,
+):  # pragma: no cover - compiled
+    """The proton and quinone moves of a batch of complex I or II turnovers (`agents.complexes`,
+    ``_quinone_turnover_many``), one per request column of `xs`, in the order the written-out moves make them.
+    Forward: a quinone per move (`carriers_sorted`), `made` (``produced`` per move, from the reserve) into N,
+    ``pumped`` per move N → P, 2 per move N → the quinone, now QH₂. Backward: a QH₂ per move, its 2 protons into
+    N, ``pumped`` per move P → N, ``produced`` per move N → reserve. Returns the three proton groups of the rows
+    (in row order) and their columns."""
+    m = xs.size
+    qi = carriers_sorted(q_order, q_x, q_red, not fwd, xs)
+    x2 = np.repeat(xs, 2)
+    xp = np.repeat(xs, pumped)
+    xr = np.repeat(xs, produced)
+    mem = membrane_row
+    if fwd:
+        move(made, comp, x, y, counts, xr, 0, mem - 1)
+        pump = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xp, 1)
+        bound = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 2)
+        for k in range(m):
+            q_red[qi[k]] = True
+            q_h[qi[k], 0] = bound[2 * k]
+            q_h[qi[k], 1] = bound[2 * k + 1]
+        return made, xr, pump, xp, bound, x2
+    rel = np.empty(2 * m, dtype=np.int64)
+    for k in range(m):
+        rel[2 * k] = q_h[qi[k], 0]
+        rel[2 * k + 1] = q_h[qi[k], 1]
+        q_red[qi[k]] = False
+        q_h[qi[k], 0] = -1
+        q_h[qi[k], 1] = -1
+    move(rel, comp, x, y, counts, x2, 0, mem - 1)
+    pump = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, xp, 0)
+    gone = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xr, 3)
+    return rel, x2, pump, xp, gone, xr

@@ -1,14 +1,17 @@
 """Proton moves and trace rows of the membrane world: every transporter moves protons through these.
 
-Key names: `ProtonMoves`.
+Key names: `ProtonMoves`, `RowBuffer`.
 
 The world owns one `ProtonMoves` (``world.moves``). Each move picks protons with `ProtonLattice.take`, changes
 their compartment, books its counters in the `ChemState` (``h_pumped``, ``h_produced``, ``h_consumed``,
 ``o2_consumed``) and buffers one trace row per proton (`entity_id` = the proton's Mesa `unique_id`); other rows
 of the step are buffered with `emit`. At the end of the step `flush` claims the step's places in the trace's row
 order (`TraceRecorder.claim`), and the rows themselves are handed over as one Arrow table per trace flush (a
-trace source, `TraceRecorder.add_source`): a move buffers one tuple however many protons it moves, and the
-columns are built once per flush, not per row. The file is the one row-by-row recording would give."""
+trace source, `TraceRecorder.add_source`). Rows are kept in a `RowBuffer`: the per-row columns (`entity_id`,
+`pos`, `energy_J`) in numpy arrays, the columns a group of rows shares (kind, compartments, layer, value, unit,
+…) as one small integer per row naming that combination (its "signature"), so a move writes a few array slices
+however many protons it moves (the compiled batched passes write them themselves) and the Arrow columns are
+built once per flush from arrays. The file is the one row-by-row recording would give."""
 
 from __future__ import annotations
 
@@ -25,22 +28,132 @@ from world.membrane.transit import TransitLog
 from world.sink import column
 from world.trace import TRACE_SCHEMA, encode_attrs
 
-_FIELDS = (
-    "entity_id",
-    "kind",
-    "src",
-    "dst",
-    "layer",
-    "head",
-    "pos",
-    "value",
-    "unit",
-    "energy_J",
-    "info_bits",
-    "attrs",
-)
-"""Trace columns a buffered row segment holds, in the order of its tuple after the count."""
-_EMIT_NAMES = frozenset(_FIELDS) - {"kind"}
+_STATIC = ("kind", "src", "dst", "layer", "head", "value", "unit", "info_bits", "attrs")
+"""Trace columns a group of rows shares (one value for all of them): a row's signature holds these, then whether
+its `entity_id`, `pos` and `energy_J` are null."""
+_PER_ROW = ("entity_id", "pos", "energy_J")
+"""Trace columns a row may have on its own (given one per row as an array, or one value for the group)."""
+_EMIT_NAMES = frozenset(_STATIC + _PER_ROW) - {"kind"}
+
+
+class RowBuffer:
+    """Trace rows in numpy arrays: per row its signature (`sig`, an index into `sigs`: the shared columns and
+    which per-row columns are null), `entity_id`, `pos` and `energy_J` (left unset where null). `n` rows are held;
+    the arrays grow by doubling (`room`)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.sig = np.empty(capacity, dtype=np.int32)
+        self.eid = np.empty(capacity, dtype=np.int64)
+        self.pos = np.empty(capacity, dtype=np.int64)
+        self.energy = np.empty(capacity, dtype=np.float64)
+        self.n = 0
+        self.sigs: list[tuple] = []
+        """Signatures: (kind, src, dst, layer, head, value, unit, info_bits, attrs, entity_id null, pos null,
+        energy_J null)."""
+        self._code: dict[tuple, int] = {}
+
+    def code(self, key: tuple) -> int:
+        """The signature number of `key` (`sigs`), registered on first use."""
+        c = self._code.get(key)
+        if c is None:
+            c = self._code[key] = len(self.sigs)
+            self.sigs.append(key)
+        return c
+
+    def room(self, k: int) -> None:
+        """Make room for `k` more rows."""
+        need = self.n + k
+        if need <= self.sig.size:
+            return
+        size = max(need, 2 * self.sig.size)
+        for name in ("sig", "eid", "pos", "energy"):
+            old = getattr(self, name)
+            new = np.empty(size, dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def add(self, k: int, key: tuple, eid: Any, pos: Any, energy: Any) -> None:
+        """Append `k` rows of signature `key` (whose last three entries say which of `eid`, `pos`, `energy` are
+        None); each of those is one value for all rows or an array of `k`."""
+        n = self.n
+        end = n + k
+        if end > self.sig.size:
+            self.room(k)
+        self.sig[n:end] = self.code(key)
+        if eid is not None:
+            self.eid[n:end] = eid
+        if pos is not None:
+            self.pos[n:end] = pos
+        if energy is not None:
+            self.energy[n:end] = energy
+        self.n = end
+
+    def drop_front(self, m: int) -> None:
+        """Forget the first `m` rows (handed to the trace); the rest move to the front."""
+        rest = self.n - m
+        if rest:
+            for a in (self.sig, self.eid, self.pos, self.energy):
+                a[:rest] = a[m : self.n]
+        self.n = rest
+        if rest == 0 and len(self.sigs) > 4096:  # signatures with one-off values (e.g. counts) do not pile up
+            self.sigs, self._code = [], {}
+
+    def columns(self, m: int) -> dict[str, pa.Array]:
+        """The first `m` rows as Arrow arrays of the trace's columns (`_STATIC` and `_PER_ROW`), each dictionary
+        column's dictionary in order of first appearance."""
+        sig = self.sig[:m]
+        nsig = len(self.sigs)
+        runs = sig[np.flatnonzero(np.diff(sig, prepend=-1))]  # a signature first appears at a run's start
+        used, first = np.unique(runs, return_index=True)
+        in_order = used[np.argsort(first, kind="stable")].tolist()
+        out: dict[str, pa.Array] = {}
+        for j, name in enumerate(_STATIC):
+            typ = TRACE_SCHEMA.field(name).type
+            if pa.types.is_dictionary(typ):
+                codes = np.full(nsig, -1, dtype=np.int32)
+                words: dict[str, int] = {}
+                for c in in_order:
+                    v = self.sigs[c][j]
+                    if v is not None:
+                        codes[c] = words.setdefault(v, len(words))
+                if not words:  # every row null (as `world.sink` encodes it)
+                    out[name] = pa.nulls(m, pa.string()).dictionary_encode().cast(typ)
+                    continue
+                idx = codes[sig]
+                null = idx < 0
+                if null.any():  # a valid index under every null too: some Arrow kernels read it
+                    idx[null] = 0
+                indices = pa.array(idx, type=pa.int32(), mask=null if null.any() else None)
+                out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(list(words), type=pa.string()))
+            elif name == "attrs":
+                out[name] = column([k[j] for k in self.sigs], typ).take(pa.array(sig))
+            else:  # a number per signature
+                vals = [k[j] for k in self.sigs]
+                null = np.array([v is None for v in vals], dtype=bool)[sig]
+                per_sig = np.array([0 if v is None else v for v in vals], dtype=typ.to_pandas_dtype())
+                out[name] = pa.array(per_sig[sig], type=typ, mask=null if null.any() else None)
+        for j, (name, values) in enumerate(zip(_PER_ROW, (self.eid, self.pos, self.energy), strict=True)):
+            null = np.array([k[len(_STATIC) + j] for k in self.sigs], dtype=bool)[sig]
+            typ = TRACE_SCHEMA.field(name).type
+            vals = values[:m].copy()
+            if null.any():
+                vals[null] = 0
+                out[name] = pa.array(vals, type=typ, mask=null)
+            else:
+                out[name] = pa.array(vals, type=typ)
+        return out
+
+    def rows(self, start: int = 0) -> list[tuple[str, dict[str, Any]]]:
+        """The rows from `start` on as (kind, {column: value}) pairs, nulls left out (for inspection: the row by
+        row reference of the tests)."""
+        out = []
+        for i in range(start, self.n):
+            key = self.sigs[int(self.sig[i])]
+            cols = {name: key[j] for j, name in enumerate(_STATIC) if name != "kind"}
+            for j, (name, values) in enumerate(zip(_PER_ROW, (self.eid, self.pos, self.energy), strict=True)):
+                cols[name] = None if key[len(_STATIC) + j] else values[i].item()
+            out.append((key[0], cols))
+        return out
 
 
 class ProtonMoves:
@@ -61,13 +174,12 @@ class ProtonMoves:
         self.t = 0.0
         """Time stamp (s) of the rows buffered now (the step's time)."""
         self.transit: TransitLog | None = None
-        self._segs: list[tuple] = []
-        """Rows of this step: (rows, entity_id, kind, src, dst, layer, head, pos, value, unit, energy_J, info_bits,
-        attrs); a column's entry is one value for all the segment's rows, or (`_ARRAY_FIELDS`) one per row."""
-        self._n = 0
+        self.buf = RowBuffer()
+        """The rows buffered: those of the flushed steps the trace has not taken yet, then this step's."""
+        self._step_start = 0
+        """Rows in `buf` before this step's."""
         self._steps: list[tuple[int, int, float]] = []
         """(first seq, rows, t) of each flushed step whose rows the trace has not taken yet."""
-        self._done_segs: list[tuple] = []
         self.keep = run.trace.stores
         if self.keep:
             run.trace.add_source(self._trace_rows)
@@ -86,24 +198,22 @@ class ProtonMoves:
             raise ValueError(f"unknown trace column(s) {sorted(unknown)}; allowed: {sorted(_EMIT_NAMES)}")
         g = cols.get
         attrs = g("attrs")
-        self._segs.append(
-            (
-                1,
-                g("entity_id"),
-                kind,
-                g("src"),
-                g("dst"),
-                g("layer"),
-                g("head"),
-                g("pos"),
-                g("value"),
-                g("unit"),
-                g("energy_J"),
-                g("info_bits"),
-                None if attrs is None else encode_attrs(attrs),
-            )
+        eid, pos, energy = g("entity_id"), g("pos"), g("energy_J")
+        key = (
+            kind,
+            g("src"),
+            g("dst"),
+            g("layer"),
+            g("head"),
+            g("value"),
+            g("unit"),
+            g("info_bits"),
+            None if attrs is None else encode_attrs(attrs),
+            eid is None,
+            pos is None,
+            energy is None,
         )
-        self._n += 1
+        self.buf.add(1, key, eid, pos, energy)
 
     def _proton_rows(
         self,
@@ -120,10 +230,8 @@ class ProtonMoves:
         one per row as the batched moves give them), and the moves' counters and transit stamps."""
         k = int(idx.size)
         if k:
-            self._segs.append(
-                (k, self.proton_uid[idx], kind, src, dst, layer, None, x0, value, "H+", energy_J, None, None)
-            )
-            self._n += k
+            key = (kind, src, dst, layer, None, value, "H+", None, None, False, False, energy_J is None)
+            self.buf.add(k, key, self.proton_uid[idx], x0, energy_J)
         if kind == "pump":
             self.state.count("h_pumped", value * idx.size)
         if self.transit is not None:
@@ -272,39 +380,37 @@ class ProtonMoves:
         k = int(entity_ids.size)
         if not k:
             return
-        self._segs.append((k, entity_ids, kind, None, None, layer, None, xs, value, unit, energy_J, None, None))
-        self._n += k
+        key = (kind, None, None, layer, None, value, unit, None, None, False, False, energy_J is None)
+        self.buf.add(k, key, entity_ids, xs, energy_J)
 
     def flush(self) -> None:
         """End the step's rows: claim their places in the trace's row order at the step's time (the rows reach
         the trace at its next flush, `_trace_rows`)."""
-        n = self._n
+        n = self.buf.n - self._step_start
         if not n:
             return
         trace = self.run.trace
         seq = trace.claim(self.t, n)
-        self._n = 0
         if self.keep:
             self._steps.append((seq, n, self.t))
-            self._done_segs.extend(self._segs)
-            self._segs = []
+            self._step_start = self.buf.n
             trace.settle()
         else:
-            self._segs.clear()
+            self.buf.n = 0
 
     def _trace_rows(self) -> tuple[np.ndarray, pa.Table] | None:
         """The rows of the steps flushed since the last call, as (seqs, table) for the trace's sink."""
         if not self._steps:
             return None
-        steps, segs = self._steps, self._done_segs
-        self._steps, self._done_segs = [], []
+        steps = self._steps
+        self._steps = []
         first, rows, ts = (np.array(c) for c in zip(*steps, strict=True))
         total = int(rows.sum())
         starts = np.cumsum(rows) - rows
         seqs = np.repeat(first - starts, rows) + np.arange(total, dtype=np.int64)
-        cols = list(zip(*segs, strict=True))
-        repeat = pa.array(np.repeat(np.arange(len(segs), dtype=np.int64), np.array(cols[0], dtype=np.int64)))
-        by_name = dict(zip(_FIELDS, cols[1:], strict=True))
+        cols = self.buf.columns(total)
+        self.buf.drop_front(total)
+        self._step_start -= total
         arrays = []
         for field in TRACE_SCHEMA:
             name = field.name
@@ -315,27 +421,6 @@ class ProtonMoves:
                 arrays.append(pa.array(np.repeat(ts.astype(np.float64), rows), type=pa.float64()))
             elif name == "seq":
                 arrays.append(pa.array(seqs, type=pa.int64()))
-            elif name in _ARRAY_FIELDS and any(isinstance(v, np.ndarray) for v in by_name[name]):
-                arrays.append(_numeric_column(by_name[name], cols[0], field.type))
             else:
-                arrays.append(column(list(by_name[name]), field.type).take(repeat))
+                arrays.append(cols[name])
         return seqs, pa.Table.from_arrays(arrays, schema=TRACE_SCHEMA)
-
-
-_ARRAY_FIELDS = frozenset({"entity_id", "pos", "energy_J"})
-"""Columns a batched segment may give per row (an array) instead of one value for all its rows."""
-
-
-def _numeric_column(values: tuple, counts: tuple, typ: pa.DataType) -> pa.Array:
-    """A numeric trace column from segments whose value is a scalar, None (null) or one number per row (an
-    integer column is built in int64 throughout, a float column in float64)."""
-    n = np.asarray(counts, dtype=np.int64)
-    integer = pa.types.is_integer(typ)
-    dtype, cast = (np.int64, int) if integer else (np.float64, float)
-    is_array = [isinstance(v, np.ndarray) for v in values]
-    scalar = np.array([0 if a or v is None else cast(v) for v, a in zip(values, is_array, strict=True)], dtype=dtype)
-    out = np.repeat(scalar, n)
-    null = np.repeat(np.array([v is None for v in values], dtype=bool), n)
-    if any(is_array):  # the per-row segments fill their rows in order
-        out[np.repeat(np.array(is_array), n)] = np.concatenate([v for v, a in zip(values, is_array, strict=True) if a])
-    return pa.array(out, type=typ, mask=null if null.any() else None)

@@ -30,7 +30,7 @@ from world.membrane.params import (
     nucleotide_mu0_J_per_mol,
     o2_standard_uM,
 )
-from world.membrane.thermo import count_dG_J, elec_dG_J, kT_J, log_nav, ph_dG_J
+from world.membrane.thermo import elec_dG_J, kT_J, log_nav, ph_dG_J
 
 COUNTER_NAMES = (
     "h_pumped",
@@ -162,6 +162,9 @@ class ChemState:
         e_o2 = E0_V["o2"] + self.kT / (4 * e) * math.log(p.o2_uM / o2_standard_uM(p.o2_standard, p.temperature_K))
         self.g_o2_half = -2 * e * e_o2
         """Free energy (J) of reducing half an O₂ at the world's O₂ level, per 2 e⁻ (O₂ is held constant)."""
+        self._mol = {m: (self.mu0[m], self.lognav[m], m in _REDOX) for m in self.pool}
+        """Per pool: (μ°, ln(N_A·V), redox couple?) — what `dG_parts` reads for each molecule a move changes."""
+        self._n0 = (p.protons_n, p.protons_p)
         self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
         """Net elementary charges moved N → P (Δψ = charge·e/C)."""
         self.charge0 = self.charge
@@ -188,23 +191,29 @@ class ChemState:
     def dG_parts(self, change: Change) -> tuple[float, float, float]:
         """Exact free-energy change (J) of `change` from the state now, split as (redox, proton-motive,
         adenine nucleotides): Nernst terms from the carrier counts and O₂, the capacitor's energy, each side's
-        buffered pH energy, and log-count chemical potentials of the nucleotide pools."""
-        p = self.params
+        buffered pH energy, and log-count chemical potentials of the nucleotide pools (`count_dG_J`, written out
+        here: every move of the world books through this)."""
         cnt = self.proton_counts
-        kT = self.kT
         dq, dn_n, dn_p, mols, o2_halves = change
         pmf = elec_dG_J(self.charge, dq, self.capacitance_F) if dq else 0.0
         if dn_n:
-            d = int(cnt[N_SIDE]) - p.protons_n
+            d = int(cnt[N_SIDE]) - self._n0[0]
             pmf += self._ph_a[0] * dn_n + self._ph_b[0] * ((d + dn_n) ** 2 - d * d)
         if dn_p:
-            d = int(cnt[P_SIDE]) - p.protons_p
+            d = int(cnt[P_SIDE]) - self._n0[1]
             pmf += self._ph_a[1] * dn_p + self._ph_b[1] * ((d + dn_p) ** 2 - d * d)
         redox = o2_halves * self.g_o2_half
         atp = 0.0
+        pool = self.pool
+        kT = self.kT
+        lgamma = math.lgamma
         for m, d in mols:
-            g = count_dG_J(self.pool[m], d, self.mu0[m], kT, self.lognav[m])
-            if m in _REDOX:
+            if not d:
+                continue
+            n = pool[m]
+            mu0, lognav, is_redox = self._mol[m]
+            g = d * mu0 + kT * (lgamma(n + d + 1) - lgamma(n + 1) - d * lognav)  # `count_dG_J`
+            if is_redox:
                 redox += g
             else:
                 atp += g
