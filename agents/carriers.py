@@ -27,8 +27,6 @@ from world.membrane.state import Change
 if TYPE_CHECKING:
     from world.membrane import MembraneWorld
 
-_STEP = np.array([1, -1, 0], dtype=np.int32)
-
 
 def _by_column(pool: QuinonePool | CytochromePool) -> tuple[np.ndarray, np.ndarray]:
     """The pool's carriers ordered by (column, index) and their columns in that order, sorted again only when
@@ -64,9 +62,9 @@ class QuinonePool:
         if not self.x.size:
             return
         if self.kernel is not None:
-            self.x = (self.x + self.kernel.shift(self.rng.random(self.x.size))) % self.width
+            self.x = kernels.ring_step(self.x, self.rng.random(self.x.size), *self.kernel.tables())
         else:
-            self.x = (self.x + _STEP[self.rng.integers(0, 3, size=self.x.size)]) % self.width
+            self.x = kernels.lazy_ring(self.rng.integers(0, 3, size=self.x.size), self.x, self.width)
 
     def nearest(self, x0: int, reduced: bool, reach: int | None = None) -> int:
         """Index of the nearest quinone in the given state (−1 if none; with `reach`, none within that many
@@ -129,16 +127,17 @@ class CytochromePool:
                 self.x, row = band.move(self.x, self.y - self.y_lo, u[0])
                 self.y = (self.y_lo + row).astype(np.int32)
                 return
-            self.x = (self.x + ring.shift(u[0])) % self.width
-            self.y = self.y_lo + band.move(self.y - self.y_lo, u[1])
+            self.x = kernels.ring_step(self.x, u[0], *ring.tables())
+            self.y = kernels.band_step(self.y, u[1], *band.tables(), self.y_lo)
             return
         d = self.rng.integers(0, 5, size=self.x.size)
+        if self.domain is None:
+            self.x, self.y = kernels.lazy_band(d, self.x, self.y, self.width, self.y_lo, self.y_hi)
+            return
         x = (self.x + np.array([1, -1, 0, 0, 0], dtype=np.int32)[d]) % self.width
         y = np.clip(self.y + np.array([0, 0, 1, -1, 0], dtype=np.int32)[d], self.y_lo, self.y_hi)
-        if self.domain is not None:
-            x, row = self.domain.refuse_closed(self.x, self.y - self.y_lo, x, y - self.y_lo)
-            y = row + self.y_lo
-        self.x, self.y = x, y
+        x, row = self.domain.refuse_closed(self.x, self.y - self.y_lo, x, y - self.y_lo)
+        self.x, self.y = x, row + self.y_lo
 
     def nearest(self, x0: int, reduced: bool, k: int, reach: int | None = None) -> np.ndarray | None:
         """Indices of the `k` cytochromes in the given state nearest the membrane at column `x0` (lattice

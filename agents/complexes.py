@@ -36,6 +36,7 @@ from mesa.discrete_space import FixedAgent
 from world.constants import ETC_CHARGES
 from world.membrane import kernels
 from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
+from world.membrane.moves import ProtonMoves, proton_key, site_key
 from world.membrane.state import Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
@@ -145,10 +146,14 @@ class MembraneSite(FixedAgent):
         raise NotImplementedError
 
     @classmethod
+    def _book(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> float:
+        """Book `m` moves of `forward_change` in `direction` as one change; their heat (J)."""
+        return world.state.apply(cls.forward_change(world).times(direction * m), {k: v * m for k, v in counts.items()})
+
+    @classmethod
     def _book_many(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> np.ndarray:
-        """Book `m` moves of `forward_change` in `direction` as one change; each move's heat (their mean)."""
-        heat = world.state.apply(cls.forward_change(world).times(direction * m), {k: v * m for k, v in counts.items()})
-        return np.full(m, heat / m)
+        """`_book`, as each move's heat (their mean)."""
+        return np.full(m, cls._book(world, m, direction, counts) / m)
 
     def _redox_row(self, world: MembraneWorld, direction: int, heat: float) -> None:
         world.moves.emit(
@@ -234,31 +239,56 @@ def _quinone_turnover_many(
     pumped = ETC_CHARGES[number]
     counts = turnover_counts(number, direction)
     counts["nadh_oxidised" if donor == "nadh" else "succinate_oxidised"] = direction
-    heat = cls._book_many(world, m, direction, counts)
+    heat = cls._book(world, m, direction, counts)
     fwd = direction > 0
     made = lat.produce(produced * m) if fwd else _NONE
-    order, x_sorted = q.by_column()
-    cand, cx, n_free, ready = lat.mouth
-    a, xa, b, xb, c, xc = kernels.quinone_pass(
-        fwd, produced, pumped, order, x_sorted, q.red, q.h, cand, cx, n_free, ready,
-        lat.comp, lat.x, lat.y, lat.counts, lat.width, lat.membrane_row, xs, made,
+    keys = _QUINONE_KEYS[number, direction]
+    mv.buf.n, a, b, c = kernels.quinone_pass(
+        fwd, produced, pumped, *q.by_column(), q.red, q.h, *lat.batch_args(), xs, uids, made, heat / m,
+        *mv.row_args((produced + pumped + 3) * m), mv.buf.codes(keys),
     )  # fmt: skip
     lat.batch_moved()
+    if pumped:
+        world.state.count("h_pumped", float(direction) * (pumped * m))
     if fwd:
-        mv._proton_rows(a, "h_produced", "substrate", "N", None, xa, 1.0)
         world.state.count("h_produced", produced * m)
-        mv._proton_rows(b, "pump", "N", "P", number, xb, 1.0)
-        mv._proton_rows(c, "h_bind", "N", "Q", number, xc, 1.0)
     else:
-        mv._proton_rows(a, "h_bind", "Q", "N", number, xa, -1.0)
-        mv._proton_rows(b, "pump", "P", "N", number, xb, -1.0)
-        mv._proton_rows(c, "h_produced", "N", "reserve", number, xc, -1.0)
-        lat.reserve_queue.extend(c.tolist())
+        lat.reserve_queue.extend(c)
         world.state.count("h_produced", -produced * m)
-    mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=number, energy_J=heat)
+    if mv.transit is not None:
+        per = (produced, pumped, 2) if fwd else (2, pumped, produced)
+        _transit(mv, keys, (a, b, c), [np.repeat(xs, k) for k in per])
+
+
+def _transit(mv: ProtonMoves, keys: tuple[tuple, ...], groups: Sequence[np.ndarray], xs: Sequence[np.ndarray]) -> None:
+    """The transit log's stamps (`world.membrane.transit`) of a compiled batched pass's proton groups (rows of
+    signatures `keys`, at columns `xs`), in row order, as the row-by-row moves record them."""
+    assert mv.transit is not None
+    for (kind, src, dst, *_), idx, x in zip(keys, groups, xs, strict=False):
+        if idx.size:
+            mv.transit.moved(idx, kind, src, dst, x, mv.t)
 
 
 _NONE = np.empty(0, dtype=np.int64)
+_QUINONE_KEYS = {
+    (number, d): (
+        (
+            proton_key("h_produced", "substrate", "N", None, 1.0),
+            proton_key("pump", "N", "P", number, 1.0),
+            proton_key("h_bind", "N", "Q", number, 1.0),
+        )
+        if d > 0
+        else (
+            proton_key("h_bind", "Q", "N", number, -1.0),
+            proton_key("pump", "P", "N", number, -1.0),
+            proton_key("h_produced", "N", "reserve", number, -1.0),
+        )
+    )
+    + (site_key("redox", number, float(d), "turnover", heat=True),)
+    for number in (1, 2)
+    for d in (1, -1)
+}
+"""Trace-row signatures of a batch of complex I or II turnovers (`kernels.quinone_pass`), per (complex, direction)."""
 
 
 class ComplexI(MembraneSite):
@@ -355,25 +385,30 @@ class ComplexIII(MembraneSite):
         xall, uall = world.site_arrays[cls]
         xs, uids = xall[sites], uall[sites]
         m = int(xs.size)
-        q, c, mv = world.quinones, world.cytc, world.moves
-        fwd = direction > 0
-        x2 = np.repeat(xs, 2)
-        qi = _carriers(q, fwd, xs)
-        cs = _carriers(c, not fwd, x2)
-        heat = cls._book_many(world, m, direction, turnover_counts(3, direction))
-        if fwd:
-            mv.release_many(q.h[qi].ravel(), P_SIDE, x2, "pump", 3, 1.0, src_label="Q")
-            q.red[qi] = False
-            q.h[qi] = -1
-            mv.transfer_many(N_SIDE, P_SIDE, x2, "pump", 3, 1.0)
-            c.red[cs] = True
-        else:
-            mv.transfer_many(P_SIDE, N_SIDE, x2, "pump", 3, -1.0)
-            h = mv.transfer_many(P_SIDE, BOUND, x2, "pump", 3, -1.0, dst_label="Q")
-            q.red[qi] = True
-            q.h[qi] = h.reshape(m, 2)
-            c.red[cs] = False
-        mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=3, energy_J=heat)
+        q, c, mv, lat = world.quinones, world.cytc, world.moves, world.lattice
+        heat = cls._book(world, m, direction, turnover_counts(3, direction))
+        keys = _COMPLEX3_KEYS[direction]
+        mv.buf.n, a, b = kernels.complex3_pass(
+            direction > 0, *q.by_column(), q.red, q.h, *c.by_column(), c.red, *lat.batch_args(), xs, uids,
+            heat / m, *mv.row_args(5 * m), mv.buf.codes(keys),
+        )  # fmt: skip
+        lat.batch_moved()
+        world.state.count("h_pumped", float(direction) * (4 * m))
+        if mv.transit is not None:
+            x2 = np.repeat(xs, 2)
+            _transit(mv, keys, (a, b), (x2, x2))
+
+
+_COMPLEX3_KEYS = {
+    d: (
+        (proton_key("pump", "Q", "P", 3, 1.0), proton_key("pump", "N", "P", 3, 1.0))
+        if d > 0
+        else (proton_key("pump", "P", "N", 3, -1.0), proton_key("pump", "P", "Q", 3, -1.0))
+    )
+    + (site_key("redox", 3, float(d), "turnover", heat=True),)
+    for d in (1, -1)
+}
+"""Trace-row signatures of a batch of complex III turnovers (`kernels.complex3_pass`), per direction."""
 
 
 class HeldProtons:
@@ -454,39 +489,62 @@ class ComplexIV(MembraneSite):
         (in move order) become water four at a time; backward, a site first turns as many waters back into four
         bound protons each as its moves need, then releases the most recently bound two per move."""
         xall, uall = world.site_arrays[cls]
-        xs, uids = xall[sites], uall[sites]
-        m = int(xs.size)
-        c, mv = world.cytc, world.moves
-        fwd = direction > 0
-        x2 = np.repeat(xs, 2)
-        cs = _carriers(c, fwd, x2)
-        heat = cls._book_many(world, m, direction, turnover_counts(4, direction))
-        store = world.complex4_bound
-        if fwd:
-            mv.transfer_many(N_SIDE, P_SIDE, x2, "pump", 4, 1.0)
-            h = mv.transfer_many(N_SIDE, BOUND, x2, "h_bind", 4, 1.0, dst_label="CIV")
-            water, o2 = kernels.water_forward(sites, h, store.held, store.n)
+        m = int(sites.size)
+        c, mv, lat, store = world.cytc, world.moves, world.lattice, world.complex4_bound
+        heat = cls._book(world, m, direction, turnover_counts(4, direction))
+        keys = _COMPLEX4_KEYS[direction]
+        codes = mv.buf.codes(keys)
+        if direction > 0:
+            mv.buf.n, a, b, water, o2 = kernels.complex4_forward(
+                sites, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(), xall, uall, heat / m,
+                *mv.row_args(10 * m), codes,  # a site holds 0 or 2 bound: at most 4m become water
+            )  # fmt: skip
             if o2.size:
-                mv._proton_rows(water, "h_consumed", "CIV", "water", 4, np.repeat(xall[o2], 4), 1.0)
-                world.lattice.consume(water)
+                lat.reserve_queue.extend(water)
                 world.state.count("h_consumed", 4 * o2.size)
                 world.state.count("o2_consumed", o2.size)
-                mv.emit_many("o2_reduced", uall[o2], xall[o2], 1.0, "O2", layer=4)
-            c.red[cs] = False
         else:
             busy, need, waters = kernels.water_backward_plan(sites, store.n)
-            o2 = np.repeat(busy, waters)
-            made = np.empty(0, dtype=np.int64)
-            if o2.size:
-                made = mv.produce_many(BOUND, np.repeat(xall[o2], 4), "h_consumed", "water", 4, -1.0, dst_label="CIV")
-                world.state.count("h_consumed", -4 * o2.size)
-                world.state.count("o2_consumed", -o2.size)
-                mv.emit_many("o2_reduced", uall[o2], xall[o2], -1.0, "O2", layer=4)
-            out = kernels.water_backward_release(busy, need, waters, made, store.held, store.n)
-            mv.release_many(out, N_SIDE, np.repeat(xall[busy], need), "h_bind", 4, -1.0, src_label="CIV")
-            mv.transfer_many(P_SIDE, N_SIDE, x2, "pump", 4, -1.0)
-            c.red[cs] = True
-        mv.emit_many("redox", uids, xs, float(direction), "turnover", layer=4, energy_J=heat)
+            w = int(waters.sum())
+            made = lat.produce(4 * w) if w else _NONE
+            mv.buf.n, out, a = kernels.complex4_backward(
+                sites, busy, need, waters, made, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(),
+                xall, uall, heat / m, *mv.row_args(4 * w + w + 2 * m + 2 * m + m), codes,
+            )  # fmt: skip
+            if w:
+                world.state.count("h_consumed", -4 * w)
+                world.state.count("o2_consumed", -w)
+        lat.batch_moved()
+        world.state.count("h_pumped", float(direction) * (2 * m))
+        if mv.transit is not None:
+            x2 = np.repeat(xall[sites], 2)
+            if direction > 0:
+                xw = np.repeat(xall[o2], 4)
+                _transit(mv, (keys[0], keys[1], keys[2]), (a, b, water), (x2, x2, xw))
+            else:
+                o2 = np.repeat(busy, waters)
+                xo = np.repeat(xall[busy], need)
+                _transit(mv, (keys[0], keys[2], keys[3]), (made, out, a), (np.repeat(xall[o2], 4), xo, x2))
+
+
+_COMPLEX4_KEYS = {
+    1: (
+        proton_key("pump", "N", "P", 4, 1.0),
+        proton_key("h_bind", "N", "CIV", 4, 1.0),
+        proton_key("h_consumed", "CIV", "water", 4, 1.0),
+        site_key("o2_reduced", 4, 1.0, "O2"),
+        site_key("redox", 4, 1.0, "turnover", heat=True),
+    ),
+    -1: (
+        proton_key("h_consumed", "water", "CIV", 4, -1.0),
+        site_key("o2_reduced", 4, -1.0, "O2"),
+        proton_key("h_bind", "CIV", "N", 4, -1.0),
+        proton_key("pump", "P", "N", 4, -1.0),
+        site_key("redox", 4, -1.0, "turnover", heat=True),
+    ),
+}
+"""Trace-row signatures of a batch of complex IV turnovers (`kernels.complex4_forward`, `complex4_backward`),
+per direction, in row order."""
 
 
 COMPLEX_CLASSES = (ComplexI, ComplexII, ComplexIII, ComplexIV)

@@ -27,7 +27,9 @@ import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import ATP_PER_TURN
+from world.membrane import kernels
 from world.membrane.geometry import N_SIDE, P_SIDE
+from world.membrane.moves import proton_key, site_key
 from world.membrane.state import Change
 
 if TYPE_CHECKING:
@@ -139,14 +141,9 @@ class ATPSynthase(MembraneSite):
         return True
 
     @classmethod
-    def _boundaries(
-        cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, d: int
-    ):
+    def _boundaries(cls, world: MembraneWorld, sites: np.ndarray, ranks: np.ndarray, d: int) -> np.ndarray:
         """Whether each move (a site's `ranks`-th step in direction `d` this batch) crosses a 120° boundary."""
-        n = world.params.c_ring
-        pos = world.rotors.position[sites]
-        s_from = (pos + ranks) % n if d > 0 else (pos - ranks - 1) % n
-        return (ATP_PER_TURN * (s_from + 1)) // n > (ATP_PER_TURN * s_from) // n
+        return kernels.rotor_boundaries(sites, ranks, world.rotors.position, world.params.c_ring, ATP_PER_TURN, d)
 
     @classmethod
     def accept_many(
@@ -154,7 +151,7 @@ class ATPSynthase(MembraneSite):
     ) -> int:
         """Moves accepted in order (`MembraneSite.accept_many`): each takes one proton, and a boundary step also
         ADP and Pi (forward) or ATP (backward) in the matrix."""
-        boundary = cls._boundaries(world, members, sites, ranks, direction)
+        boundary = cls._boundaries(world, sites, ranks, direction)
         pool = world.state.pool
         if direction > 0:
             protons, made = int(world.lattice.counts[P_SIDE]), min(pool["adp_m"], pool["pi_m"])
@@ -169,22 +166,28 @@ class ATPSynthase(MembraneSite):
     def fire_many(
         cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
     ) -> None:
-        """Many c-subunit steps at once (`MembraneSite.fire_many`); each site's steps follow on from its position."""
+        """Many c-subunit steps at once (`MembraneSite.fire_many`, `kernels.synthase_pass`); each site's steps
+        follow on from its position."""
         xall, uall = world.site_arrays[cls]
-        xs = xall[sites]
-        m = int(xs.size)
+        m = int(sites.size)
         d = direction
-        boundary = cls._boundaries(world, members, sites, ranks, d)
-        b = int(boundary.sum())
+        boundary = cls._boundaries(world, sites, ranks, d)
+        b = int(np.count_nonzero(boundary))
         change = Change(-d * m, d * m, -d * m, _SYNTH.times(d * b).mols if b else ())
         heat = world.state.apply(change, {"rotor_steps": d * m, "atp_made": d * b})
-        src, dst = (P_SIDE, N_SIDE) if d > 0 else (N_SIDE, P_SIDE)
-        world.moves.transfer_many(src, dst, xs, "rotor_step", None, float(d), energy_J=np.full(m, heat / m))
-        rotors = world.rotors
-        steps = np.bincount(sites, minlength=len(members))
-        rotors.position[:] = (rotors.position + d * steps) % world.params.c_ring
-        rotors.steps += d * steps
-        rotors.atp += d * np.bincount(sites[boundary], minlength=len(members))
-        if b:
-            kind = "atp_made" if d > 0 else "atp_hydrolysed"
-            world.moves.emit_many(kind, uall[sites[boundary]], xs[boundary], 1.0, "ATP")
+        mv, lat, rotors = world.moves, world.lattice, world.rotors
+        mv.buf.n, h = kernels.synthase_pass(
+            sites, boundary, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring, *lat.batch_args(),
+            xall, uall, heat / m, *mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
+        )  # fmt: skip
+        lat.batch_moved()
+        if mv.transit is not None:
+            key = _ROTOR_KEYS[d][0]
+            mv.transit.moved(h, key[0], key[1], key[2], xall[sites], mv.t)
+
+
+_ROTOR_KEYS = {
+    1: (proton_key("rotor_step", "P", "N", None, 1.0, heat=True), site_key("atp_made", None, 1.0, "ATP")),
+    -1: (proton_key("rotor_step", "N", "P", None, -1.0, heat=True), site_key("atp_hydrolysed", None, 1.0, "ATP")),
+}
+"""Trace-row signatures of a batch of c-subunit steps (`kernels.synthase_pass`), per direction."""

@@ -41,7 +41,9 @@ import numpy as np
 
 from agents.complexes import MembraneSite
 from world.constants import E_CHARGE
-from world.membrane.geometry import N_SIDE, P_SIDE
+from world.membrane import kernels
+from world.membrane.geometry import COMPARTMENT_NAMES, N_SIDE, P_SIDE
+from world.membrane.moves import proton_key
 from world.membrane.params import ANT_DELTA_D, ANT_DELTA_T, ANT_KM_MATRIX_MOLECULES
 from world.membrane.state import Change
 from world.membrane.thermo import Couple, barrier_rates, elec_dG_J, molecules_per_uM, saturable_rates
@@ -84,11 +86,18 @@ def _hop_many(
     kind: str,
     counts: dict[str, float],
 ) -> None:
-    """`_proton_hop` for many moves at once (``site_events="batch"``): one proton each, P → N forward."""
+    """`_proton_hop` for many moves at once (``site_events="batch"``, `kernels.hop_pass`): one proton each, P → N
+    forward."""
     xs = world.site_arrays[cls][0][sites]
-    heat = cls._book_many(world, int(xs.size), direction, counts)
+    m = int(xs.size)
+    heat = cls._book(world, m, direction, counts)
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
-    world.moves.transfer_many(src, dst, xs, kind, None, float(direction), energy_J=heat)
+    mv, lat = world.moves, world.lattice
+    key = proton_key(kind, COMPARTMENT_NAMES[src], COMPARTMENT_NAMES[dst], None, float(direction), heat=True)
+    mv.buf.n, h = kernels.hop_pass(src, dst, *lat.batch_args(), xs, heat / m, *mv.row_args(m), mv.buf.code(key))
+    lat.batch_moved()
+    if mv.transit is not None:
+        mv.transit.moved(h, kind, key[1], key[2], xs, mv.t)
 
 
 class LeakSite(MembraneSite):

@@ -84,6 +84,10 @@ class RingKernel:
         """p[j]: probability of moving j cells forward (mod width) in one step."""
         self._thr, self._alias = alias_table(self.p)
 
+    def tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The alias tables and the cell count, as the compiled walks (`world.membrane.kernels`) take them."""
+        return self._thr, self._alias, self.width
+
     def shift(self, u: np.ndarray) -> np.ndarray:
         """Displacements (0 … width−1, forward mod width) for uniforms `u` in [0, 1)."""
         return alias_draw(self._thr, self._alias, self.width, u).astype(np.int32)
@@ -131,6 +135,10 @@ class BandKernel:
         tables = [alias_table(row) for row in self.P]
         self._thr = np.concatenate([t for t, _ in tables])
         self._alias = np.concatenate([a for _, a in tables])
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The alias tables (one per row, end to end) and the row count, as the compiled walks take them."""
+        return self._thr, self._alias, self.rows
 
     def move(self, i: np.ndarray, u: np.ndarray) -> np.ndarray:
         """New rows (0 … rows−1) of particles in rows `i`, for uniforms `u` in [0, 1)."""

@@ -14,7 +14,6 @@ substrate or water): producing a proton takes one from the reserve, consuming re
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -48,6 +47,38 @@ def match_by_column(cand_x: np.ndarray, req_x: np.ndarray, presorted: bool = Fal
     out = np.empty(d, dtype=np.int64)
     out[req] = order[pick]
     return out
+
+
+class ReserveQueue:
+    """The reserve's proton equivalents in first-in, first-out order (a queue of indices in a numpy array:
+    `take` and `extend` are slices however many move)."""
+
+    def __init__(self, idx: np.ndarray) -> None:
+        self._a = np.array(idx, dtype=np.int64)
+        self._head = 0
+        self._tail = self._a.size
+
+    def __len__(self) -> int:
+        return self._tail - self._head
+
+    def take(self, k: int) -> np.ndarray:
+        """The first `k` equivalents, removed (the queue holds at least `k`)."""
+        h = self._head
+        if k > self._tail - h:
+            raise IndexError(f"{k} equivalents asked of a reserve of {self._tail - h}")
+        self._head = h + k
+        return self._a[h : h + k].copy()
+
+    def extend(self, idx: np.ndarray) -> None:
+        """Append equivalents `idx` at the end, in order."""
+        k = len(idx)
+        if self._tail + k > self._a.size:  # compact, then grow if still short
+            n = self._tail - self._head
+            a = self._a if n + k <= self._a.size // 2 else np.empty(max(2 * (n + k), 64), dtype=np.int64)
+            a[:n] = self._a[self._head : self._tail]
+            self._a, self._head, self._tail = a, 0, n
+        self._a[self._tail : self._tail + k] = idx
+        self._tail += k
 
 
 class ProtonLattice:
@@ -104,7 +135,7 @@ class ProtonLattice:
         self._walk_x = np.concatenate([(xs + dx) % width for dx in _DX]).astype(np.int32)
         ys = np.arange(self.height, dtype=np.int32)
         self._walk_y = np.concatenate([np.where(self._row_ok[ys + dy + 1], ys + dy, ys) for dy in _DY]).astype(np.int32)
-        self.reserve_queue: deque[int] = deque(range(n_n + n_p, n))
+        self.reserve_queue = ReserveQueue(np.arange(n_n + n_p, n))
         self.counts = np.bincount(self.comp, minlength=4).astype(np.int64)
         self._mouth_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._buckets: dict[int, list] = {}
@@ -164,7 +195,7 @@ class ProtonLattice:
             n,
             ready,
         )
-        self.reserve_queue.extend(idx.tolist())
+        self.reserve_queue.extend(idx)
         self.counts[RESERVE] += k
         if self.on_grow is not None:
             self.on_grow(idx)
@@ -185,9 +216,8 @@ class ProtonLattice:
         if self.kernels is not None:
             self._diffuse_exact(*self.kernels)
             return
-        d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8).astype(np.intp)
-        x = self._walk_x[d * self.width + self.x]
-        y = self._walk_y[d * self.height + self.y]
+        d = self.rng.integers(0, 5, size=self.comp.size, dtype=np.int8)
+        x, y = kernels.lazy_lattice(d, self.x, self.y, self._walk_x, self._walk_y, self.width, self.height)
         if self.crista is not None:  # a hop into the crista's wall is refused, like one into the band's walls
             base = self.membrane_row + 1
             x, row = self.crista.refuse_closed(self.x, self.y - base, x, y - base)
@@ -197,6 +227,12 @@ class ProtonLattice:
 
     def _diffuse_exact(self, ring: RingKernel, band_n: BandKernel, band_p: BandKernel | DomainKernel) -> None:
         u = self.rng.random((2, self.comp.size))
+        if isinstance(band_p, BandKernel):  # one compiled pass (`kernels.diffuse_lattice`)
+            self.x = kernels.diffuse_lattice(
+                self.comp, self.x, self.y, u, *ring.tables(), *band_n.tables(), *band_p.tables(), self.membrane_row + 1
+            )
+            self.positions_changed()
+            return
         free = self.comp <= P_SIDE
         p = np.flatnonzero(self.comp == P_SIDE)
         base = self.membrane_row + 1
@@ -448,6 +484,11 @@ class ProtonLattice:
         self._buckets.clear()
         return idx
 
+    def batch_args(self) -> tuple:
+        """What the compiled batched passes (`kernels`) take of the lattice, in their order: the batched takes'
+        buffers (`mouth`), then ``comp``, ``x``, ``y``, ``counts``, ``width`` and ``membrane_row``."""
+        return (*self.mouth, self.comp, self.x, self.y, self.counts, self.width, self.membrane_row)
+
     def batch_moved(self) -> None:
         """Protons were moved by a compiled batched pass: `take`'s candidates are read again (the batched takes'
         stay, as after `move_many`)."""
@@ -459,9 +500,9 @@ class ProtonLattice:
         short = k - len(self.reserve_queue)
         if short > 0:
             self.grow(max(short, 64))
-        return np.array([self.reserve_queue.popleft() for _ in range(k)], dtype=np.int64)
+        return self.reserve_queue.take(k)
 
     def consume(self, idx: np.ndarray) -> None:
         """Return equivalents `idx` (bound in a product) to the reserve."""
         self.move(idx, RESERVE, 0)
-        self.reserve_queue.extend(idx.tolist())
+        self.reserve_queue.extend(idx)

@@ -352,6 +352,58 @@ def count_carriers(
 
 
 @njit(cache=_CACHE)
+def put_rows(
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    code: int,
+    ids: np.ndarray,
+    xs: np.ndarray,
+    heat: float,
+) -> int:  # pragma: no cover - compiled
+    """Write one trace row per entry of `ids` into a `world.membrane.moves.RowBuffer`'s arrays from row `n`:
+    signature `code`, entity `ids[k]`, column `xs[k]`, and `heat` as energy unless NaN (a signature whose
+    energy is null). Returns the new row count. The caller made room (`RowBuffer.room`); writing past it raises
+    (compiled code does not check bounds on its own)."""
+    if n + ids.size > sig.size:
+        raise IndexError("trace rows written past the row buffer's room")
+    for k in range(ids.size):
+        sig[n + k] = code
+        eid[n + k] = ids[k]
+        pos[n + k] = xs[k]
+    if not np.isnan(heat):
+        energy[n : n + ids.size] = heat
+    return n + ids.size
+
+
+@njit(cache=_CACHE)
+def put_proton_rows(
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    code: int,
+    uid: np.ndarray,
+    idx: np.ndarray,
+    xs: np.ndarray,
+    heat: float,
+) -> int:  # pragma: no cover - compiled
+    """`put_rows` for protons `idx`, each row's entity the proton's Mesa id ``uid[idx[k]]``."""
+    if n + idx.size > sig.size:
+        raise IndexError("trace rows written past the row buffer's room")
+    for k in range(idx.size):
+        sig[n + k] = code
+        eid[n + k] = uid[idx[k]]
+        pos[n + k] = xs[k]
+    if not np.isnan(heat):
+        energy[n : n + idx.size] = heat
+    return n + idx.size
+
+
+@njit(cache=_CACHE)
 def quinone_pass(
     fwd: bool,
     produced: int,
@@ -371,14 +423,24 @@ def quinone_pass(
     width: int,
     membrane_row: int,
     xs: np.ndarray,
+    site_ids: np.ndarray,
     made: np.ndarray,
-):  # pragma: no cover - compiled
-    """The proton and quinone moves of a batch of complex I or II turnovers (`agents.complexes`,
-    ``_quinone_turnover_many``), one per request column of `xs`, in the order the written-out moves make them.
-    Forward: a quinone per move (`carriers_sorted`), `made` (``produced`` per move, from the reserve) into N,
-    ``pumped`` per move N → P, 2 per move N → the quinone, now QH₂. Backward: a QH₂ per move, its 2 protons into
-    N, ``pumped`` per move P → N, ``produced`` per move N → reserve. Returns the three proton groups of the rows
-    (in row order) and their columns."""
+    heat: float,
+    uid: np.ndarray,
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    codes: tuple[int, int, int, int],
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The moves of a batch of complex I or II turnovers (`agents.complexes`, ``_quinone_turnover_many``), one
+    per request column of `xs`, in the order the one-by-one moves make them, with their trace rows (written
+    into the row buffer's arrays from row `n` with signatures `codes`, three proton groups then the sites'
+    ``redox`` rows with `heat` each). Forward: a quinone per move (`carriers_sorted`), `made` (``produced`` per
+    move, from the reserve) into N, ``pumped`` per move N → P, 2 per move N → the quinone, now QH₂. Backward: a
+    QH₂ per move, its 2 protons into N, ``pumped`` per move P → N, ``produced`` per move N → reserve. Returns
+    the new row count and the three proton groups, in row order."""
     m = xs.size
     qi = carriers_sorted(q_order, q_x, q_red, not fwd, xs)
     x2 = np.repeat(xs, 2)
@@ -387,21 +449,423 @@ def quinone_pass(
     mem = membrane_row
     if fwd:
         move(made, comp, x, y, counts, xr, 0, mem - 1)
-        pump = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xp, 1)
-        bound = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 2)
+        a, xa = made, xr
+        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xp, 1)
+        c = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 2)
         for k in range(m):
             q_red[qi[k]] = True
-            q_h[qi[k], 0] = bound[2 * k]
-            q_h[qi[k], 1] = bound[2 * k + 1]
-        return made, xr, pump, xp, bound, x2
-    rel = np.empty(2 * m, dtype=np.int64)
-    for k in range(m):
-        rel[2 * k] = q_h[qi[k], 0]
-        rel[2 * k + 1] = q_h[qi[k], 1]
-        q_red[qi[k]] = False
-        q_h[qi[k], 0] = -1
-        q_h[qi[k], 1] = -1
-    move(rel, comp, x, y, counts, x2, 0, mem - 1)
-    pump = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, xp, 0)
-    gone = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xr, 3)
-    return rel, x2, pump, xp, gone, xr
+            q_h[qi[k], 0] = c[2 * k]
+            q_h[qi[k], 1] = c[2 * k + 1]
+        xc = x2
+    else:
+        a = np.empty(2 * m, dtype=np.int64)
+        for k in range(m):
+            a[2 * k] = q_h[qi[k], 0]
+            a[2 * k + 1] = q_h[qi[k], 1]
+            q_red[qi[k]] = False
+            q_h[qi[k], 0] = -1
+            q_h[qi[k], 1] = -1
+        move(a, comp, x, y, counts, x2, 0, mem - 1)
+        xa = x2
+        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, xp, 0)
+        c = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xr, 3)
+        xc = xr
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, xa, np.nan)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, xp, np.nan)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, c, xc, np.nan)
+    n = put_rows(sig, eid, pos, energy, n, codes[3], site_ids, xs, heat)
+    return n, a, b, c
+
+
+@njit(cache=_CACHE)
+def complex3_pass(
+    fwd: bool,
+    q_order: np.ndarray,
+    q_x: np.ndarray,
+    q_red: np.ndarray,
+    q_h: np.ndarray,
+    c_order: np.ndarray,
+    c_x: np.ndarray,
+    c_red: np.ndarray,
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    xs: np.ndarray,
+    site_ids: np.ndarray,
+    heat: float,
+    uid: np.ndarray,
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    codes: tuple[int, int, int],
+) -> tuple[int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """A batch of complex III turnovers (`agents.complexes.ComplexIII.fire_many`), with their rows (two ``pump``
+    groups, then ``redox``). Forward: a QH₂ per move and 2 cytochromes c³⁺; the QH₂'s 2 protons into P, 2 per
+    move N → P; the quinone is Q and the cytochromes c²⁺. Backward: a Q per move and 2 c²⁺; 2 per move P → N,
+    2 per move P → the quinone, now QH₂; the cytochromes c³⁺. Returns the new row count and the two proton
+    groups."""
+    m = xs.size
+    qi = carriers_sorted(q_order, q_x, q_red, fwd, xs)
+    x2 = np.repeat(xs, 2)
+    cs = carriers_sorted(c_order, c_x, c_red, not fwd, x2)
+    mem = membrane_row
+    if fwd:
+        a = np.empty(2 * m, dtype=np.int64)
+        for k in range(m):
+            a[2 * k] = q_h[qi[k], 0]
+            a[2 * k + 1] = q_h[qi[k], 1]
+            q_red[qi[k]] = False
+            q_h[qi[k], 0] = -1
+            q_h[qi[k], 1] = -1
+        move(a, comp, x, y, counts, x2, 1, mem + 1)
+        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 1)
+    else:
+        a = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, x2, 0)
+        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, x2, 2)
+        for k in range(m):
+            q_red[qi[k]] = True
+            q_h[qi[k], 0] = b[2 * k]
+            q_h[qi[k], 1] = b[2 * k + 1]
+    for k in range(cs.size):
+        c_red[cs[k]] = fwd
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, x2, np.nan)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, x2, np.nan)
+    n = put_rows(sig, eid, pos, energy, n, codes[2], site_ids, xs, heat)
+    return n, a, b
+
+
+@njit(cache=_CACHE)
+def complex4_forward(
+    sites: np.ndarray,
+    held: np.ndarray,
+    n_held: np.ndarray,
+    c_order: np.ndarray,
+    c_x: np.ndarray,
+    c_red: np.ndarray,
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    x_all: np.ndarray,
+    ids_all: np.ndarray,
+    heat: float,
+    uid: np.ndarray,
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    codes: tuple[int, int, int, int, int],
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """A batch of complex IV turnovers forward (`agents.complexes.ComplexIV.fire_many`) at sites `sites` (rows
+    of `held`), with their rows: 2 cytochromes c²⁺ per move become c³⁺, 2 per move N → P (``pump``), 2 per move
+    N → the O₂ intermediate (``h_bind``), every four bound protons of a site water (`water_forward`;
+    ``h_consumed`` rows, the protons to the reserve at column 0 and the batched takes' candidates read again, as
+    a one-by-one move does), then ``o2_reduced`` and ``redox`` rows. Returns the new row count, the pumped and
+    bound protons, the protons made water and the site of each O₂."""
+    xs = x_all[sites]
+    x2 = np.repeat(xs, 2)
+    cs = carriers_sorted(c_order, c_x, c_red, True, x2)
+    mem = membrane_row
+    a = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 1)
+    b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 2)
+    water, o2 = water_forward(sites, b, held, n_held)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, x2, np.nan)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, x2, np.nan)
+    if o2.size:
+        n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, water, np.repeat(x_all[o2], 4), np.nan)
+        move(water, comp, x, y, counts, np.zeros(water.size, dtype=x.dtype), 3, mem)
+        ready[:] = False
+        n = put_rows(sig, eid, pos, energy, n, codes[3], ids_all[o2], x_all[o2], np.nan)
+    for k in range(cs.size):
+        c_red[cs[k]] = False
+    n = put_rows(sig, eid, pos, energy, n, codes[4], ids_all[sites], xs, heat)
+    return n, a, b, water, o2
+
+
+@njit(cache=_CACHE)
+def complex4_backward(
+    sites: np.ndarray,
+    busy: np.ndarray,
+    need: np.ndarray,
+    waters: np.ndarray,
+    made: np.ndarray,
+    held: np.ndarray,
+    n_held: np.ndarray,
+    c_order: np.ndarray,
+    c_x: np.ndarray,
+    c_red: np.ndarray,
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    x_all: np.ndarray,
+    ids_all: np.ndarray,
+    heat: float,
+    uid: np.ndarray,
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    codes: tuple[int, int, int, int, int],
+) -> tuple[int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """A batch of complex IV turnovers backward at sites `sites`, after `water_backward_plan` (`busy`, `need`,
+    `waters`) and with `made` (4 per water, from the reserve): the waters turned back into bound protons
+    (``h_consumed`` rows, value −1, and ``o2_reduced`` rows), the most recently bound protons released into N
+    (`water_backward_release`; ``h_bind``), 2 per move P → N (``pump``), 2 cytochromes c³⁺ per move become
+    c²⁺, then ``redox`` rows. Returns the new row count, the released and the pumped protons."""
+    xs = x_all[sites]
+    x2 = np.repeat(xs, 2)
+    cs = carriers_sorted(c_order, c_x, c_red, False, x2)
+    mem = membrane_row
+    o2 = np.repeat(busy, waters)
+    if o2.size:
+        xw = np.repeat(x_all[o2], 4)
+        move(made, comp, x, y, counts, xw, 2, mem)
+        n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, made, xw, np.nan)
+        n = put_rows(sig, eid, pos, energy, n, codes[1], ids_all[o2], x_all[o2], np.nan)
+    out = water_backward_release(busy, need, waters, made, held, n_held)
+    xo = np.repeat(x_all[busy], need)
+    move(out, comp, x, y, counts, xo, 0, mem - 1)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, out, xo, np.nan)
+    p = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, x2, 0)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[3], uid, p, x2, np.nan)
+    for k in range(cs.size):
+        c_red[cs[k]] = True
+    n = put_rows(sig, eid, pos, energy, n, codes[4], ids_all[sites], xs, heat)
+    return n, out, p
+
+
+@njit(cache=_CACHE)
+def rotor_boundaries(
+    sites: np.ndarray, ranks: np.ndarray, position: np.ndarray, c_ring: int, per_turn: int, d: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Whether each move (a site's `ranks`-th c-subunit step in direction `d` this batch) crosses one of the
+    `per_turn` boundaries of a turn of `c_ring` steps (`agents.synthase.atp_at_step`)."""
+    out = np.empty(sites.size, dtype=np.bool_)
+    for k in range(sites.size):
+        p = position[sites[k]]
+        s = (p + ranks[k]) % c_ring if d > 0 else (p - ranks[k] - 1) % c_ring
+        out[k] = (per_turn * (s + 1)) // c_ring > (per_turn * s) // c_ring
+    return out
+
+
+@njit(cache=_CACHE)
+def synthase_pass(
+    sites: np.ndarray,
+    boundary: np.ndarray,
+    d: int,
+    position: np.ndarray,
+    steps: np.ndarray,
+    atp: np.ndarray,
+    c_ring: int,
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    x_all: np.ndarray,
+    ids_all: np.ndarray,
+    heat: float,
+    uid: np.ndarray,
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    codes: tuple[int, int],
+) -> tuple[int, np.ndarray]:  # pragma: no cover - compiled
+    """A batch of c-subunit steps in direction `d` (`agents.synthase.ATPSynthase.fire_many`): one proton per
+    move P → N (forward) or N → P (``rotor_step`` rows with `heat` each), the rotors advanced, then the
+    ``atp_made`` / ``atp_hydrolysed`` rows of the `boundary` moves. Returns the new row count and the protons."""
+    xs = x_all[sites]
+    src, dst = (1, 0) if d > 0 else (0, 1)
+    h = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row, src, xs, dst)
+    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, h, xs, heat)
+    per_site = np.zeros(position.size, dtype=np.int64)
+    for k in range(sites.size):
+        per_site[sites[k]] += 1
+    for i in range(position.size):
+        if per_site[i]:
+            position[i] = (position[i] + d * per_site[i]) % c_ring
+            steps[i] += d * per_site[i]
+    if n + sites.size > sig.size:
+        raise IndexError("trace rows written past the row buffer's room")
+    for k in range(sites.size):
+        if boundary[k]:
+            atp[sites[k]] += d
+            sig[n] = codes[1]
+            eid[n] = ids_all[sites[k]]
+            pos[n] = xs[k]
+            n += 1
+    return n, h
+
+
+@njit(cache=_CACHE)
+def hop_pass(
+    src: int,
+    dst: int,
+    cand: np.ndarray,
+    cx: np.ndarray,
+    n_free: np.ndarray,
+    ready: np.ndarray,
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    membrane_row: int,
+    xs: np.ndarray,
+    heat: float,
+    uid: np.ndarray,
+    sig: np.ndarray,
+    eid: np.ndarray,
+    pos: np.ndarray,
+    energy: np.ndarray,
+    n: int,
+    code: int,
+) -> tuple[int, np.ndarray]:  # pragma: no cover - compiled
+    """A batch of one-proton hops from `src` to `dst` (`agents.transport`), one per column of `xs`, with their
+    rows (`heat` each). Returns the new row count and the protons."""
+    h = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row, src, xs, dst)
+    return put_proton_rows(sig, eid, pos, energy, n, code, uid, h, xs, heat), h
+
+
+# ---------------------------------------------------------------- exact diffusion (`world.membrane.diffusion`)
+
+
+@njit(cache=_CACHE)
+def alias_pick(thr: np.ndarray, alias: np.ndarray, n: int, u: float, offset: int) -> int:  # pragma: no cover
+    """One draw of `world.membrane.diffusion.alias_draw` (table `offset` of cells ``0 … n−1``, uniform `u`)."""
+    v = u * n
+    j = np.int64(v)
+    k = j + offset
+    return j if v - j < thr[k] else alias[k]
+
+
+@njit(cache=_CACHE)
+def diffuse_lattice(
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    u: np.ndarray,
+    ring_thr: np.ndarray,
+    ring_alias: np.ndarray,
+    width: int,
+    n_thr: np.ndarray,
+    n_alias: np.ndarray,
+    n_rows: int,
+    p_thr: np.ndarray,
+    p_alias: np.ndarray,
+    p_rows: int,
+    p_base: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """`ProtonLattice.diffuse`'s exact walk of the free protons (no crista), uniforms ``u[0]`` for the columns
+    and ``u[1]`` for the rows: new rows into `y`; returns the new columns (a new array)."""
+    out = x.copy()
+    for i in range(comp.size):
+        c = comp[i]
+        if c > 1:
+            continue
+        out[i] = (x[i] + alias_pick(ring_thr, ring_alias, width, u[0, i], 0)) % width
+        if c == 0:
+            y[i] = alias_pick(n_thr, n_alias, n_rows, u[1, i], y[i] * n_rows)
+        else:
+            y[i] = p_base + alias_pick(p_thr, p_alias, p_rows, u[1, i], (y[i] - p_base) * p_rows)
+    return out
+
+
+@njit(cache=_CACHE)
+def ring_step(
+    x: np.ndarray, u: np.ndarray, thr: np.ndarray, alias: np.ndarray, width: int
+) -> np.ndarray:  # pragma: no cover
+    """New columns (a new array) of particles at `x` on a ring of `width` cells after one exact step
+    (`world.membrane.diffusion.RingKernel.shift` of uniforms `u`)."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = (x[i] + alias_pick(thr, alias, width, u[i], 0)) % width
+    return out
+
+
+@njit(cache=_CACHE)
+def band_step(
+    y: np.ndarray, u: np.ndarray, thr: np.ndarray, alias: np.ndarray, rows: int, base: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """New rows (a new array) of particles at rows `y` of a band of `rows` cells from row `base` after one exact
+    step (`world.membrane.diffusion.BandKernel.move` of uniforms `u`)."""
+    out = np.empty_like(y)
+    for i in range(y.size):
+        out[i] = base + alias_pick(thr, alias, rows, u[i], (y[i] - base) * rows)
+    return out
+
+
+# ---------------------------------------------------------------- lazy walks (no diffusion coefficient set)
+
+_DX = (1, -1, 0, 0, 0)
+_DY = (0, 0, 1, -1, 0)
+
+
+@njit(cache=_CACHE)
+def lazy_lattice(
+    d: np.ndarray, x: np.ndarray, y: np.ndarray, walk_x: np.ndarray, walk_y: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """`ProtonLattice.diffuse`'s lazy walk: the new (column, row) arrays for directions `d` (0 … 4) through the
+    lattice's lookup tables ``walk_x[d·width + x]``, ``walk_y[d·height + y]``."""
+    nx = np.empty(x.size, dtype=walk_x.dtype)
+    ny = np.empty(y.size, dtype=walk_y.dtype)
+    for i in range(x.size):
+        k = np.intp(d[i])
+        nx[i] = walk_x[k * width + x[i]]
+        ny[i] = walk_y[k * height + y[i]]
+    return nx, ny
+
+
+@njit(cache=_CACHE)
+def lazy_ring(r: np.ndarray, x: np.ndarray, width: int) -> np.ndarray:  # pragma: no cover - compiled
+    """The quinones' lazy walk: new columns ``(x + (1, −1, 0)[r]) mod width``."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = (x[i] + (1 if r[i] == 0 else -1 if r[i] == 1 else 0)) % width
+    return out
+
+
+@njit(cache=_CACHE)
+def lazy_band(
+    d: np.ndarray, x: np.ndarray, y: np.ndarray, width: int, y_lo: int, y_hi: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The cytochromes' lazy walk in a band (no crista): ±x (periodic), ±y (held in ``y_lo … y_hi``) or stay for
+    directions `d` (0 … 4)."""
+    nx = np.empty_like(x)
+    ny = np.empty_like(y)
+    for i in range(x.size):
+        k = d[i]
+        nx[i] = (x[i] + _DX[k]) % width
+        ny[i] = min(max(y[i] + _DY[k], y_lo), y_hi)
+    return nx, ny

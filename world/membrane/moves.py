@@ -51,6 +51,7 @@ class RowBuffer:
         """Signatures: (kind, src, dst, layer, head, value, unit, info_bits, attrs, entity_id null, pos null,
         energy_J null)."""
         self._code: dict[tuple, int] = {}
+        self._codes: dict[int, tuple[tuple, tuple[int, ...]]] = {}
 
     def code(self, key: tuple) -> int:
         """The signature number of `key` (`sigs`), registered on first use."""
@@ -59,6 +60,16 @@ class RowBuffer:
             c = self._code[key] = len(self.sigs)
             self.sigs.append(key)
         return c
+
+    def codes(self, keys: tuple[tuple, ...]) -> tuple[int, ...]:
+        """The signature numbers of `keys` (`code` of each), remembered per `keys` object (a batched pass's
+        constant table of signatures, looked up every step)."""
+        hit = self._codes.get(id(keys))
+        if hit is not None and hit[0] is keys:
+            return hit[1]
+        out = tuple(self.code(k) for k in keys)
+        self._codes[id(keys)] = (keys, out)
+        return out
 
     def room(self, k: int) -> None:
         """Make room for `k` more rows."""
@@ -96,7 +107,7 @@ class RowBuffer:
                 a[:rest] = a[m : self.n]
         self.n = rest
         if rest == 0 and len(self.sigs) > 4096:  # signatures with one-off values (e.g. counts) do not pile up
-            self.sigs, self._code = [], {}
+            self.sigs, self._code, self._codes = [], {}, {}
 
     def columns(self, m: int) -> dict[str, pa.Array]:
         """The first `m` rows as Arrow arrays of the trace's columns (`_STATIC` and `_PER_ROW`), each dictionary
@@ -154,6 +165,18 @@ class RowBuffer:
                 cols[name] = None if key[len(_STATIC) + j] else values[i].item()
             out.append((key[0], cols))
         return out
+
+
+def proton_key(kind: str, src: str, dst: str, layer: int | None, value: float, heat: bool = False) -> tuple:
+    """The signature of proton rows (`RowBuffer`): unit ``H+``, an entity and a column per row, an energy only
+    with `heat`."""
+    return (kind, src, dst, layer, None, value, "H+", None, None, False, False, not heat)
+
+
+def site_key(kind: str, layer: int | None, value: float, unit: str, heat: bool = False) -> tuple:
+    """The signature of a site's rows (`ProtonMoves.emit_many`): entity and column per row, an energy only with
+    `heat`."""
+    return (kind, None, None, layer, None, value, unit, None, None, False, False, not heat)
 
 
 class ProtonMoves:
@@ -230,12 +253,20 @@ class ProtonMoves:
         one per row as the batched moves give them), and the moves' counters and transit stamps."""
         k = int(idx.size)
         if k:
-            key = (kind, src, dst, layer, None, value, "H+", None, None, False, False, energy_J is None)
-            self.buf.add(k, key, self.proton_uid[idx], x0, energy_J)
+            self.buf.add(
+                k, proton_key(kind, src, dst, layer, value, energy_J is not None), self.proton_uid[idx], x0, energy_J
+            )
         if kind == "pump":
             self.state.count("h_pumped", value * idx.size)
         if self.transit is not None:
             self.transit.moved(idx, kind, src, dst, x0, self.t)
+
+    def row_args(self, k: int) -> tuple:
+        """What a compiled batched pass (`kernels`) takes to write up to `k` trace rows, in its order: the
+        protons' Mesa ids, the row buffer's arrays and its row count (then it returns the new count)."""
+        buf = self.buf
+        buf.room(k)
+        return self.proton_uid, buf.sig, buf.eid, buf.pos, buf.energy, buf.n
 
     def transfer(
         self,
@@ -301,7 +332,7 @@ class ProtonMoves:
         if external:
             self.state.book_external(side, -k)
         idx = self.transfer(side, RESERVE, x0, k, kind, layer, -1.0, dst_label=dst_label, bulk=external)
-        self.lattice.reserve_queue.extend(idx.tolist())
+        self.lattice.reserve_queue.extend(idx)
         self.state.count("h_produced", -k)
 
     def consume_bound(self, idx: np.ndarray | None, x0: int, complex_id: int, direction: int) -> np.ndarray:
@@ -380,8 +411,7 @@ class ProtonMoves:
         k = int(entity_ids.size)
         if not k:
             return
-        key = (kind, None, None, layer, None, value, unit, None, None, False, False, energy_J is None)
-        self.buf.add(k, key, entity_ids, xs, energy_J)
+        self.buf.add(k, site_key(kind, layer, value, unit, energy_J is not None), entity_ids, xs, energy_J)
 
     def flush(self) -> None:
         """End the step's rows: claim their places in the trace's row order at the step's time (the rows reach
