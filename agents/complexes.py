@@ -37,7 +37,7 @@ from world.constants import ETC_CHARGES
 from world.membrane import kernels
 from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
 from world.membrane.moves import ProtonMoves, proton_key, site_key
-from world.membrane.state import Change, turnover_counts
+from world.membrane.state import TURNOVERS, Change, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
 if TYPE_CHECKING:
@@ -100,18 +100,19 @@ class MembraneSite(FixedAgent):
         """Forward and backward rates (1/s) of one site of the class now, turnover ceiling `k`, all sites seeing
         the same state: the saturable law (`saturable`), else the class's `rate_law`."""
         dg_f, dg_b = cls.rate_dG(world, 1), cls.rate_dG(world, -1)
-        if cls.saturable(world):
-            return saturable_rates(k, dg_f, dg_b, world.kT, cls.couples(world, 1), couples_bwd=cls.couples(world, -1))
+        if cls.saturable(world):  # a site class's couples do not depend on the direction (the ANT's do: own rates)
+            return saturable_rates(k, dg_f, dg_b, world.kT, cls.couples(world))
         law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
         return law(k, dg_f, dg_b, world.kT)
 
     @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
         """Free-energy change (J) that sets the rate of a move in `direction`; None if impossible now."""
-        change = cls.forward_change(world).times(direction)
-        if not world.state.possible(change):
+        change = cls.forward_change(world)
+        state = world.state
+        if not state.possible(change, direction):
             return None
-        return world.state.dG(change)
+        return sum(state.dG_parts(change, direction))
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """Make one move; return False (and change nothing) if the local molecules are not there."""
@@ -148,7 +149,7 @@ class MembraneSite(FixedAgent):
     @classmethod
     def _book(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> float:
         """Book `m` moves of `forward_change` in `direction` as one change; their heat (J)."""
-        return world.state.apply(cls.forward_change(world).times(direction * m), {k: v * m for k, v in counts.items()})
+        return world.state.book(cls.forward_change(world), direction * m, counts, m)
 
     @classmethod
     def _book_many(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> np.ndarray:
@@ -237,9 +238,7 @@ def _quinone_turnover_many(
     lat = world.lattice
     number = cls.number
     pumped = ETC_CHARGES[number]
-    counts = turnover_counts(number, direction)
-    counts["nadh_oxidised" if donor == "nadh" else "succinate_oxidised"] = direction
-    heat = cls._book(world, m, direction, counts)
+    heat = cls._book(world, m, direction, _QUINONE_COUNTS[number, direction])
     fwd = direction > 0
     made = lat.produce(produced * m) if fwd else _NONE
     keys = _QUINONE_KEYS[number, direction]
@@ -270,6 +269,12 @@ def _transit(mv: ProtonMoves, keys: tuple[tuple, ...], groups: Sequence[np.ndarr
 
 
 _NONE = np.empty(0, dtype=np.int64)
+_QUINONE_COUNTS = {
+    (number, d): {**turnover_counts(number, d), ("nadh_oxidised" if number == 1 else "succinate_oxidised"): d}
+    for number in (1, 2)
+    for d in (1, -1)
+}
+"""The counters of one complex I or II turnover per direction (`turnover_counts` and the donor oxidised)."""
 _QUINONE_KEYS = {
     (number, d): (
         (
@@ -386,7 +391,7 @@ class ComplexIII(MembraneSite):
         xs, uids = xall[sites], uall[sites]
         m = int(xs.size)
         q, c, mv, lat = world.quinones, world.cytc, world.moves, world.lattice
-        heat = cls._book(world, m, direction, turnover_counts(3, direction))
+        heat = cls._book(world, m, direction, TURNOVERS[3, direction])
         keys = _COMPLEX3_KEYS[direction]
         mv.buf.n, a, b = kernels.complex3_pass(
             direction > 0, *q.by_column(), q.red, q.h, *c.by_column(), c.red, *lat.batch_args(), xs, uids,
@@ -491,7 +496,7 @@ class ComplexIV(MembraneSite):
         xall, uall = world.site_arrays[cls]
         m = int(sites.size)
         c, mv, lat, store = world.cytc, world.moves, world.lattice, world.complex4_bound
-        heat = cls._book(world, m, direction, turnover_counts(4, direction))
+        heat = cls._book(world, m, direction, TURNOVERS[4, direction])
         keys = _COMPLEX4_KEYS[direction]
         codes = mv.buf.codes(keys)
         if direction > 0:

@@ -113,12 +113,11 @@ class ATPSynthase(MembraneSite):
         src = P_SIDE if direction > 0 else N_SIDE
         if world.lattice.counts[src] < 1:
             return None
-        chem = _SYNTH.times(direction)
         state = world.state
-        if not state.possible(chem):
+        if not state.possible(_SYNTH, direction):
             return None
         n = world.params.c_ring
-        return state.dG(_STEP.times(direction)) + ATP_PER_TURN / n * state.dG(chem)
+        return sum(state.dG_parts(_STEP, direction)) + ATP_PER_TURN / n * sum(state.dG_parts(_SYNTH, direction))
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One c-subunit step forward (+1, synthesis) or backward (−1, hydrolysis)."""

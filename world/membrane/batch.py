@@ -79,10 +79,12 @@ def fire_class(
     if not (moving_f or moving_b):
         return
     start = int(rng.integers(n))
-    for direction, counts, moving in ((1, nf, moving_f), (-1, nb, moving_b)):
-        if not moving:
+    sf, rf, sb, rb = kernels.round_robin_pair(nf, nb, start)
+    for direction, sites, ranks in ((1, sf, rf), (-1, sb, rb)):
+        if not sites.size:
             continue
-        sites, ranks = kernels.round_robin(counts, start)
         a = cls.accept_many(world, members, sites, ranks, direction)
-        if a:
+        if a == sites.size:
+            cls.fire_many(world, members, sites, ranks, direction)
+        elif a:
             cls.fire_many(world, members, sites[:a], ranks[:a], direction)

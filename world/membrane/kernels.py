@@ -102,6 +102,16 @@ def round_robin(counts: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]
 
 
 @njit(cache=_CACHE)
+def round_robin_pair(
+    forward: np.ndarray, backward: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """`round_robin` of a class's forward and of its backward move counts (same `start`), in one call."""
+    sf, rf = round_robin(forward, start)
+    sb, rb = round_robin(backward, start)
+    return sf, rf, sb, rb
+
+
+@njit(cache=_CACHE)
 def mouth_candidates(
     comp: np.ndarray, x: np.ndarray, y: np.ndarray, side: int, row: int, width: int
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
@@ -177,24 +178,26 @@ class ChemState:
         sfx = {"matrix": "_m", "cytosol": "_c"}[compartment]
         return self.mu0["atp" + sfx] - self.mu0["adp" + sfx] - self.mu0["pi" + sfx]
 
-    def possible(self, change: Change) -> bool:
-        """True if the counts allow `change` (free protons on each side and every pool stay ≥ 0)."""
+    def possible(self, change: Change, s: int = 1) -> bool:
+        """True if the counts allow `change` done `s` times (free protons on each side and every pool stay ≥ 0)."""
         cnt = self.proton_counts
-        if cnt[N_SIDE] + min(change.dn_n, 0) < 0 or cnt[P_SIDE] + min(change.dn_p, 0) < 0:
+        if cnt[N_SIDE] + min(s * change.dn_n, 0) < 0 or cnt[P_SIDE] + min(s * change.dn_p, 0) < 0:
             return False
         pool = self.pool
         for m, d in change.mols:  # noqa: SIM110 (a hot path: the loop beats all() over a generator)
-            if pool[m] + d < 0:
+            if pool[m] + s * d < 0:
                 return False
         return True
 
-    def dG_parts(self, change: Change) -> tuple[float, float, float]:
-        """Exact free-energy change (J) of `change` from the state now, split as (redox, proton-motive,
-        adenine nucleotides): Nernst terms from the carrier counts and O₂, the capacitor's energy, each side's
-        buffered pH energy, and log-count chemical potentials of the nucleotide pools (`count_dG_J`, written out
-        here: every move of the world books through this)."""
+    def dG_parts(self, change: Change, s: int = 1) -> tuple[float, float, float]:
+        """Exact free-energy change (J) of `change` done `s` times (``change.times(s)``) from the state now, split
+        as (redox, proton-motive, adenine nucleotides): Nernst terms from the carrier counts and O₂, the
+        capacitor's energy, each side's buffered pH energy, and log-count chemical potentials of the nucleotide
+        pools (`count_dG_J`, written out here: every move of the world books through this)."""
         cnt = self.proton_counts
         dq, dn_n, dn_p, mols, o2_halves = change
+        if s != 1:
+            dq, dn_n, dn_p, o2_halves = s * dq, s * dn_n, s * dn_p, s * o2_halves
         pmf = elec_dG_J(self.charge, dq, self.capacitance_F) if dq else 0.0
         if dn_n:
             d = int(cnt[N_SIDE]) - self._n0[0]
@@ -210,6 +213,7 @@ class ChemState:
         for m, d in mols:
             if not d:
                 continue
+            d *= s
             n = pool[m]
             mu0, lognav, is_redox = self._mol[m]
             g = d * mu0 + kT * (lgamma(n + d + 1) - lgamma(n + 1) - d * lognav)  # `count_dG_J`
@@ -228,24 +232,33 @@ class ChemState:
         """Book one move: its free-energy change from the state before it (`energy`; False for matter added
         from outside the world, which changes no energy account), then the charge, the pools and the counters
         in `counts`. Returns the heat, −ΔG (0 without `energy`). The caller has checked `possible`."""
-        heat = 0.0
-        if energy:
-            redox, pmf, atp = self.dG_parts(change)
-            c = self.counters
-            c["redox_released_J"] -= redox
-            c["stored_pmf_J"] += pmf
-            c["stored_atp_J"] += atp
-            heat = -(redox + pmf + atp)
-            c["heat_J"] += heat
-        self.charge += change.dq
+        if not energy:
+            self._apply(change, 1, counts, 1)
+            return 0.0
+        return self.book(change, 1, counts, 1)
+
+    def book(self, change: Change, s: int, counts: Mapping[str, float] | None, k: int) -> float:
+        """`apply` of ``change.times(s)`` with every counter of `counts` times `k` (a batch of moves booked as one
+        change), giving the same numbers without building either. Returns the heat (J)."""
+        redox, pmf, atp = self.dG_parts(change, s)
+        c = self.counters
+        c["redox_released_J"] -= redox
+        c["stored_pmf_J"] += pmf
+        c["stored_atp_J"] += atp
+        heat = -(redox + pmf + atp)
+        c["heat_J"] += heat
+        self._apply(change, s, counts, k)
+        return heat
+
+    def _apply(self, change: Change, s: int, counts: Mapping[str, float] | None, k: int) -> None:
+        self.charge += change.dq * s
         pool = self.pool
         for m, d in change.mols:
-            pool[m] += d
+            pool[m] += d * s
         if counts:
             c = self.counters
             for name, d in counts.items():
-                c[name] += d
-        return heat
+                c[name] += d * k
 
     def count(self, name: str, d: float) -> None:
         """Add `d` to counter `name` (proton moves, integrals of the potentials)."""
@@ -269,3 +282,9 @@ def turnover_counts(number: int, direction: int) -> dict[str, float]:
     if number == 4:
         out["electrons_to_o2"] = 2 * direction
     return out
+
+
+TURNOVERS: Mapping[tuple[int, int], Mapping[str, float]] = {
+    (number, d): MappingProxyType(turnover_counts(number, d)) for number in (1, 2, 3, 4) for d in (1, -1)
+}
+"""`turnover_counts` of every complex and direction, read-only (the batched moves book these every step)."""
