@@ -150,16 +150,17 @@ class ATPSynthase(MembraneSite):
     ) -> int:
         """Moves accepted in order (`MembraneSite.accept_many`): each takes one proton, and a boundary step also
         ADP and Pi (forward) or ATP (backward) in the matrix."""
-        boundary = cls._boundaries(world, sites, ranks, direction)
         pool = world.state.pool
         if direction > 0:
-            protons, made = int(world.lattice.counts[P_SIDE]), min(pool["adp_m"], pool["pi_m"])
+            protons, chem = int(world.lattice.counts[P_SIDE]), min(pool["adp_m"], pool["pi_m"])
         else:
-            protons, made = int(world.lattice.counts[N_SIDE]), pool["atp_m"]
+            protons, chem = int(world.lattice.counts[N_SIDE]), pool["atp_m"]
         # `accept` with needs (1, b, b) or (1, b): move i is accepted while i + 1 protons and the boundary steps
         # up to it are there; both cumulative needs rise, so the accepted moves are a prefix
-        through = int(np.searchsorted(np.cumsum(boundary), made, side="right"))
-        return min(int(sites.size), protons, through)
+        rotors = world.rotors
+        return kernels.rotor_accept(
+            sites, ranks, rotors.position, world.params.c_ring, ATP_PER_TURN, direction, protons, chem
+        )
 
     @classmethod
     def fire_many(

@@ -268,11 +268,16 @@ def _in_key_order(table: pa.Table, order: np.ndarray) -> pa.Table:
 
 def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
     """The same values with the dictionary reordered (and pruned) to the order in which values first appear."""
-    codes = pc.fill_null(arr.indices, -1).to_numpy()
-    valid = codes >= 0
-    if not valid.any():
-        return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
-    c = codes[valid]
+    if arr.null_count == 0:
+        codes = arr.indices.to_numpy()
+        valid = np.ones(codes.size, dtype=bool)
+        c = codes
+    else:
+        codes = pc.fill_null(arr.indices, -1).to_numpy()
+        valid = codes >= 0
+        if not valid.any():
+            return pa.nulls(len(arr), pa.string()).dictionary_encode().cast(arr.type)
+        c = codes[valid]
     seen = np.maximum.accumulate(c)
     if c[0] == 0 and seen[-1] == len(arr.dictionary) - 1 and bool(np.all(c[1:] <= seen[:-1] + 1)):
         return arr  # already so: each new value is the next code, and every code is used

@@ -683,6 +683,31 @@ def rotor_boundaries(
 
 
 @njit(cache=_CACHE)
+def rotor_accept(
+    sites: np.ndarray,
+    ranks: np.ndarray,
+    position: np.ndarray,
+    c_ring: int,
+    per_turn: int,
+    d: int,
+    protons: int,
+    chem: int,
+) -> int:  # pragma: no cover - compiled
+    """How many c-subunit steps in direction `d` (in order) the molecules allow: each takes one of `protons`,
+    and each boundary step (`rotor_boundaries`) one of `chem` (ADP and Pi forward, ATP backward)."""
+    b = 0
+    a = min(sites.size, protons)
+    for k in range(a):
+        p = position[sites[k]]
+        s = (p + ranks[k]) % c_ring if d > 0 else (p - ranks[k] - 1) % c_ring
+        if (per_turn * (s + 1)) // c_ring > (per_turn * s) // c_ring:
+            b += 1
+            if b > chem:
+                return k
+    return a
+
+
+@njit(cache=_CACHE)
 def synthase_pass(
     sites: np.ndarray,
     boundary: np.ndarray,

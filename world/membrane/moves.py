@@ -111,43 +111,26 @@ class RowBuffer:
 
     def columns(self, m: int) -> dict[str, pa.Array]:
         """The first `m` rows as Arrow arrays of the trace's columns (`_STATIC` and `_PER_ROW`), each dictionary
-        column's dictionary in order of first appearance."""
+        column's dictionary in order of first appearance: the shared columns of the signatures used, in order of
+        their first row, as a small table, taken once per row."""
         sig = self.sig[:m]
-        nsig = len(self.sigs)
         runs = sig[np.flatnonzero(np.diff(sig, prepend=-1))]  # a signature first appears at a run's start
         used, first = np.unique(runs, return_index=True)
-        in_order = used[np.argsort(first, kind="stable")].tolist()
-        out: dict[str, pa.Array] = {}
-        for j, name in enumerate(_STATIC):
-            typ = TRACE_SCHEMA.field(name).type
-            if pa.types.is_dictionary(typ):
-                codes = np.full(nsig, -1, dtype=np.int32)
-                words: dict[str, int] = {}
-                for c in in_order:
-                    v = self.sigs[c][j]
-                    if v is not None:
-                        codes[c] = words.setdefault(v, len(words))
-                if not words:  # every row null (as `world.sink` encodes it)
-                    out[name] = pa.nulls(m, pa.string()).dictionary_encode().cast(typ)
-                    continue
-                idx = codes[sig]
-                null = idx < 0
-                if null.any():  # a valid index under every null too: some Arrow kernels read it
-                    idx[null] = 0
-                indices = pa.array(idx, type=pa.int32(), mask=null if null.any() else None)
-                out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(list(words), type=pa.string()))
-            elif name == "attrs":
-                out[name] = column([k[j] for k in self.sigs], typ).take(pa.array(sig))
-            else:  # a number per signature
-                vals = [k[j] for k in self.sigs]
-                null = np.array([v is None for v in vals], dtype=bool)[sig]
-                per_sig = np.array([0 if v is None else v for v in vals], dtype=typ.to_pandas_dtype())
-                out[name] = pa.array(per_sig[sig], type=typ, mask=null if null.any() else None)
+        in_order = used[np.argsort(first, kind="stable")]
+        keys = [self.sigs[c] for c in in_order.tolist()]
+        remap = np.zeros(len(self.sigs), dtype=np.int32)
+        remap[in_order] = np.arange(in_order.size, dtype=np.int32)
+        at = remap[sig]
+        table = pa.table(
+            {name: column([k[j] for k in keys], TRACE_SCHEMA.field(name).type) for j, name in enumerate(_STATIC)}
+        )
+        out = dict(zip(table.column_names, table.take(pa.array(at)).columns, strict=True))
         for j, (name, values) in enumerate(zip(_PER_ROW, (self.eid, self.pos, self.energy), strict=True)):
-            null = np.array([k[len(_STATIC) + j] for k in self.sigs], dtype=bool)[sig]
             typ = TRACE_SCHEMA.field(name).type
             vals = values[:m].copy()
-            if null.any():
+            null_sig = np.array([k[len(_STATIC) + j] for k in keys], dtype=bool)
+            if null_sig.any():
+                null = null_sig[at]
                 vals[null] = 0
                 out[name] = pa.array(vals, type=typ, mask=null)
             else:
@@ -316,8 +299,7 @@ class ProtonMoves:
         the step's supply): the same pH energies (booked proton by proton, in order), the same reserve order and
         the same rows as one `produce_into` per column. Returns the equivalents."""
         k = int(xs.size)
-        for i in range(k):
-            self.state.book_external(side, 1, ahead=i)
+        self.state.book_external_each(side, k)
         idx = self.lattice.produce(k)
         self.lattice.move_many(idx, side, xs)
         self.lattice.positions_changed()  # as a one-by-one `move`: the batched moves' candidates are read again

@@ -264,6 +264,28 @@ class ChemState:
         """Add `d` to counter `name` (proton moves, integrals of the potentials)."""
         self.counters[name] += d
 
+    def book_external_each(self, side: int, k: int) -> None:
+        """`book_external` of `k` protons put into `side` one at a time (the i-th with ``ahead=i``), with the
+        same numbers: each proton's pH free energy ``g(n + 1) − g(n)`` from the side's free energy g
+        (`world.membrane.thermo.ph_dG_J`), each g evaluated once."""
+        p = self.params
+        n0, ph0, b = (p.protons_n, p.ph_n0, p.buffer_n) if side == N_SIDE else (p.protons_p, p.ph_p0, p.buffer_p)
+        f = -LN10 * self.kT
+        c = self.counters
+
+        def g(m: int) -> float:  # `ph_dG_J`'s g
+            d = m - n0
+            return f * ((ph0 - 7.0) * d - d * d / (2.0 * b))
+
+        n = int(self.proton_counts[side])
+        below = g(n)
+        for i in range(k):
+            above = g(n + i + 1)
+            e = above - below
+            c["external_J"] += e
+            c["stored_pmf_J"] += e
+            below = above
+
     def book_external(self, side: int, dk: int, ahead: int = 0) -> None:
         """Book the pH free energy of `dk` protons put into (or taken from) `side` by a process outside the
         world (the dehydrogenases): external work, stored in Δp. `ahead`: protons the caller will have put into
