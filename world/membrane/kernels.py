@@ -116,23 +116,29 @@ def mouth_candidates(
     comp: np.ndarray, x: np.ndarray, y: np.ndarray, side: int, row: int, width: int
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """The protons of compartment `side` in band row `row`, sorted by (column, index) (a counting sort), and
-    their columns."""
+    their columns. The row is tested first: few protons are in it, so the branch is well predicted."""
     hit = np.empty(comp.size, dtype=np.int64)
-    n = 0
-    s = comp.dtype.type(side)
+    k = 0
     r = y.dtype.type(row)
-    for i in range(comp.size):  # branch-free: the hits are scattered, a branch would mispredict
-        hit[n] = i
-        n += (comp[i] == s) & (y[i] == r)
+    for i in range(comp.size):
+        if y[i] == r:
+            hit[k] = i
+            k += 1
+    s = comp.dtype.type(side)
     per_col = np.zeros(width + 1, dtype=np.int64)
-    for k in range(n):
-        per_col[x[hit[k]] + 1] += 1
+    n = 0
+    for t in range(k):
+        i = hit[t]
+        if comp[i] == s:
+            hit[n] = i
+            n += 1
+            per_col[x[i] + 1] += 1
     for c in range(width):
         per_col[c + 1] += per_col[c]
     cand = np.empty(n, dtype=np.int64)
     cx = np.empty(n, dtype=x.dtype)
-    for k in range(n):
-        i = hit[k]
+    for t in range(n):
+        i = hit[t]
         j = per_col[x[i]]
         cand[j] = i
         cx[j] = x[i]
@@ -341,6 +347,24 @@ def count_free(comp: np.ndarray, x: np.ndarray, y: np.ndarray, out: np.ndarray) 
     for i in range(comp.size):
         if comp[i] <= 1:
             out[x[i], y[i]] += 1
+
+
+@njit(cache=_CACHE)
+def count_layers(
+    comp: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    protons: np.ndarray,
+    qx: np.ndarray,
+    membrane_row: int,
+    quinones: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    cytc: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """`count_free` and `count_carriers` in one call (the grid's three layers, every step)."""
+    count_free(comp, x, y, protons)
+    count_carriers(qx, membrane_row, quinones, cx, cy, cytc)
 
 
 @njit(cache=_CACHE)

@@ -282,9 +282,10 @@ class MembraneWorld(mesa.Model):
         self.uncoupler.step_shuttle(self)
         self.demand.step_demand(self)
         st = self.state
-        st.count("int_dpsi", observe.delta_psi_mV(st) * self.dt)
-        st.count("int_pmf", observe.pmf_mV(st) * self.dt)
-        st.count("int_dph", observe.delta_ph(st) * self.dt)
+        dpsi, pmf, dph = observe.potentials(st)
+        st.count("int_dpsi", dpsi * self.dt)
+        st.count("int_pmf", pmf * self.dt)
+        st.count("int_dph", dph * self.dt)
         observe.refresh_layers(self)
         self.moves.flush()
 

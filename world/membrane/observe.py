@@ -112,6 +112,12 @@ def pmf_mV(state: ChemState) -> float:
     return _pmf_mV(delta_psi_mV(state), ph_p(state), ph_n(state), state.params.temperature_K)
 
 
+def potentials(state: ChemState) -> tuple[float, float, float]:
+    """(Δψ, Δp, ΔpH) as `delta_psi_mV`, `pmf_mV` and `delta_ph` give them, each pH read once."""
+    dpsi, php, phn = delta_psi_mV(state), ph_p(state), ph_n(state)
+    return dpsi, _pmf_mV(dpsi, php, phn, state.params.temperature_K), php - phn
+
+
 def dg_atp_kJ_per_mol(state: ChemState, compartment: str = "matrix") -> float:
     """ΔG of ATP synthesis (kJ/mol) in ``"matrix"`` or ``"cytosol"`` from the current counts."""
     p = state.params
@@ -291,12 +297,16 @@ def window(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 
 def refresh_layers(world: MembraneWorld) -> None:
     """Write the grid's property layers from the arrays (called at the end of every step): free protons per
-    cell (`ProtonLattice.occupancy`), quinones per membrane cell and cytochrome c per P-band cell
-    (`world.membrane.kernels.count_carriers`)."""
-    world.lattice.occupancy(out=world.proton_layer.data)
-    kernels.count_carriers(
+    cell (as `ProtonLattice.occupancy` counts them), quinones per membrane cell and cytochrome c per P-band cell,
+    in one compiled pass (`world.membrane.kernels.count_layers`)."""
+    lat = world.lattice
+    kernels.count_layers(
+        lat.comp,
+        lat.x,
+        lat.y,
+        world.proton_layer.data,
         world.quinones.x,
-        world.lattice.membrane_row,
+        lat.membrane_row,
         world.quinone_layer.data,
         world.cytc.x,
         world.cytc.y,
