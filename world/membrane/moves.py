@@ -428,7 +428,8 @@ class ProtonMoves:
             name = field.name
             if name in ("run_id", "world"):
                 value = self.run.trace.run_id if name == "run_id" else "membrane"
-                arrays.append(column([value], field.type).take(pa.array(np.zeros(total, dtype=np.int64))))
+                zeros = pa.array(np.zeros(total, dtype=np.int32))
+                arrays.append(pa.DictionaryArray.from_arrays(zeros, pa.array([value], type=pa.string())))
             elif name == "t":
                 arrays.append(pa.array(np.repeat(ts.astype(np.float64), rows), type=pa.float64()))
             elif name == "seq":
