@@ -194,6 +194,8 @@ _NADH = Change(mols=(("nad", -1), ("nadh", 1)))
 """One NAD⁺ reduced to NADH by the dehydrogenases (its proton is a separate move into the matrix)."""
 _SUCC = Change(mols=(("fum", -1), ("succ", 1)))
 """One fumarate reduced to succinate."""
+_NADH_SUPPLIED = {"nadh_supplied": 1}
+_SUCC_SUPPLIED = {"succinate_supplied": 1}
 
 
 class SubstrateSupply(mesa.Agent):
@@ -232,7 +234,7 @@ class SubstrateSupply(mesa.Agent):
             v = world.succinate_supply * pool["fum"] / (pool["fum"] + km)
             k = min(int(rng.poisson(v * world.dt)), pool["fum"])
             if k:
-                world.state.apply(_SUCC.times(k), {"succinate_supplied": k}, energy=False)
+                world.state.add(_SUCC, k, _SUCC_SUPPLIED, k)
                 world.moves.emit("succinate_supplied", value=float(k), unit="molecule")
 
     def _reversible_nadh(self, world: MembraneWorld) -> None:
@@ -258,7 +260,7 @@ class SubstrateSupply(mesa.Agent):
 def _shift_nad(world: MembraneWorld, n: int, xs: list[int]) -> None:
     """Reduce `n` NAD⁺ to NADH (n > 0: one proton into the matrix per NADH, at columns `xs`) or oxidise −n NADH
     back (n < 0: the protons return to the reserve); count, trace and book the protons' pH energy as external."""
-    world.state.apply(_NADH.times(n), {"nadh_supplied": n}, energy=False)
+    world.state.add(_NADH, n, _NADH_SUPPLIED, n)
     world.moves.emit("nadh_supplied", value=float(n), unit="molecule")
     if n > 0 and world.lattice.reach is None and len(world.lattice.reserve_queue) >= n:
         world.moves.produce_external(N_SIDE, np.array(xs, dtype=np.int64), "substrate")

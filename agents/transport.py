@@ -56,6 +56,7 @@ _HOP = Change(-1, 1, -1)
 _EXCHANGE = Change(-1, 1, -1, (("atp_m", -1), ("atp_c", 1), ("adp_c", -1), ("adp_m", 1), ("pi_c", -1), ("pi_m", 1)))
 """The lumped exchanger: ATP out, ADP and Pi in, one proton P → N (−1 charge)."""
 _HYDROLYSIS = Change(mols=(("atp_c", -1), ("adp_c", 1), ("pi_c", 1)))
+_CONSUMED = {"atp_consumed": 1}
 ANT_FIELD_IN_BINDING = 4 * ANT_DELTA_T - 3 * ANT_DELTA_D
 """Share of the field's work on one exchange that the Δψ-dependent K's carry (their ratio K_T/K_D rises as
 exp((4δ_T − 3δ_D)·FΔψ/RT)); the translocation step carries the rest."""
@@ -300,5 +301,5 @@ class ATPDemand(mesa.Agent):
         net = max(-pool["adp_c"], min(nf - nb, pool["atp_c"]), -pool["pi_c"])
         if net == 0:
             return
-        heat = state.apply(_HYDROLYSIS.times(net), {"atp_consumed": net})
+        heat = state.book(_HYDROLYSIS, net, _CONSUMED, net)
         world.moves.emit("atp_demand", entity_id=self.unique_id, value=float(net), unit="ATP", energy_J=heat)

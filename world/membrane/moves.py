@@ -99,6 +99,20 @@ class RowBuffer:
             self.energy[n:end] = energy
         self.n = end
 
+    def add_one(self, key: tuple, eid: Any, pos: Any, energy: Any) -> None:
+        """`add` of one row whose values are scalars (or None), by item writes (`ProtonMoves.emit`)."""
+        n = self.n
+        if n + 1 > self.sig.size:
+            self.room(1)
+        self.sig[n] = self.code(key)
+        if eid is not None:
+            self.eid[n] = eid
+        if pos is not None:
+            self.pos[n] = pos
+        if energy is not None:
+            self.energy[n] = energy
+        self.n = n + 1
+
     def drop_front(self, m: int) -> None:
         """Forget the first `m` rows (handed to the trace); the rest move to the front."""
         rest = self.n - m
@@ -219,7 +233,7 @@ class ProtonMoves:
             pos is None,
             energy is None,
         )
-        self.buf.add(1, key, eid, pos, energy)
+        self.buf.add_one(key, eid, pos, energy)
 
     def _proton_rows(
         self,

@@ -233,7 +233,7 @@ class ChemState:
         from outside the world, which changes no energy account), then the charge, the pools and the counters
         in `counts`. Returns the heat, −ΔG (0 without `energy`). The caller has checked `possible`."""
         if not energy:
-            self._apply(change, 1, counts, 1)
+            self.add(change, 1, counts, 1)
             return 0.0
         return self.book(change, 1, counts, 1)
 
@@ -247,10 +247,12 @@ class ChemState:
         c["stored_atp_J"] += atp
         heat = -(redox + pmf + atp)
         c["heat_J"] += heat
-        self._apply(change, s, counts, k)
+        self.add(change, s, counts, k)
         return heat
 
-    def _apply(self, change: Change, s: int, counts: Mapping[str, float] | None, k: int) -> None:
+    def add(self, change: Change, s: int, counts: Mapping[str, float] | None, k: int) -> None:
+        """`apply` without energy of ``change.times(s)`` with every counter of `counts` times `k`: matter added
+        from outside the world (or the bookkeeping half of `book`)."""
         self.charge += change.dq * s
         pool = self.pool
         for m, d in change.mols:
