@@ -189,11 +189,12 @@ class ChemState:
                 return False
         return True
 
-    def dG_parts(self, change: Change, s: int = 1) -> tuple[float, float, float]:
+    def dG_parts(self, change: Change, s: int = 1, book: bool = False) -> tuple[float, float, float]:
         """Exact free-energy change (J) of `change` done `s` times (``change.times(s)``) from the state now, split
         as (redox, proton-motive, adenine nucleotides): Nernst terms from the carrier counts and O₂, the
         capacitor's energy, each side's buffered pH energy, and log-count chemical potentials of the nucleotide
-        pools (`count_dG_J`, written out here: every move of the world books through this)."""
+        pools (`count_dG_J`, written out here: every move of the world books through this). With `book` (for
+        `book` only) each pool is also changed once its term is read (a change names each pool once)."""
         cnt = self.proton_counts
         dq, dn_n, dn_p, mols, o2_halves = change
         if s != 1:
@@ -210,17 +211,20 @@ class ChemState:
         pool = self.pool
         kT = self.kT
         lgamma = math.lgamma
+        mol = self._mol
         for m, d in mols:
             if not d:
                 continue
             d *= s
             n = pool[m]
-            mu0, lognav, is_redox = self._mol[m]
+            mu0, lognav, is_redox = mol[m]
             g = d * mu0 + kT * (lgamma(n + d + 1) - lgamma(n + 1) - d * lognav)  # `count_dG_J`
             if is_redox:
                 redox += g
             else:
                 atp += g
+            if book:
+                pool[m] = n + d
         return redox, pmf, atp
 
     def dG(self, change: Change) -> float:
@@ -239,15 +243,19 @@ class ChemState:
 
     def book(self, change: Change, s: int, counts: Mapping[str, float] | None, k: int) -> float:
         """`apply` of ``change.times(s)`` with every counter of `counts` times `k` (a batch of moves booked as one
-        change), giving the same numbers without building either. Returns the heat (J)."""
-        redox, pmf, atp = self.dG_parts(change, s)
+        change), giving the same numbers without building either (the pools change in `dG_parts`' pass over
+        them). Returns the heat (J)."""
+        redox, pmf, atp = self.dG_parts(change, s, book=True)
         c = self.counters
         c["redox_released_J"] -= redox
         c["stored_pmf_J"] += pmf
         c["stored_atp_J"] += atp
         heat = -(redox + pmf + atp)
         c["heat_J"] += heat
-        self.add(change, s, counts, k)
+        self.charge += change.dq * s
+        if counts:
+            for name, d in counts.items():
+                c[name] += d * k
         return heat
 
     def add(self, change: Change, s: int, counts: Mapping[str, float] | None, k: int) -> None:
