@@ -94,7 +94,7 @@ def test_rotor_acceptance_is_the_general_prefix_rule(
     assume(c.any())  # a class with no moves does not reach accept_many
     world.lattice.counts[P_SIDE if direction > 0 else N_SIDE] = protons
     sites, ranks = kernels.round_robin(c, 0)
-    b = ATPSynthase._boundaries(world, members, sites, ranks, direction).astype(np.int64)
+    b = ATPSynthase._boundaries(world, sites, ranks, direction).astype(np.int64)
     ones = np.ones_like(b)
     if direction > 0:
         needs, have = np.stack([ones, b, b], axis=1), np.array([protons, pools[0], pools[1]])
@@ -187,11 +187,11 @@ def test_the_conflict_rule_is_what_keeps_pools_whole(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(cls, "accept_many", classmethod(lambda cls, w, m, s, r, d: s.size))
     world = MembraneWorld(Run(5), **scarce)
     below_zero: list[str] = []
-    book = world.state.dG_parts
+    parts = world.state.dG_parts
 
-    def spy(change):  # type: ignore[no-untyped-def]
-        below_zero.extend(m for m, d in change.mols if world.state.pool[m] + d < 0)
-        return book(change)
+    def spy(change, s=1, book=False):  # type: ignore[no-untyped-def]
+        below_zero.extend(m for m, d in change.mols if world.state.pool[m] + s * d < 0)
+        return parts(change, s, book)
 
     world.state.dG_parts = spy  # type: ignore[method-assign]
     with pytest.raises(ValueError, match="math domain"):  # ln Γ of a negative count
