@@ -98,7 +98,16 @@ class MembraneSite(FixedAgent):
     @classmethod
     def rates(cls, world: MembraneWorld, k: float) -> tuple[float, float]:
         """Forward and backward rates (1/s) of one site of the class now, turnover ceiling `k`, all sites seeing
-        the same state: the saturable law (`saturable`), else the class's `rate_law`."""
+        the same state: the saturable law (`saturable`), else the class's `rate_law` — in one compiled call
+        (`kernels.class_rates`, the same numbers) for a class that keeps this class's `rate_dG` and `couples`."""
+        spec = _rate_spec(cls, world)
+        if spec is not None:
+            state = world.state
+            kf, kb = kernels.class_rates(k, state.pool.array, world.lattice.counts, state.charge, *spec)
+            if kf == kf:  # not NaN: ln Γ covered the counts
+                return kf, kb
+            state.lgamma_upto(2 * int(state.pool.array.max()) + 64)
+            return cls.rates(world, k)
         dg_f, dg_b = cls.rate_dG(world, 1), cls.rate_dG(world, -1)
         if cls.saturable(world):  # a site class's couples do not depend on the direction (the ANT's do: own rates)
             return saturable_rates(k, dg_f, dg_b, world.kT, cls.couples(world))
@@ -106,13 +115,25 @@ class MembraneSite(FixedAgent):
         return law(k, dg_f, dg_b, world.kT)
 
     @classmethod
+    def rate_terms(cls, world: MembraneWorld) -> tuple[Change, Change | None, float]:
+        """The changes whose free energy sets the rates, ``(a, b, w)``: `rate_dG` is ΔG(a) + w·ΔG(b), each move in
+        the direction (b None: ΔG(a) alone). A site class's own move (`forward_change`); a class whose rate
+        spreads a chemical step over several moves adds it as b (the synthase)."""
+        return cls.forward_change(world), None, 0.0
+
+    @classmethod
     def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
-        """Free-energy change (J) that sets the rate of a move in `direction`; None if impossible now."""
-        change = cls.forward_change(world)
+        """Free-energy change (J) that sets the rate of a move in `direction` (`rate_terms`); None if
+        impossible now."""
+        a, b, w = cls.rate_terms(world)
         state = world.state
-        if not state.possible(change, direction):
+        if not state.possible(a, direction):
             return None
-        return sum(state.dG_parts(change, direction))
+        if b is None:
+            return sum(state.dG_parts(a, direction))
+        if not state.possible(b, direction):
+            return None
+        return sum(state.dG_parts(a, direction)) + w * sum(state.dG_parts(b, direction))
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """Make one move; return False (and change nothing) if the local molecules are not there."""
@@ -166,6 +187,56 @@ class MembraneSite(FixedAgent):
             unit="turnover",
             energy_J=heat,
         )
+
+
+def _rate_spec(cls: type[MembraneSite], world: MembraneWorld) -> tuple | None:
+    """The constant arguments of `kernels.class_rates` for `cls` in `world` (its law, `rate_terms`, couples, and
+    the world's energy constants, μ°, ln(N_A·V), redox flags and ln Γ table), or None for a class with its own
+    `rate_dG`, `couples` or `rates` (whose rates stay in Python); kept while the world's parameters and ln Γ table
+    are the same objects."""
+    state = world.state
+    hit = world.rate_specs.get(cls)
+    if hit is not None and hit[0] is world.params and hit[1] is state.lgamma:
+        return hit[2]
+    spec = None
+    base = MembraneSite
+    if (
+        cls.rate_dG.__func__ is base.rate_dG.__func__
+        and cls.couples.__func__ is base.couples.__func__
+        and cls.rates.__func__ is base.rates.__func__
+    ):
+        index = state.pool.index
+        a, b, w = cls.rate_terms(world)
+        b = b if b is not None else Change()
+        saturable = cls.saturable(world)
+        law = 2 if saturable else 1 if cls.rate_law == "barrier" else 0
+        binding = cls.binding if saturable else ()
+
+        def change_args(c: Change) -> tuple:
+            return (
+                c.dq,
+                c.dn_n,
+                c.dn_p,
+                c.o2_halves,
+                np.array([index[m] for m, _ in c.mols], dtype=np.int64),
+                np.array([d for _, d in c.mols], dtype=np.int64),
+            )
+
+        spec = (
+            law,
+            float(w),
+            *change_args(a),
+            *change_args(b),
+            np.array([index[x[0]] for x in binding], dtype=np.int64),
+            np.array([index[x[1]] for x in binding], dtype=np.int64),
+            np.array([x[2] for x in binding], dtype=np.int64),
+            np.array([float(getattr(world.params, x[3])) for x in binding]),
+            state.energy_constants(),
+            *state.mol_arrays,
+            state.lgamma,
+        )
+    world.rate_specs[cls] = (world.params, state.lgamma, spec)
+    return spec
 
 
 _CHANGE_I = Change(4, -5, 4, (("nadh", -1), ("nad", 1), ("q", -1), ("qh2", 1)))

@@ -108,16 +108,10 @@ class ATPSynthase(MembraneSite):
         return _STEP
 
     @classmethod
-    def rate_dG(cls, world: MembraneWorld, direction: int) -> float | None:
-        """ΔG of one proton across plus 3/n of the ATP made (forward) or hydrolysed (backward)."""
-        src = P_SIDE if direction > 0 else N_SIDE
-        if world.lattice.counts[src] < 1:
-            return None
-        state = world.state
-        if not state.possible(_SYNTH, direction):
-            return None
-        n = world.params.c_ring
-        return sum(state.dG_parts(_STEP, direction)) + ATP_PER_TURN / n * sum(state.dG_parts(_SYNTH, direction))
+    def rate_terms(cls, world: MembraneWorld) -> tuple[Change, Change | None, float]:
+        """ΔG of one proton across plus 3/n of the ATP made (forward) or hydrolysed (backward)
+        (`MembraneSite.rate_terms`)."""
+        return _STEP, _SYNTH, ATP_PER_TURN / world.params.c_ring
 
     def fire(self, world: MembraneWorld, direction: int) -> bool:
         """One c-subunit step forward (+1, synthesis) or backward (−1, hydrolysis)."""

@@ -4,8 +4,11 @@ must not change. Tolerances and predictions are written in each docstring before
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -17,7 +20,7 @@ from world.clock import Run
 from world.membrane import MembraneWorld, batch, kernels
 from world.membrane.geometry import N_SIDE, P_SIDE, match_by_column
 from world.membrane.thermo import fermi_rates
-from world.testing import ONLY_SYNTHASES, membrane_law_violations, scheme_states, states_agree
+from world.testing import FERMI_STACK, ONLY_SYNTHASES, membrane_law_violations, scheme_states, states_agree
 
 
 def test_match_by_column_gives_distinct_nearest_candidates() -> None:
@@ -232,3 +235,43 @@ def test_batched_moves_conserve_carriers_one_by_one() -> None:
         assert (q.h[q.red] >= 0).all() and (q.h[~q.red] == -1).all()
         assert not membrane_law_violations(world)
     assert world.counters["turnovers_2"] > 0 and world.counters["o2_consumed"] > 0
+
+
+_PINNED = {
+    "ant_pic": (11893, "f2edce006b714e97", "e6e63902908846b8"),
+    "lumped": (12355, "811fee5afe56bdf8", "0796b3f4a0e5bc5b"),
+}
+"""Rows, trace digest and counters digest of `_pinned_run` per transport."""
+
+
+def _pinned_run(transport: str) -> tuple[int, str, str]:
+    """A batched world (the earlier laws, under which every complex also turns backward: water turned back, QH₂
+    made by complex III, rotors hydrolysing) through an ADP pulse, oligomycin, succinate and an uncoupler; its
+    trace rows, a digest of the trace and one of the counters."""
+    run = Run(11)
+    counts = {"n_complex1": 8, "n_complex2": 8, "n_complex3": 8, "n_complex4": 16, "n_synthase": 12}
+    kw = {**FERMI_STACK, **counts, "n_exchanger": 12, "n_leak": 12, "atp_demand": 1200.0, "nadh_supply": 800.0}
+    world = MembraneWorld(run, **{**kw, "site_events": "batch", "transport": transport})
+    run.drive(world, world.dt)
+    run.run_until(0.1)
+    world.add_adp(200)
+    run.run_until(0.15)
+    world.add_inhibitor("oligomycin", 0.5)
+    run.run_until(0.2)
+    world.set_substrate("succinate", 600.0, exclusive=False)
+    world.add_uncoupler(0.3)
+    run.run_until(0.3)
+    frame = run.trace.to_frame()
+    rows = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()[:16]
+    counters = hashlib.sha256(json.dumps(sorted(world.state.counters.items())).encode()).hexdigest()[:16]
+    return len(frame), rows, counters
+
+
+@pytest.mark.parametrize("transport", sorted(_PINNED))
+def test_batched_step_numbers_are_pinned(transport: str) -> None:
+    """The batched step is a fixed rule, so its numbers are set by the seed; they are pinned here. The pins were
+    measured when each class's moves became one compiled pass (`world.membrane.kernels`, its trace rows written
+    into `world.membrane.moves.RowBuffer`) and equal those of the numpy and Python passes they replaced (the
+    same digests at the commit before): the compiled passes changed no number. A change of the rule moves them;
+    update the pins only for such a change, and say so."""
+    assert _pinned_run(transport) == _PINNED[transport]

@@ -22,14 +22,16 @@ step's rates (τ-leaping); not the same random numbers — and makes every move 
    free one at or right of its column. Proton access must be ``"bulk"`` and carriers found at any distance
    (`carrier_reach_nm` None), where positions set no rate; under local access a batch would have to honour each
    site's reach, which it does not (refused by `MembraneParams`).
-4. **Energy.** A direction's moves are booked as one change (`ChemState.apply` of the summed stoichiometry), whose
+4. **Energy.** A direction's moves are booked as one change (`ChemState.book` of the summed stoichiometry), whose
    free-energy change is exact (the free energy is a function of the state), so every energy balance holds
    exactly; each move's trace row carries the batch's mean heat.
 
-**Compiled.** The round-robin ranking, the matching of moves to protons and carriers and the proton moves
-themselves run as compiled kernels (`world.membrane.kernels`, numba), each one call where a handful of numpy
-calls were: at enzyme density a step makes hundreds of small batched moves, and their cost was call overhead.
-The kernels give exactly what the numpy formulation gives (the tests compare them), so the trace is the same.
+**Compiled.** The round-robin ranking of a class's moves, and each class's whole direction — the matching of
+moves to protons and carriers, the proton moves, the carriers' states and the trace rows — run as compiled
+kernels (`world.membrane.kernels`), one call each, where the Python and numpy calls of a pass were: at enzyme
+density a step makes hundreds of small batched moves, and their cost was call overhead. The kernels give exactly
+what the earlier formulation gave (the tests compare them, and pin a batched world's numbers), so the trace is
+the same.
 
 The trace keeps one row per event, as the other schemes do; within a class's batch the rows come grouped by
 kind in the order the moves happen (e.g. complex I forward: every ``h_produced`` row, then every ``pump`` row, then

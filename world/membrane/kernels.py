@@ -1,21 +1,35 @@
-"""Compiled kernels of the batched site moves (``site_events="batch"``, `world.membrane.batch`) and of the grid's
-per-step property layers.
+"""Compiled kernels (numba, cached on disk) of the membrane world's step: the batched site moves
+(``site_events="batch"``, `world.membrane.batch`), a site class's rates, the lattice walks and the grid's property
+layers.
 
-Key names: `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `mouth_ready`,
-`take_move`, `quinone_pass`,
-`move`, `water_forward`, `water_backward_plan`, `water_backward_release`, `count_free`, `count_carriers`.
+Key names: the building blocks `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`,
+`round_robin_pair`, `mouth_candidates`, `mouth_ready`, `take_move`, `move`, `put_rows`, `put_proton_rows`,
+`water_forward`, `water_backward_plan`, `water_backward_release`; one class's batched pass `quinone_pass`
+(complexes I and II), `complex3_pass`, `complex4_forward`, `complex4_backward`, `rotor_boundaries`, `rotor_accept`,
+`synthase_pass`, `hop_pass` (the one-proton transporters and the leak); rates `class_rates` (with `dG_parts`,
+`python_sum3`, `sigmoid_neg`); walks `diffuse_lattice`, `ring_step`, `band_step` (exact), `lazy_lattice`,
+`lazy_ring`, `lazy_band` (lazy), `alias_pick`; layers `count_layers`, `count_free`, `count_carriers`.
 
-Each kernel does what a handful of numpy calls did, in one compiled call (numba, cached on disk): at enzyme
-density a step makes hundreds of small batched moves, and their cost was the Python and numpy call overhead of
-each, not the arithmetic. Every kernel returns exactly what its numpy formulation returns (tests compare them),
-so the trace of a batched run does not depend on which one ran. No kernel draws random numbers: the run's
-generator stays in numpy.
+At enzyme density a step makes hundreds of small moves, and their cost was the Python and numpy call overhead
+of each, not the arithmetic. So a batched class's whole direction — its carriers matched by column, its protons
+taken from the mouth rows and moved, its carriers' states, complex IV's water bookkeeping, the rotors — is one
+call that also writes the trace rows into the moves' row buffer (`world.membrane.moves.RowBuffer`); the energy
+is booked before it in Python (`ChemState.book`), the counters after. A class's two rates are one call too
+(`class_rates`: the exact ΔG of each direction with ln Γ from CPython's own values, the rate law, and Python's
+compensated ``sum`` written out, so the floats are those of the Python formulation).
+
+Every kernel gives exactly what the numpy and Python formulation it replaced gave: the kernels' own tests
+compare them on random inputs, and the traces and counters of batched and one-by-one worlds hash the same as
+before each change (`tests/membrane/test_batch.py` pins a batched world's digests). No kernel draws random
+numbers: the run's generator stays in numpy, and the walks take the uniforms it drew.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from world.constants import E_CHARGE
 
 _CACHE = True
 
@@ -928,3 +942,188 @@ def lazy_band(
         nx[i] = (x[i] + _DX[k]) % width
         ny[i] = min(max(y[i] + _DY[k], y_lo), y_hi)
     return nx, ny
+
+
+# ---------------------------------------------------------------- a site class's rates (`MembraneSite.rates`)
+
+_E_CHARGE = E_CHARGE
+
+
+@njit(cache=_CACHE)
+def python_sum3(a: float, b: float, c: float) -> float:  # pragma: no cover - compiled
+    """``sum((a, b, c))`` of three floats as CPython (3.12 on) computes it: from the integer 0, the later terms
+    added with Neumaier's compensation, the compensation added at the end when finite and non-zero."""
+    f = 0.0 + a
+    comp = 0.0
+    for x in (b, c):
+        t = f + x
+        if abs(f) >= abs(x):
+            comp += (f - t) + x
+        else:
+            comp += (x - t) + f
+        f = t
+    if comp != 0.0 and np.isfinite(comp):
+        f += comp
+    return f
+
+
+@njit(cache=_CACHE)
+def dG_parts(
+    s: int,
+    dq: int,
+    dn_n: int,
+    dn_p: int,
+    o2_halves: int,
+    mol_index: np.ndarray,
+    mol_d: np.ndarray,
+    pools: np.ndarray,
+    counts: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """`world.membrane.state.ChemState.dG_parts` of a change done `s` times, the same operations in the same
+    order (ln Γ from CPython's values in `lgamma`; the caller made it cover the counts). Constants
+    (`ChemState.energy_constants`): capacitance, a and b of N, of P, ½O₂'s free energy, kT, N's and P's n₀."""
+    dq, dn_n, dn_p, o2_halves = s * dq, s * dn_n, s * dn_p, s * o2_halves
+    if dq:
+        q0 = charge * _E_CHARGE
+        q1 = (charge + dq) * _E_CHARGE
+        pmf = (q1 * q1 - q0 * q0) / (2.0 * consts[0])
+    else:
+        pmf = 0.0
+    if dn_n:
+        d = counts[0] - np.int64(consts[7])
+        pmf += consts[1] * dn_n + consts[2] * ((d + dn_n) * (d + dn_n) - d * d)
+    if dn_p:
+        d = counts[1] - np.int64(consts[8])
+        pmf += consts[3] * dn_p + consts[4] * ((d + dn_p) * (d + dn_p) - d * d)
+    redox = o2_halves * consts[5]
+    atp = 0.0
+    kT = consts[6]
+    for i in range(mol_index.size):
+        d = mol_d[i]
+        if d == 0:
+            continue
+        d *= s
+        j = mol_index[i]
+        n = pools[j]
+        g = d * mu0[j] + kT * (lgamma[n + d] - lgamma[n] - d * lognav[j])
+        if redox_mol[j]:
+            redox += g
+        else:
+            atp += g
+    return redox, pmf, atp
+
+
+@njit(cache=_CACHE)
+def sigmoid_neg(x: float) -> float:  # pragma: no cover - compiled
+    """``1 / (1 + eˣ)`` as `world.membrane.thermo` computes it."""
+    if x >= 0:
+        e = np.exp(-x)
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + np.exp(x))
+
+
+@njit(cache=_CACHE)
+def class_rates(
+    k: float,
+    pools: np.ndarray,
+    counts: np.ndarray,
+    charge: int,
+    law: int,
+    w: float,
+    dq: int,
+    dn_n: int,
+    dn_p: int,
+    o2_halves: int,
+    mol_index: np.ndarray,
+    mol_d: np.ndarray,
+    b_dq: int,
+    b_dn_n: int,
+    b_dn_p: int,
+    b_o2_halves: int,
+    b_mol_index: np.ndarray,
+    b_mol_d: np.ndarray,
+    couple_sub: np.ndarray,
+    couple_prod: np.ndarray,
+    couple_nu: np.ndarray,
+    couple_km: np.ndarray,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """`MembraneSite.rates` of a class whose couples are its `binding`'s: per direction its `rate_dG` (ΔG of
+    change a, plus `w` times that of change b when `w` ≠ 0, each only if the counts allow it, as
+    `ChemState.possible`), then the law — 0 Fermi, 1 barrier, 2 saturable with the couples (pool indices of
+    substrate and product, ν, K per molecule of the couple's total). NaN, NaN when `lgamma` does not cover the
+    counts (the caller extends it and calls again)."""
+    for i in range(mol_index.size):
+        if pools[mol_index[i]] + abs(mol_d[i]) >= lgamma.size:
+            return np.nan, np.nan
+    for i in range(b_mol_index.size):
+        if pools[b_mol_index[i]] + abs(b_mol_d[i]) >= lgamma.size:
+            return np.nan, np.nan
+    kT = consts[6]
+    out = np.zeros(2)
+    for t in range(2):
+        s = 1 if t == 0 else -1
+        if not _possible(s, dn_n, dn_p, mol_index, mol_d, pools, counts):
+            continue
+        r, p, a = dG_parts(
+            s, dq, dn_n, dn_p, o2_halves, mol_index, mol_d, pools, counts, charge, consts, mu0, lognav, redox_mol,
+            lgamma,
+        )  # fmt: skip
+        dg = python_sum3(r, p, a)
+        if w != 0.0:
+            if not _possible(s, b_dn_n, b_dn_p, b_mol_index, b_mol_d, pools, counts):
+                continue
+            r, p, a = dG_parts(
+                s, b_dq, b_dn_n, b_dn_p, b_o2_halves, b_mol_index, b_mol_d, pools, counts, charge, consts, mu0,
+                lognav, redox_mol, lgamma,
+            )  # fmt: skip
+            dg = dg + w * python_sum3(r, p, a)
+        if law == 0:
+            out[t] = k * sigmoid_neg(dg / kT)
+        elif law == 1:
+            out[t] = k * np.exp(-0.5 * dg / kT)
+        else:
+            ln_ratio = 0.0
+            factor = 1.0
+            short = False
+            for j in range(couple_sub.size):
+                n_sub = pools[couple_sub[j]]
+                n_prod = pools[couple_prod[j]]
+                kk = max(couple_km[j] * (n_sub + n_prod), 1e-9)
+                sub, prod = (n_sub, n_prod) if s > 0 else (n_prod, n_sub)
+                nu = couple_nu[j]
+                if sub < nu:
+                    short = True
+                    break
+                aa = sub / kk
+                bb = (prod + nu) / kk
+                ln_ratio += np.log(bb / aa)
+                factor *= aa / (1.0 + aa + bb)
+            if short:
+                continue
+            x = dg / kT - ln_ratio
+            out[t] = k * sigmoid_neg(x) * factor
+    return out[0], out[1]
+
+
+@njit(cache=_CACHE)
+def _possible(
+    s: int, dn_n: int, dn_p: int, mol_index: np.ndarray, mol_d: np.ndarray, pools: np.ndarray, counts: np.ndarray
+) -> bool:  # pragma: no cover - compiled
+    """`ChemState.possible` of a change done `s` times."""
+    if counts[0] + min(s * dn_n, 0) < 0 or counts[1] + min(s * dn_p, 0) < 0:
+        return False
+    for i in range(mol_index.size):  # noqa: SIM110 (compiled: no generators)
+        if pools[mol_index[i]] + s * mol_d[i] < 0:
+            return False
+    return True

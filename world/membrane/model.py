@@ -147,6 +147,8 @@ class MembraneWorld(mesa.Model):
             self.lattice, self.state, np.array([a.unique_id for a in self.protons], dtype=np.int64), run
         )
         """Proton moves and the step's trace rows."""
+        self.rate_specs: dict[type, tuple] = {}
+        """Per site class, the constant arguments of its compiled rates (`agents.complexes.MembraneSite.rates`)."""
         self.pool = MappingProxyType(self.state.pool)
         """Read-only view of the pools (molecules; see `ChemState.pool`)."""
         self.counters = MappingProxyType(self.state.counters)

@@ -18,7 +18,7 @@ import functools
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -102,6 +102,36 @@ def _times(change: Change, s: int) -> Change:
     )
 
 
+class Pools(dict):
+    """The pools: molecules per name (a dict, read as one), every value mirrored in `array` (in `names` order)
+    for the compiled rates (`world.membrane.kernels.class_rates`). A write by item or `update` keeps the
+    mirror; `set` is the same write without the method lookup (`ChemState`'s own writes)."""
+
+    def __init__(self, initial: Mapping[str, int]) -> None:
+        super().__init__(initial)
+        self.names = tuple(initial)
+        self.index = {m: i for i, m in enumerate(self.names)}
+        self.array = np.array([initial[m] for m in self.names], dtype=np.int64)
+
+    def set(self, name: str, value: int) -> None:
+        """``self[name] = value``."""
+        dict.__setitem__(self, name, value)
+        self.array[self.index[name]] = value
+
+    def __setitem__(self, name: str, value: int) -> None:
+        self.set(name, value)
+
+    def update(self, *args: Any, **kwargs: int) -> None:  # type: ignore[override]
+        """As `dict.update`, through `set`."""
+        for name, value in dict(*args, **kwargs).items():
+            self.set(name, value)
+
+    def _fixed(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("the pools are fixed: set a count, do not add or remove a pool")
+
+    __delitem__ = pop = popitem = clear = setdefault = _fixed  # type: ignore[assignment]
+
+
 class ChemState:
     """Pools (molecules), the membrane's net charge (elementary charges moved N → P) and the counters, with the
     energy of a move computed from them and the lattice's free proton counts.
@@ -122,22 +152,24 @@ class ChemState:
         self._ph_b = (LN10 * self.kT / (2 * p.buffer_n), LN10 * self.kT / (2 * p.buffer_p))
         nadh = round(p.nad_total * p.nadh_fraction)
         succ = round(p.succ_total * p.succ_fraction)
-        self.pool: dict[str, int] = {
-            "nad": p.nad_total - nadh,
-            "nadh": nadh,
-            "fum": p.succ_total - succ,
-            "succ": succ,
-            "q": p.n_quinone,
-            "qh2": 0,
-            "cox": p.n_cytc,
-            "cred": 0,
-            "atp_m": p.atp_m,
-            "adp_m": p.adp_m,
-            "pi_m": p.pi_m,
-            "atp_c": p.atp_c,
-            "adp_c": p.adp_c,
-            "pi_c": p.pi_c,
-        }
+        self.pool = Pools(
+            {
+                "nad": p.nad_total - nadh,
+                "nadh": nadh,
+                "fum": p.succ_total - succ,
+                "succ": succ,
+                "q": p.n_quinone,
+                "qh2": 0,
+                "cox": p.n_cytc,
+                "cred": 0,
+                "atp_m": p.atp_m,
+                "adp_m": p.adp_m,
+                "pi_m": p.pi_m,
+                "atp_c": p.atp_c,
+                "adp_c": p.adp_c,
+                "pi_c": p.pi_c,
+            }
+        )
         """Molecules of each pool: NAD⁺/NADH, fumarate/succinate, Q/QH₂, cytochrome c ox/red, and ATP, ADP, Pi
         in the matrix (``_m``) and the cytosol (``_c``)."""
         e = E_CHARGE
@@ -166,10 +198,46 @@ class ChemState:
         self._mol = {m: (self.mu0[m], self.lognav[m], m in _REDOX) for m in self.pool}
         """Per pool: (μ°, ln(N_A·V), redox couple?) — what `dG_parts` reads for each molecule a move changes."""
         self._n0 = (p.protons_n, p.protons_p)
+        names = self.pool.names
+        self.mol_arrays = (
+            np.array([self.mu0[m] for m in names]),
+            np.array([self.lognav[m] for m in names]),
+            np.array([m in _REDOX for m in names]),
+        )
+        """Per pool in `Pools.names` order: μ°, ln(N_A·V), redox couple? (what the compiled rates read)."""
+        self.lgamma = np.empty(0)
+        """``lgamma[n] = math.lgamma(n + 1)`` for the counts met so far (`lgamma_upto`): the compiled rates take ln Γ
+        from CPython's own function, so they give the numbers `dG_parts` gives."""
+        self.lgamma_upto(2 * int(self.pool.array.max()) + 64)
         self.charge = round(p.initial_delta_psi_mV * 1e-3 * p.capacitance_F / E_CHARGE)
         """Net elementary charges moved N → P (Δψ = charge·e/C)."""
         self.charge0 = self.charge
         self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
+
+    def lgamma_upto(self, n: int) -> None:
+        """Extend `lgamma` to cover counts up to at least `n` (doubling)."""
+        have = self.lgamma.size
+        if n < have:
+            return
+        size = max(n + 1, 2 * have)
+        self.lgamma = np.concatenate([self.lgamma, [math.lgamma(k + 1) for k in range(have, size)]])
+
+    def energy_constants(self) -> np.ndarray:
+        """The constants of `dG_parts` besides the pools, as the compiled rates take them: capacitance, each
+        side's pH coefficients a and b and its count at the initial pH, ½O₂'s free energy and kT."""
+        return np.array(
+            [
+                self.capacitance_F,
+                self._ph_a[0],
+                self._ph_b[0],
+                self._ph_a[1],
+                self._ph_b[1],
+                self.g_o2_half,
+                self.kT,
+                self._n0[0],
+                self._n0[1],
+            ]
+        )
 
     # ---------------------------------------------------------------- reading
     def atp_dg0_J(self, compartment: str) -> float:
@@ -224,7 +292,7 @@ class ChemState:
             else:
                 atp += g
             if book:
-                pool[m] = n + d
+                pool.set(m, n + d)
         return redox, pmf, atp
 
     def dG(self, change: Change) -> float:
@@ -264,7 +332,7 @@ class ChemState:
         self.charge += change.dq * s
         pool = self.pool
         for m, d in change.mols:
-            pool[m] += d * s
+            pool.set(m, pool[m] + d * s)
         if counts:
             c = self.counters
             for name, d in counts.items():
