@@ -27,7 +27,7 @@ heat of the turnover) and one row per proton moved: ``pump`` (arrives on P, or l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -37,7 +37,7 @@ from world.constants import ETC_CHARGES
 from world.membrane import kernels
 from world.membrane.geometry import BOUND, N_SIDE, P_SIDE
 from world.membrane.moves import ProtonMoves, proton_key, site_key
-from world.membrane.state import TURNOVERS, Change, turnover_counts
+from world.membrane.state import TURNOVERS, Change, ChemState, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
 if TYPE_CHECKING:
@@ -291,6 +291,21 @@ def _carriers(pool: QuinonePool | CytochromePool, reduced: bool, req_x: np.ndarr
     return kernels.carriers_sorted(order, x_sorted, pool.red, reduced, req_x)
 
 
+def run_pass(
+    state: ChemState, kernel: Callable[..., tuple], args: tuple, change: Change, s: int, s_mol: int | None = None
+) -> tuple:
+    """Call a compiled batched pass (`world.membrane.kernels`) with `args` and the energy arguments of `change`
+    done `s` times (molecules `s_mol` times; `ChemState.energy_args`), growing ln Γ's table if the pass found it
+    short (it then did nothing), and book the energy it computed before its moves (`ChemState.booked`). Returns
+    the pass's results without the energy."""
+    while True:
+        r = kernel(*args, *state.energy_args(change, s, s_mol))
+        if r[-1]:
+            state.booked(r[-4], r[-3], r[-2])
+            return r[:-4]
+        state.grow_lgamma()
+
+
 def _quinone_turnover_many(
     cls: type[MembraneSite],
     world: MembraneWorld,
@@ -309,14 +324,21 @@ def _quinone_turnover_many(
     lat = world.lattice
     number = cls.number
     pumped = ETC_CHARGES[number]
-    heat = cls._book(world, m, direction, _QUINONE_COUNTS[number, direction])
     fwd = direction > 0
     made = lat.produce(produced * m) if fwd else _NONE
     keys = _QUINONE_KEYS[number, direction]
-    mv.buf.n, a, b, c = kernels.quinone_pass(
-        fwd, produced, pumped, *q.by_column(), q.red, q.h, *lat.batch_args(), xs, uids, made, heat / m,
-        *mv.row_args((produced + pumped + 3) * m), mv.buf.codes(keys),
+    change = cls.forward_change(world)
+    mv.buf.n, a, b, c = run_pass(
+        world.state,
+        kernels.quinone_pass,
+        (
+            fwd, produced, pumped, *q.by_column(), q.red, q.h, *lat.batch_args(), xs, uids, made,
+            *mv.row_args((produced + pumped + 3) * m), mv.buf.codes(keys),
+        ),
+        change,
+        direction * m,
     )  # fmt: skip
+    world.state.add(change, direction * m, _QUINONE_COUNTS[number, direction], m)
     lat.batch_moved()
     if pumped:
         world.state.count("h_pumped", float(direction) * (pumped * m))
@@ -462,12 +484,18 @@ class ComplexIII(MembraneSite):
         xs, uids = xall[sites], uall[sites]
         m = int(xs.size)
         q, c, mv, lat = world.quinones, world.cytc, world.moves, world.lattice
-        heat = cls._book(world, m, direction, TURNOVERS[3, direction])
         keys = _COMPLEX3_KEYS[direction]
-        mv.buf.n, a, b = kernels.complex3_pass(
-            direction > 0, *q.by_column(), q.red, q.h, *c.by_column(), c.red, *lat.batch_args(), xs, uids,
-            heat / m, *mv.row_args(5 * m), mv.buf.codes(keys),
+        mv.buf.n, a, b = run_pass(
+            world.state,
+            kernels.complex3_pass,
+            (
+                direction > 0, *q.by_column(), q.red, q.h, *c.by_column(), c.red, *lat.batch_args(), xs, uids,
+                *mv.row_args(5 * m), mv.buf.codes(keys),
+            ),
+            _CHANGE_III,
+            direction * m,
         )  # fmt: skip
+        world.state.add(_CHANGE_III, direction * m, TURNOVERS[3, direction], m)
         lat.batch_moved()
         world.state.count("h_pumped", float(direction) * (4 * m))
         if mv.transit is not None:
@@ -567,13 +595,19 @@ class ComplexIV(MembraneSite):
         xall, uall = world.site_arrays[cls]
         m = int(sites.size)
         c, mv, lat, store = world.cytc, world.moves, world.lattice, world.complex4_bound
-        heat = cls._book(world, m, direction, TURNOVERS[4, direction])
         keys = _COMPLEX4_KEYS[direction]
         codes = mv.buf.codes(keys)
+        state = world.state
         if direction > 0:
-            mv.buf.n, a, b, water, o2 = kernels.complex4_forward(
-                sites, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(), xall, uall, heat / m,
-                *mv.row_args(10 * m), codes,  # a site holds 0 or 2 bound: at most 4m become water
+            mv.buf.n, a, b, water, o2 = run_pass(
+                state,
+                kernels.complex4_forward,
+                (
+                    sites, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(), xall, uall,
+                    *mv.row_args(10 * m), codes,  # a site holds 0 or 2 bound: at most 4m become water
+                ),
+                _CHANGE_IV,
+                direction * m,
             )  # fmt: skip
             if o2.size:
                 lat.reserve_queue.extend(water)
@@ -583,15 +617,22 @@ class ComplexIV(MembraneSite):
             busy, need, waters = kernels.water_backward_plan(sites, store.n)
             w = int(waters.sum())
             made = lat.produce(4 * w) if w else _NONE
-            mv.buf.n, out, a = kernels.complex4_backward(
-                sites, busy, need, waters, made, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(),
-                xall, uall, heat / m, *mv.row_args(4 * w + w + 2 * m + 2 * m + m), codes,
+            mv.buf.n, out, a = run_pass(
+                state,
+                kernels.complex4_backward,
+                (
+                    sites, busy, need, waters, made, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(),
+                    xall, uall, *mv.row_args(4 * w + w + 2 * m + 2 * m + m), codes,
+                ),
+                _CHANGE_IV,
+                direction * m,
             )  # fmt: skip
             if w:
                 world.state.count("h_consumed", -4 * w)
                 world.state.count("o2_consumed", -w)
+        state.add(_CHANGE_IV, direction * m, TURNOVERS[4, direction], m)
         lat.batch_moved()
-        world.state.count("h_pumped", float(direction) * (2 * m))
+        state.count("h_pumped", float(direction) * (2 * m))
         if mv.transit is not None:
             x2 = np.repeat(xall[sites], 2)
             if direction > 0:

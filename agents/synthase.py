@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from agents.complexes import MembraneSite
+from agents.complexes import MembraneSite, run_pass
 from world.constants import ATP_PER_TURN
 from world.membrane import kernels
 from world.membrane.geometry import N_SIDE, P_SIDE
@@ -40,6 +40,10 @@ _STEP = Change(-1, 1, -1)
 _SYNTH = Change(mols=(("atp_m", 1), ("adp_m", -1), ("pi_m", -1)))
 """The chemistry of a boundary step forward: one ATP made in the matrix."""
 
+
+_ROTOR_BATCH = Change(_STEP.dq, _STEP.dn_n, _STEP.dn_p, _SYNTH.mols)
+"""A batch of c-subunit steps as one change for its energy (`kernels.synthase_pass`): the steps' protons and
+charge (done once per step) and the ATP (done once per boundary step)."""
 
 _ROTOR_CHANGES = {
     (d, boundary): Change(-d, d, -d, _SYNTH.times(d).mols if boundary else ())
@@ -167,13 +171,20 @@ class ATPSynthase(MembraneSite):
         d = direction
         boundary = cls._boundaries(world, sites, ranks, d)
         b = int(np.count_nonzero(boundary))
-        change = Change(-d * m, d * m, -d * m, _SYNTH.times(d * b).mols if b else ())
-        heat = world.state.apply(change, {"rotor_steps": d * m, "atp_made": d * b})
-        mv, lat, rotors = world.moves, world.lattice, world.rotors
-        mv.buf.n, h = kernels.synthase_pass(
-            sites, boundary, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring, *lat.batch_args(),
-            xall, uall, heat / m, *mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
+        mv, lat, rotors, state = world.moves, world.lattice, world.rotors, world.state
+        mv.buf.n, h = run_pass(
+            state,
+            kernels.synthase_pass,
+            (
+                sites, boundary, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring, *lat.batch_args(),
+                xall, uall, *mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
+            ),
+            _ROTOR_BATCH,
+            d * m,
+            d * b,
         )  # fmt: skip
+        state.add(_STEP, d * m, None, 1)
+        state.add(_SYNTH, d * b, {"rotor_steps": d * m, "atp_made": d * b}, 1)
         lat.batch_moved()
         if mv.transit is not None:
             key = _ROTOR_KEYS[d][0]

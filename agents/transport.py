@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from agents.complexes import MembraneSite
+from agents.complexes import MembraneSite, run_pass
 from world.constants import E_CHARGE
 from world.membrane import kernels
 from world.membrane.geometry import COMPARTMENT_NAMES, N_SIDE, P_SIDE
@@ -91,11 +91,18 @@ def _hop_many(
     forward."""
     xs = world.site_arrays[cls][0][sites]
     m = int(xs.size)
-    heat = cls._book(world, m, direction, counts)
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
     mv, lat = world.moves, world.lattice
     key = proton_key(kind, COMPARTMENT_NAMES[src], COMPARTMENT_NAMES[dst], None, float(direction), heat=True)
-    mv.buf.n, h = kernels.hop_pass(src, dst, *lat.batch_args(), xs, heat / m, *mv.row_args(m), mv.buf.code(key))
+    change = cls.forward_change(world)
+    mv.buf.n, h = run_pass(
+        world.state,
+        kernels.hop_pass,
+        (src, dst, *lat.batch_args(), xs, *mv.row_args(m), mv.buf.code(key)),
+        change,
+        direction * m,
+    )
+    world.state.add(change, direction * m, counts, m)
     lat.batch_moved()
     if mv.transit is not None:
         mv.transit.moved(h, kind, key[1], key[2], xs, mv.t)

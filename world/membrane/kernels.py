@@ -473,7 +473,6 @@ def quinone_pass(
     xs: np.ndarray,
     site_ids: np.ndarray,
     made: np.ndarray,
-    heat: float,
     uid: np.ndarray,
     sig: np.ndarray,
     eid: np.ndarray,
@@ -481,7 +480,22 @@ def quinone_pass(
     energy: np.ndarray,
     n: int,
     codes: tuple[int, int, int, int],
-) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    s: int,
+    s_mol: int,
+    e_dq: int,
+    e_dn_n: int,
+    e_dn_p: int,
+    e_o2: int,
+    e_mol_index: np.ndarray,
+    e_mol_d: np.ndarray,
+    pools: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """The moves of a batch of complex I or II turnovers (`agents.complexes`, ``_quinone_turnover_many``), one
     per request column of `xs`, in the order the one-by-one moves make them, with their trace rows (written
     into the row buffer's arrays from row `n` with signatures `codes`, three proton groups then the sites'
@@ -489,6 +503,15 @@ def quinone_pass(
     move, from the reserve) into N, ``pumped`` per move N → P, 2 per move N → the quinone, now QH₂. Backward: a
     QH₂ per move, its 2 protons into N, ``pumped`` per move P → N, ``produced`` per move N → reserve. Returns
     the new row count and the three proton groups, in row order."""
+    ok, e_r, e_p, e_a = pass_energy(
+        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
+        redox_mol, lgamma,
+    )  # fmt: skip
+    if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
+        none = np.empty(0, dtype=np.int64)
+        return n, none, none, none, 0.0, 0.0, 0.0, False
+    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
+    heat = heat / xs.size
     m = xs.size
     qi = carriers_sorted(q_order, q_x, q_red, not fwd, xs)
     x2 = np.repeat(xs, 2)
@@ -522,7 +545,7 @@ def quinone_pass(
     n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, xp, np.nan)
     n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, c, xc, np.nan)
     n = put_rows(sig, eid, pos, energy, n, codes[3], site_ids, xs, heat)
-    return n, a, b, c
+    return n, a, b, c, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
@@ -547,7 +570,6 @@ def complex3_pass(
     membrane_row: int,
     xs: np.ndarray,
     site_ids: np.ndarray,
-    heat: float,
     uid: np.ndarray,
     sig: np.ndarray,
     eid: np.ndarray,
@@ -555,12 +577,36 @@ def complex3_pass(
     energy: np.ndarray,
     n: int,
     codes: tuple[int, int, int],
-) -> tuple[int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    s: int,
+    s_mol: int,
+    e_dq: int,
+    e_dn_n: int,
+    e_dn_p: int,
+    e_o2: int,
+    e_mol_index: np.ndarray,
+    e_mol_d: np.ndarray,
+    pools: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[int, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of complex III turnovers (`agents.complexes.ComplexIII.fire_many`), with their rows (two ``pump``
     groups, then ``redox``). Forward: a QH₂ per move and 2 cytochromes c³⁺; the QH₂'s 2 protons into P, 2 per
     move N → P; the quinone is Q and the cytochromes c²⁺. Backward: a Q per move and 2 c²⁺; 2 per move P → N,
     2 per move P → the quinone, now QH₂; the cytochromes c³⁺. Returns the new row count and the two proton
     groups."""
+    ok, e_r, e_p, e_a = pass_energy(
+        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
+        redox_mol, lgamma,
+    )  # fmt: skip
+    if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
+        none = np.empty(0, dtype=np.int64)
+        return n, none, none, 0.0, 0.0, 0.0, False
+    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
+    heat = heat / xs.size
     m = xs.size
     qi = carriers_sorted(q_order, q_x, q_red, fwd, xs)
     x2 = np.repeat(xs, 2)
@@ -588,7 +634,7 @@ def complex3_pass(
     n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, x2, np.nan)
     n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, x2, np.nan)
     n = put_rows(sig, eid, pos, energy, n, codes[2], site_ids, xs, heat)
-    return n, a, b
+    return n, a, b, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
@@ -611,7 +657,6 @@ def complex4_forward(
     membrane_row: int,
     x_all: np.ndarray,
     ids_all: np.ndarray,
-    heat: float,
     uid: np.ndarray,
     sig: np.ndarray,
     eid: np.ndarray,
@@ -619,13 +664,39 @@ def complex4_forward(
     energy: np.ndarray,
     n: int,
     codes: tuple[int, int, int, int, int],
-) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    s: int,
+    s_mol: int,
+    e_dq: int,
+    e_dn_n: int,
+    e_dn_p: int,
+    e_o2: int,
+    e_mol_index: np.ndarray,
+    e_mol_d: np.ndarray,
+    pools: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[
+    int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, float, bool
+]:  # pragma: no cover - compiled
     """A batch of complex IV turnovers forward (`agents.complexes.ComplexIV.fire_many`) at sites `sites` (rows
     of `held`), with their rows: 2 cytochromes c²⁺ per move become c³⁺, 2 per move N → P (``pump``), 2 per move
     N → the O₂ intermediate (``h_bind``), every four bound protons of a site water (`water_forward`;
     ``h_consumed`` rows, the protons to the reserve at column 0 and the batched takes' candidates read again, as
     a one-by-one move does), then ``o2_reduced`` and ``redox`` rows. Returns the new row count, the pumped and
     bound protons, the protons made water and the site of each O₂."""
+    ok, e_r, e_p, e_a = pass_energy(
+        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
+        redox_mol, lgamma,
+    )  # fmt: skip
+    if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
+        none = np.empty(0, dtype=np.int64)
+        return n, none, none, none, none, 0.0, 0.0, 0.0, False
+    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
+    heat = heat / sites.size
     xs = x_all[sites]
     x2 = np.repeat(xs, 2)
     cs = carriers_sorted(c_order, c_x, c_red, True, x2)
@@ -643,7 +714,7 @@ def complex4_forward(
     for k in range(cs.size):
         c_red[cs[k]] = False
     n = put_rows(sig, eid, pos, energy, n, codes[4], ids_all[sites], xs, heat)
-    return n, a, b, water, o2
+    return n, a, b, water, o2, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
@@ -670,7 +741,6 @@ def complex4_backward(
     membrane_row: int,
     x_all: np.ndarray,
     ids_all: np.ndarray,
-    heat: float,
     uid: np.ndarray,
     sig: np.ndarray,
     eid: np.ndarray,
@@ -678,12 +748,36 @@ def complex4_backward(
     energy: np.ndarray,
     n: int,
     codes: tuple[int, int, int, int, int],
-) -> tuple[int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    s: int,
+    s_mol: int,
+    e_dq: int,
+    e_dn_n: int,
+    e_dn_p: int,
+    e_o2: int,
+    e_mol_index: np.ndarray,
+    e_mol_d: np.ndarray,
+    pools: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[int, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of complex IV turnovers backward at sites `sites`, after `water_backward_plan` (`busy`, `need`,
     `waters`) and with `made` (4 per water, from the reserve): the waters turned back into bound protons
     (``h_consumed`` rows, value −1, and ``o2_reduced`` rows), the most recently bound protons released into N
     (`water_backward_release`; ``h_bind``), 2 per move P → N (``pump``), 2 cytochromes c³⁺ per move become
     c²⁺, then ``redox`` rows. Returns the new row count, the released and the pumped protons."""
+    ok, e_r, e_p, e_a = pass_energy(
+        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
+        redox_mol, lgamma,
+    )  # fmt: skip
+    if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
+        none = np.empty(0, dtype=np.int64)
+        return n, none, none, 0.0, 0.0, 0.0, False
+    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
+    heat = heat / sites.size
     xs = x_all[sites]
     x2 = np.repeat(xs, 2)
     cs = carriers_sorted(c_order, c_x, c_red, False, x2)
@@ -703,7 +797,7 @@ def complex4_backward(
     for k in range(cs.size):
         c_red[cs[k]] = True
     n = put_rows(sig, eid, pos, energy, n, codes[4], ids_all[sites], xs, heat)
-    return n, out, p
+    return n, out, p, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
@@ -766,7 +860,6 @@ def synthase_pass(
     membrane_row: int,
     x_all: np.ndarray,
     ids_all: np.ndarray,
-    heat: float,
     uid: np.ndarray,
     sig: np.ndarray,
     eid: np.ndarray,
@@ -774,10 +867,34 @@ def synthase_pass(
     energy: np.ndarray,
     n: int,
     codes: tuple[int, int],
-) -> tuple[int, np.ndarray]:  # pragma: no cover - compiled
+    s: int,
+    s_mol: int,
+    e_dq: int,
+    e_dn_n: int,
+    e_dn_p: int,
+    e_o2: int,
+    e_mol_index: np.ndarray,
+    e_mol_d: np.ndarray,
+    pools: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of c-subunit steps in direction `d` (`agents.synthase.ATPSynthase.fire_many`): one proton per
     move P → N (forward) or N → P (``rotor_step`` rows with `heat` each), the rotors advanced, then the
     ``atp_made`` / ``atp_hydrolysed`` rows of the `boundary` moves. Returns the new row count and the protons."""
+    ok, e_r, e_p, e_a = pass_energy(
+        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
+        redox_mol, lgamma,
+    )  # fmt: skip
+    if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
+        none = np.empty(0, dtype=np.int64)
+        return n, none, 0.0, 0.0, 0.0, False
+    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
+    heat = heat / sites.size
     xs = x_all[sites]
     src, dst = (1, 0) if d > 0 else (0, 1)
     h = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row, src, xs, dst)
@@ -798,7 +915,7 @@ def synthase_pass(
             eid[n] = ids_all[sites[k]]
             pos[n] = xs[k]
             n += 1
-    return n, h
+    return n, h, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
@@ -816,7 +933,6 @@ def hop_pass(
     width: int,
     membrane_row: int,
     xs: np.ndarray,
-    heat: float,
     uid: np.ndarray,
     sig: np.ndarray,
     eid: np.ndarray,
@@ -824,11 +940,35 @@ def hop_pass(
     energy: np.ndarray,
     n: int,
     code: int,
-) -> tuple[int, np.ndarray]:  # pragma: no cover - compiled
+    s: int,
+    s_mol: int,
+    e_dq: int,
+    e_dn_n: int,
+    e_dn_p: int,
+    e_o2: int,
+    e_mol_index: np.ndarray,
+    e_mol_d: np.ndarray,
+    pools: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of one-proton hops from `src` to `dst` (`agents.transport`), one per column of `xs`, with their
     rows (`heat` each). Returns the new row count and the protons."""
+    ok, e_r, e_p, e_a = pass_energy(
+        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
+        redox_mol, lgamma,
+    )  # fmt: skip
+    if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
+        none = np.empty(0, dtype=np.int64)
+        return n, none, 0.0, 0.0, 0.0, False
+    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
+    heat = heat / xs.size
     h = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row, src, xs, dst)
-    return put_proton_rows(sig, eid, pos, energy, n, code, uid, h, xs, heat), h
+    return put_proton_rows(sig, eid, pos, energy, n, code, uid, h, xs, heat), h, e_r, e_p, e_a, True
 
 
 # ---------------------------------------------------------------- exact diffusion (`world.membrane.diffusion`)
@@ -970,6 +1110,7 @@ def python_sum3(a: float, b: float, c: float) -> float:  # pragma: no cover - co
 @njit(cache=_CACHE)
 def dG_parts(
     s: int,
+    s_mol: int,
     dq: int,
     dn_n: int,
     dn_p: int,
@@ -985,9 +1126,10 @@ def dG_parts(
     redox_mol: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """`world.membrane.state.ChemState.dG_parts` of a change done `s` times, the same operations in the same
-    order (ln Γ from CPython's values in `lgamma`; the caller made it cover the counts). Constants
-    (`ChemState.energy_constants`): capacitance, a and b of N, of P, ½O₂'s free energy, kT, N's and P's n₀."""
+    """`world.membrane.state.ChemState.dG_parts` of a change done `s` times (its molecules `s_mol` times: a
+    rotor batch's ATP steps are not all its steps), the same operations in the same order (ln Γ from CPython's
+    values in `lgamma`; `covers` checks the table). Constants (`ChemState.energy_constants`): capacitance, a and
+    b of N, of P, ½O₂'s free energy, kT, N's and P's n₀."""
     dq, dn_n, dn_p, o2_halves = s * dq, s * dn_n, s * dn_p, s * o2_halves
     if dq:
         q0 = charge * _E_CHARGE
@@ -1005,10 +1147,9 @@ def dG_parts(
     atp = 0.0
     kT = consts[6]
     for i in range(mol_index.size):
-        d = mol_d[i]
-        if d == 0:
+        d = mol_d[i] * s_mol
+        if d == 0:  # as a change that names no such molecule
             continue
-        d *= s
         j = mol_index[i]
         n = pools[j]
         g = d * mu0[j] + kT * (lgamma[n + d] - lgamma[n] - d * lognav[j])
@@ -1017,6 +1158,45 @@ def dG_parts(
         else:
             atp += g
     return redox, pmf, atp
+
+
+@njit(cache=_CACHE)
+def pass_energy(
+    s: int,
+    s_mol: int,
+    dq: int,
+    dn_n: int,
+    dn_p: int,
+    o2_halves: int,
+    mol_index: np.ndarray,
+    mol_d: np.ndarray,
+    pools: np.ndarray,
+    counts: np.ndarray,
+    charge: int,
+    consts: np.ndarray,
+    mu0: np.ndarray,
+    lognav: np.ndarray,
+    redox_mol: np.ndarray,
+    lgamma: np.ndarray,
+) -> tuple[bool, float, float, float]:  # pragma: no cover - compiled
+    """A batched pass's energy, before its moves: (True, `dG_parts`) of its change done `s` times (molecules
+    `s_mol` times), or (False, 0, 0, 0) when `lgamma` does not cover the counts."""
+    if not covers(s_mol, mol_index, mol_d, pools, lgamma):
+        return False, 0.0, 0.0, 0.0
+    r, p, a = dG_parts(
+        s, s_mol, dq, dn_n, dn_p, o2_halves, mol_index, mol_d, pools, counts, charge, consts, mu0, lognav, redox_mol,
+        lgamma,
+    )  # fmt: skip
+    return True, r, p, a
+
+
+@njit(cache=_CACHE)
+def covers(s_mol: int, mol_index: np.ndarray, mol_d: np.ndarray, pools: np.ndarray, lgamma: np.ndarray) -> bool:
+    """True if `lgamma` holds every count a change's molecules done `s_mol` times reach."""
+    for i in range(mol_index.size):  # noqa: SIM110 (compiled: no generators)
+        if pools[mol_index[i]] + abs(s_mol * mol_d[i]) >= lgamma.size:
+            return False
+    return True
 
 
 @njit(cache=_CACHE)
@@ -1063,12 +1243,8 @@ def class_rates(
     `ChemState.possible`), then the law — 0 Fermi, 1 barrier, 2 saturable with the couples (pool indices of
     substrate and product, ν, K per molecule of the couple's total). NaN, NaN when `lgamma` does not cover the
     counts (the caller extends it and calls again)."""
-    for i in range(mol_index.size):
-        if pools[mol_index[i]] + abs(mol_d[i]) >= lgamma.size:
-            return np.nan, np.nan
-    for i in range(b_mol_index.size):
-        if pools[b_mol_index[i]] + abs(b_mol_d[i]) >= lgamma.size:
-            return np.nan, np.nan
+    if not (covers(1, mol_index, mol_d, pools, lgamma) and covers(1, b_mol_index, b_mol_d, pools, lgamma)):
+        return np.nan, np.nan
     kT = consts[6]
     out = np.zeros(2)
     for t in range(2):
@@ -1076,15 +1252,15 @@ def class_rates(
         if not _possible(s, dn_n, dn_p, mol_index, mol_d, pools, counts):
             continue
         r, p, a = dG_parts(
-            s, dq, dn_n, dn_p, o2_halves, mol_index, mol_d, pools, counts, charge, consts, mu0, lognav, redox_mol,
-            lgamma,
+            s, s, dq, dn_n, dn_p, o2_halves, mol_index, mol_d, pools, counts, charge, consts, mu0, lognav,
+            redox_mol, lgamma,
         )  # fmt: skip
         dg = python_sum3(r, p, a)
         if w != 0.0:
             if not _possible(s, b_dn_n, b_dn_p, b_mol_index, b_mol_d, pools, counts):
                 continue
             r, p, a = dG_parts(
-                s, b_dq, b_dn_n, b_dn_p, b_o2_halves, b_mol_index, b_mol_d, pools, counts, charge, consts, mu0,
+                s, s, b_dq, b_dn_n, b_dn_p, b_o2_halves, b_mol_index, b_mol_d, pools, counts, charge, consts, mu0,
                 lognav, redox_mol, lgamma,
             )  # fmt: skip
             dg = dg + w * python_sum3(r, p, a)

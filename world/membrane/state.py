@@ -205,6 +205,8 @@ class ChemState:
             np.array([m in _REDOX for m in names]),
         )
         """Per pool in `Pools.names` order: μ°, ln(N_A·V), redox couple? (what the compiled rates read)."""
+        self._specs: dict[int, tuple] = {}
+        self._shared: tuple | None = None
         self.lgamma = np.empty(0)
         """``lgamma[n] = math.lgamma(n + 1)`` for the counts met so far (`lgamma_upto`): the compiled rates take ln Γ
         from CPython's own function, so they give the numbers `dG_parts` gives."""
@@ -213,6 +215,48 @@ class ChemState:
         """Net elementary charges moved N → P (Δψ = charge·e/C)."""
         self.charge0 = self.charge
         self.counters: dict[str, float] = dict.fromkeys(COUNTER_NAMES, 0)
+
+    def energy_args(self, change: Change, s: int, s_mol: int | None = None) -> tuple:
+        """What a compiled batched pass takes to book its energy (`world.membrane.kernels.pass_energy`): `change`
+        done `s` times (its molecules `s_mol` times, default `s`), the pools, the charge and the constants."""
+        key = id(change)
+        spec = self._specs.get(key)
+        if spec is None or spec[0] is not change:
+            index = self.pool.index
+            spec = self._specs[key] = (
+                change,
+                (
+                    change.dq,
+                    change.dn_n,
+                    change.dn_p,
+                    change.o2_halves,
+                    np.array([index[m] for m, _ in change.mols], dtype=np.int64),
+                    np.array([d for _, d in change.mols], dtype=np.int64),
+                ),
+            )
+        return (s, s if s_mol is None else s_mol, *spec[1], self.pool.array, self.charge, *self.shared_args())
+
+    def shared_args(self) -> tuple:
+        """The compiled energy's constants: `energy_constants`, the per-pool μ°, ln(N_A·V) and redox flags, and
+        the ln Γ table (rebuilt when the table grows)."""
+        if self._shared is None or self._shared[-1] is not self.lgamma:
+            self._shared = (self.energy_constants(), *self.mol_arrays, self.lgamma)
+        return self._shared
+
+    def grow_lgamma(self) -> None:
+        """Extend the ln Γ table well past the largest pool (a compiled pass found it short)."""
+        self.lgamma_upto(2 * int(self.pool.array.max()) + 4096)
+
+    def booked(self, redox: float, pmf: float, atp: float) -> float:
+        """Book the energy of a batch a compiled pass made (its `dG_parts`): the energy counters and the heat,
+        as `book` does before it writes the matter (`add`). Returns the heat (J)."""
+        c = self.counters
+        c["redox_released_J"] -= redox
+        c["stored_pmf_J"] += pmf
+        c["stored_atp_J"] += atp
+        heat = -(redox + pmf + atp)
+        c["heat_J"] += heat
+        return heat
 
     def lgamma_upto(self, n: int) -> None:
         """Extend `lgamma` to cover counts up to at least `n` (doubling)."""
@@ -314,14 +358,10 @@ class ChemState:
         change), giving the same numbers without building either (the pools change in `dG_parts`' pass over
         them). Returns the heat (J)."""
         redox, pmf, atp = self.dG_parts(change, s, book=True)
-        c = self.counters
-        c["redox_released_J"] -= redox
-        c["stored_pmf_J"] += pmf
-        c["stored_atp_J"] += atp
-        heat = -(redox + pmf + atp)
-        c["heat_J"] += heat
+        heat = self.booked(redox, pmf, atp)
         self.charge += change.dq * s
         if counts:
+            c = self.counters
             for name, d in counts.items():
                 c[name] += d * k
         return heat
