@@ -232,9 +232,10 @@ class ChemState:
                     change.o2_halves,
                     np.array([index[m] for m, _ in change.mols], dtype=np.int64),
                     np.array([d for _, d in change.mols], dtype=np.int64),
+                    self.pool.array,
                 ),
             )
-        return (s, s if s_mol is None else s_mol, *spec[1], self.pool.array, self.charge, *self.shared_args())
+        return (s, s if s_mol is None else s_mol, *spec[1], self.charge, *self.shared_args())
 
     def shared_args(self) -> tuple:
         """The compiled energy's constants: `energy_constants`, the per-pool μ°, ln(N_A·V) and redox flags, and
@@ -371,8 +372,11 @@ class ChemState:
         from outside the world (or the bookkeeping half of `book`)."""
         self.charge += change.dq * s
         pool = self.pool
-        for m, d in change.mols:
-            pool.set(m, pool[m] + d * s)
+        arr, index = pool.array, pool.index
+        for m, d in change.mols:  # `Pools.set`, written out (every batched pass books through here)
+            v = pool[m] + d * s
+            dict.__setitem__(pool, m, v)
+            arr[index[m]] = v
         if counts:
             c = self.counters
             for name, d in counts.items():
