@@ -74,7 +74,7 @@ class Sink:
         self._next_key = 0
         self._chunks: list[pa.Table] = []
         self._chunk_keys: list[np.ndarray] = []
-        self._sources: list[Callable[[], tuple[np.ndarray, pa.Table] | None]] = []
+        self._sources: list[tuple[Callable[..., tuple[np.ndarray, pa.Table] | None], bool]] = []
         self._cut: int | None = None
         self._carried = False
         self._pending = 0
@@ -115,10 +115,12 @@ class Sink:
         if self._pending >= self.flush_every:
             self.flush()
 
-    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+    def add_source(self, source: Callable[..., tuple[np.ndarray, pa.Table] | None], limited: bool = False) -> None:
         """Register a producer of reserved rows: at every flush, ``source()`` returns the rows it has made since
-        the last call as ``(keys, table)`` (each row's key from `reserve`, any order), or None."""
-        self._sources.append(source)
+        the last call as ``(keys, table)`` (each row's key from `reserve`, any order), or None. A `limited` source
+        is called as ``source(limit)`` and returns only its rows with keys below `limit` (all when None), keeping
+        the rest for a later call: a flush cut inside its reservation then carries nothing."""
+        self._sources.append((source, limited))
 
     def reserve(self, n: int) -> int:
         """Take the next ``n`` places in the row order for rows a source will hand over; returns the first key.
@@ -153,18 +155,24 @@ class Sink:
     def _take(self) -> pa.Table | None:
         self._seal_rows()
         reserved = self._carried  # rows kept back by the last flush came from sources
-        for source in self._sources:
-            made = source()
+        cut, self._cut = self._cut, None
+        for source, limited in self._sources:
+            made = source(cut) if limited else source()
             if made is not None and made[1].num_rows:
                 self._chunk_keys.append(np.asarray(made[0], dtype=np.int64))
                 self._chunks.append(made[1])
                 reserved = True
-        cut, self._cut = self._cut, None
+        # every key below the cut is written now; those from it on (kept by limited sources or carried) wait
+        self._pending = 0 if cut is None else self._next_key - cut
+        if cut is not None and self._pending >= self.flush_every:  # the next part is complete too (`settle`)
+            self._cut = cut + self.flush_every
         if not self._chunks:
             return None
-        table = pa.concat_tables(self._chunks).unify_dictionaries().combine_chunks()
+        table = (
+            self._chunks[0] if len(self._chunks) == 1 else pa.concat_tables(self._chunks).unify_dictionaries()
+        ).combine_chunks()
         keys = np.concatenate(self._chunk_keys)
-        self._chunks, self._chunk_keys, self._pending = [], [], 0
+        self._chunks, self._chunk_keys = [], []
         if reserved:
             if keys.size < 2 or bool(np.all(keys[1:] > keys[:-1])):
                 order = np.arange(keys.size)  # already in key order (one source, no rows in between)
@@ -174,9 +182,7 @@ class Sink:
             if cut is not None and keys[-1] >= cut:  # rows reserved past the flush_every-th wait for the next flush
                 n = int(np.searchsorted(keys, cut))
                 rest = _in_key_order(table, order[n:])  # its dictionaries pruned: the next flush adds to them
-                self._chunks, self._chunk_keys, self._pending = [rest], [keys[n:]], rest.num_rows
-                if rest.num_rows >= self.flush_every:  # the next part is complete too (`settle` writes it)
-                    self._cut = int(keys[n]) + self.flush_every
+                self._chunks, self._chunk_keys = [rest], [keys[n:]]
                 order = order[:n]
             self._carried = bool(self._chunks)
             table = _in_key_order(table, order)

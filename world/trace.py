@@ -173,10 +173,12 @@ class TraceRecorder:
         """Flush if the last `claim` completed a flush's worth of rows (as `emit` would have, at that row)."""
         self._sink.settle()
 
-    def add_source(self, source: Callable[[], tuple[np.ndarray, pa.Table] | None]) -> None:
+    def add_source(self, source: Callable[..., tuple[np.ndarray, pa.Table] | None], limited: bool = False) -> None:
         """Register ``source()``: at every flush it returns ``(seqs, table)``, the rows (`TRACE_SCHEMA`, any order)
-        of the events `claim`-ed since its last call and their `seq` numbers (the order the file keeps)."""
-        self._sink.add_source(source)
+        of the events `claim`-ed since its last call and their `seq` numbers (the order the file keeps). A
+        `limited` source is called as ``source(limit)`` and keeps its rows from seq `limit` on for a later flush
+        (`Sink.add_source`)."""
+        self._sink.add_source(source, limited)
 
     def emit_many(self, t: float | np.ndarray, world: str, kind: str, n: int | None = None, **cols: Any) -> None:
         """Record `n` events at once; each column is a scalar (broadcast) or an array of length `n`.

@@ -202,7 +202,7 @@ class ProtonMoves:
         """(first seq, rows, t) of each flushed step whose rows the trace has not taken yet."""
         self.keep = run.trace.stores
         if self.keep:
-            run.trace.add_source(self._trace_rows)
+            run.trace.add_source(self._trace_rows, limited=True)
 
     def grow(self, uids: np.ndarray) -> None:
         """The lattice's reserve grew: the new equivalents' Mesa ids follow the old ones."""
@@ -424,12 +424,24 @@ class ProtonMoves:
         else:
             self.buf.n = 0
 
-    def _trace_rows(self) -> tuple[np.ndarray, pa.Table] | None:
-        """The rows of the steps flushed since the last call, as (seqs, table) for the trace's sink."""
-        if not self._steps:
-            return None
+    def _trace_rows(self, limit: int | None = None) -> tuple[np.ndarray, pa.Table] | None:
+        """The rows of the steps flushed since the last call with seqs below `limit` (all when None), as (seqs,
+        table) for the trace's sink (a limited source, `world.sink.Sink.add_source`): a step cut by the limit
+        keeps its later rows for the next call."""
         steps = self._steps
-        self._steps = []
+        if limit is not None:
+            k = 0
+            while k < len(steps) and steps[k][0] + steps[k][1] <= limit:
+                k += 1
+            steps, self._steps = steps[:k], steps[k:]
+            if self._steps and self._steps[0][0] < limit:  # the step the limit cuts: its first rows go now
+                first, rows, t = self._steps[0]
+                steps.append((first, limit - first, t))
+                self._steps[0] = (limit, first + rows - limit, t)
+        else:
+            self._steps = []
+        if not steps:
+            return None
         first, rows, ts = (np.array(c) for c in zip(*steps, strict=True))
         total = int(rows.sum())
         starts = np.cumsum(rows) - rows
