@@ -207,33 +207,20 @@ def _rate_spec(cls: type[MembraneSite], world: MembraneWorld) -> tuple | None:
     ):
         index = state.pool.index
         a, b, w = cls.rate_terms(world)
-        b = b if b is not None else Change()
         saturable = cls.saturable(world)
         law = 2 if saturable else 1 if cls.rate_law == "barrier" else 0
         binding = cls.binding if saturable else ()
-
-        def change_args(c: Change) -> tuple:
-            return (
-                c.dq,
-                c.dn_n,
-                c.dn_p,
-                c.o2_halves,
-                np.array([index[m] for m, _ in c.mols], dtype=np.int64),
-                np.array([d for _, d in c.mols], dtype=np.int64),
-            )
-
         spec = (
             law,
             float(w),
-            *change_args(a),
-            *change_args(b),
-            np.array([index[x[0]] for x in binding], dtype=np.int64),
-            np.array([index[x[1]] for x in binding], dtype=np.int64),
-            np.array([x[2] for x in binding], dtype=np.int64),
+            state.pack(a),
+            state.pack(b if b is not None else Change()),
+            np.array(
+                [[index[x[0]] for x in binding], [index[x[1]] for x in binding], [x[2] for x in binding]],
+                dtype=np.int64,
+            ).reshape(3, -1),
             np.array([float(getattr(world.params, x[3])) for x in binding]),
-            state.energy_constants(),
-            *state.mol_arrays,
-            state.lgamma,
+            *state.shared_args(),
         )
     world.rate_specs[cls] = (world.params, state.lgamma, spec)
     return spec
@@ -340,13 +327,8 @@ def _quinone_turnover_many(
     )  # fmt: skip
     world.state.add(change, direction * m, _QUINONE_COUNTS[number, direction], m)
     lat.batch_moved()
-    if pumped:
-        world.state.count("h_pumped", float(direction) * (pumped * m))
-    if fwd:
-        world.state.count("h_produced", produced * m)
-    else:
+    if not fwd:
         lat.reserve_queue.extend(c)
-        world.state.count("h_produced", -produced * m)
     if mv.transit is not None:
         per = (produced, pumped, 2) if fwd else (2, pumped, produced)
         _transit(mv, keys, (a, b, c), [np.repeat(xs, k) for k in per])
@@ -363,11 +345,17 @@ def _transit(mv: ProtonMoves, keys: tuple[tuple, ...], groups: Sequence[np.ndarr
 
 _NONE = np.empty(0, dtype=np.int64)
 _QUINONE_COUNTS = {
-    (number, d): {**turnover_counts(number, d), ("nadh_oxidised" if number == 1 else "succinate_oxidised"): d}
+    (number, d): {
+        **turnover_counts(number, d),
+        ("nadh_oxidised" if number == 1 else "succinate_oxidised"): d,
+        **({"h_pumped": float(d) * ETC_CHARGES[number]} if ETC_CHARGES[number] else {}),
+        "h_produced": (1 if number == 1 else 2) * d,
+    }
     for number in (1, 2)
     for d in (1, -1)
 }
-"""The counters of one complex I or II turnover per direction (`turnover_counts` and the donor oxidised)."""
+"""The counters of one complex I or II turnover per direction: `turnover_counts`, the donor oxidised, and the
+protons its moves count (pumped, produced into N or returned to the reserve)."""
 _QUINONE_KEYS = {
     (number, d): (
         (
@@ -495,13 +483,16 @@ class ComplexIII(MembraneSite):
             _CHANGE_III,
             direction * m,
         )  # fmt: skip
-        world.state.add(_CHANGE_III, direction * m, TURNOVERS[3, direction], m)
+        world.state.add(_CHANGE_III, direction * m, _PASS_COUNTS[3, direction], m)
         lat.batch_moved()
-        world.state.count("h_pumped", float(direction) * (4 * m))
         if mv.transit is not None:
             x2 = np.repeat(xs, 2)
             _transit(mv, keys, (a, b), (x2, x2))
 
+
+_PASS_COUNTS = {(n, d): {**TURNOVERS[n, d], "h_pumped": float(d) * p} for n, p in ((3, 4), (4, 2)) for d in (1, -1)}
+"""The counters of one complex III or IV turnover per direction in a batch: `TURNOVERS` and the protons pumped
+(every proton row of a complex III batch is a ``pump`` row; two of complex IV's four)."""
 
 _COMPLEX3_KEYS = {
     d: (
@@ -630,9 +621,8 @@ class ComplexIV(MembraneSite):
             if w:
                 world.state.count("h_consumed", -4 * w)
                 world.state.count("o2_consumed", -w)
-        state.add(_CHANGE_IV, direction * m, TURNOVERS[4, direction], m)
+        state.add(_CHANGE_IV, direction * m, _PASS_COUNTS[4, direction], m)
         lat.batch_moved()
-        state.count("h_pumped", float(direction) * (2 * m))
         if mv.transit is not None:
             x2 = np.repeat(xall[sites], 2)
             if direction > 0:

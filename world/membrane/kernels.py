@@ -482,18 +482,10 @@ def quinone_pass(
     codes: tuple[int, int, int, int],
     s: int,
     s_mol: int,
-    e_dq: int,
-    e_dn_n: int,
-    e_dn_p: int,
-    e_o2: int,
-    e_mol_index: np.ndarray,
-    e_mol_d: np.ndarray,
+    e_change: np.ndarray,
     pools: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """The moves of a batch of complex I or II turnovers (`agents.complexes`, ``_quinone_turnover_many``), one
@@ -503,10 +495,7 @@ def quinone_pass(
     move, from the reserve) into N, ``pumped`` per move N → P, 2 per move N → the quinone, now QH₂. Backward: a
     QH₂ per move, its 2 protons into N, ``pumped`` per move P → N, ``produced`` per move N → reserve. Returns
     the new row count and the three proton groups, in row order."""
-    ok, e_r, e_p, e_a = pass_energy(
-        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
-        redox_mol, lgamma,
-    )  # fmt: skip
+    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
         none = np.empty(0, dtype=np.int64)
         return n, none, none, none, 0.0, 0.0, 0.0, False
@@ -579,18 +568,10 @@ def complex3_pass(
     codes: tuple[int, int, int],
     s: int,
     s_mol: int,
-    e_dq: int,
-    e_dn_n: int,
-    e_dn_p: int,
-    e_o2: int,
-    e_mol_index: np.ndarray,
-    e_mol_d: np.ndarray,
+    e_change: np.ndarray,
     pools: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of complex III turnovers (`agents.complexes.ComplexIII.fire_many`), with their rows (two ``pump``
@@ -598,10 +579,7 @@ def complex3_pass(
     move N → P; the quinone is Q and the cytochromes c²⁺. Backward: a Q per move and 2 c²⁺; 2 per move P → N,
     2 per move P → the quinone, now QH₂; the cytochromes c³⁺. Returns the new row count and the two proton
     groups."""
-    ok, e_r, e_p, e_a = pass_energy(
-        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
-        redox_mol, lgamma,
-    )  # fmt: skip
+    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
         none = np.empty(0, dtype=np.int64)
         return n, none, none, 0.0, 0.0, 0.0, False
@@ -666,18 +644,10 @@ def complex4_forward(
     codes: tuple[int, int, int, int, int],
     s: int,
     s_mol: int,
-    e_dq: int,
-    e_dn_n: int,
-    e_dn_p: int,
-    e_o2: int,
-    e_mol_index: np.ndarray,
-    e_mol_d: np.ndarray,
+    e_change: np.ndarray,
     pools: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[
     int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, float, bool
@@ -688,10 +658,7 @@ def complex4_forward(
     ``h_consumed`` rows, the protons to the reserve at column 0 and the batched takes' candidates read again, as
     a one-by-one move does), then ``o2_reduced`` and ``redox`` rows. Returns the new row count, the pumped and
     bound protons, the protons made water and the site of each O₂."""
-    ok, e_r, e_p, e_a = pass_energy(
-        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
-        redox_mol, lgamma,
-    )  # fmt: skip
+    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
         none = np.empty(0, dtype=np.int64)
         return n, none, none, none, none, 0.0, 0.0, 0.0, False
@@ -750,18 +717,10 @@ def complex4_backward(
     codes: tuple[int, int, int, int, int],
     s: int,
     s_mol: int,
-    e_dq: int,
-    e_dn_n: int,
-    e_dn_p: int,
-    e_o2: int,
-    e_mol_index: np.ndarray,
-    e_mol_d: np.ndarray,
+    e_change: np.ndarray,
     pools: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[int, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of complex IV turnovers backward at sites `sites`, after `water_backward_plan` (`busy`, `need`,
@@ -769,10 +728,7 @@ def complex4_backward(
     (``h_consumed`` rows, value −1, and ``o2_reduced`` rows), the most recently bound protons released into N
     (`water_backward_release`; ``h_bind``), 2 per move P → N (``pump``), 2 cytochromes c³⁺ per move become
     c²⁺, then ``redox`` rows. Returns the new row count, the released and the pumped protons."""
-    ok, e_r, e_p, e_a = pass_energy(
-        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
-        redox_mol, lgamma,
-    )  # fmt: skip
+    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
         none = np.empty(0, dtype=np.int64)
         return n, none, none, 0.0, 0.0, 0.0, False
@@ -869,27 +825,16 @@ def synthase_pass(
     codes: tuple[int, int],
     s: int,
     s_mol: int,
-    e_dq: int,
-    e_dn_n: int,
-    e_dn_p: int,
-    e_o2: int,
-    e_mol_index: np.ndarray,
-    e_mol_d: np.ndarray,
+    e_change: np.ndarray,
     pools: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of c-subunit steps in direction `d` (`agents.synthase.ATPSynthase.fire_many`): one proton per
     move P → N (forward) or N → P (``rotor_step`` rows with `heat` each), the rotors advanced, then the
     ``atp_made`` / ``atp_hydrolysed`` rows of the `boundary` moves. Returns the new row count and the protons."""
-    ok, e_r, e_p, e_a = pass_energy(
-        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
-        redox_mol, lgamma,
-    )  # fmt: skip
+    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
         none = np.empty(0, dtype=np.int64)
         return n, none, 0.0, 0.0, 0.0, False
@@ -942,26 +887,15 @@ def hop_pass(
     code: int,
     s: int,
     s_mol: int,
-    e_dq: int,
-    e_dn_n: int,
-    e_dn_p: int,
-    e_o2: int,
-    e_mol_index: np.ndarray,
-    e_mol_d: np.ndarray,
+    e_change: np.ndarray,
     pools: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of one-proton hops from `src` to `dst` (`agents.transport`), one per column of `xs`, with their
     rows (`heat` each). Returns the new row count and the protons."""
-    ok, e_r, e_p, e_a = pass_energy(
-        s, s_mol, e_dq, e_dn_n, e_dn_p, e_o2, e_mol_index, e_mol_d, pools, counts, charge, consts, mu0, lognav,
-        redox_mol, lgamma,
-    )  # fmt: skip
+    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
         none = np.empty(0, dtype=np.int64)
         return n, none, 0.0, 0.0, 0.0, False
@@ -1153,7 +1087,7 @@ def dG_parts(
         j = mol_index[i]
         n = pools[j]
         g = d * mu0[j] + kT * (lgamma[n + d] - lgamma[n] - d * lognav[j])
-        if redox_mol[j]:
+        if redox_mol[j] != 0:
             redox += g
         else:
             atp += g
@@ -1161,28 +1095,38 @@ def dG_parts(
 
 
 @njit(cache=_CACHE)
+def change_parts(change: np.ndarray) -> tuple[int, int, int, int, np.ndarray, np.ndarray]:  # pragma: no cover
+    """A change packed as `world.membrane.state.ChemState.energy_args` packs it — ``[dq, dn_n, dn_p, o2_halves, k,
+    k pool indices, k counts]`` — unpacked."""
+    k = change[4]
+    return change[0], change[1], change[2], change[3], change[5 : 5 + k], change[5 + k : 5 + 2 * k]
+
+
+@njit(cache=_CACHE)
+def constant_parts(e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """The energy constants packed as `ChemState.energy_constants` packs them — 9 constants, then μ°, ln(N_A·V)
+    and redox flags (1.0 / 0.0) per pool — unpacked."""
+    p = (e.size - 9) // 3
+    return e[:9], e[9 : 9 + p], e[9 + p : 9 + 2 * p], e[9 + 2 * p :]
+
+
+@njit(cache=_CACHE)
 def pass_energy(
     s: int,
     s_mol: int,
-    dq: int,
-    dn_n: int,
-    dn_p: int,
-    o2_halves: int,
-    mol_index: np.ndarray,
-    mol_d: np.ndarray,
+    change: np.ndarray,
     pools: np.ndarray,
     counts: np.ndarray,
     charge: int,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[bool, float, float, float]:  # pragma: no cover - compiled
-    """A batched pass's energy, before its moves: (True, `dG_parts`) of its change done `s` times (molecules
-    `s_mol` times), or (False, 0, 0, 0) when `lgamma` does not cover the counts."""
+    """A batched pass's energy, before its moves: (True, `dG_parts`) of its `change` (packed, `change_parts`)
+    done `s` times (molecules `s_mol` times), or (False, 0, 0, 0) when `lgamma` does not cover the counts."""
+    dq, dn_n, dn_p, o2_halves, mol_index, mol_d = change_parts(change)
     if not covers(s_mol, mol_index, mol_d, pools, lgamma):
         return False, 0.0, 0.0, 0.0
+    consts, mu0, lognav, redox_mol = constant_parts(e_consts)
     r, p, a = dG_parts(
         s, s_mol, dq, dn_n, dn_p, o2_halves, mol_index, mol_d, pools, counts, charge, consts, mu0, lognav, redox_mol,
         lgamma,
@@ -1216,33 +1160,24 @@ def class_rates(
     charge: int,
     law: int,
     w: float,
-    dq: int,
-    dn_n: int,
-    dn_p: int,
-    o2_halves: int,
-    mol_index: np.ndarray,
-    mol_d: np.ndarray,
-    b_dq: int,
-    b_dn_n: int,
-    b_dn_p: int,
-    b_o2_halves: int,
-    b_mol_index: np.ndarray,
-    b_mol_d: np.ndarray,
-    couple_sub: np.ndarray,
-    couple_prod: np.ndarray,
-    couple_nu: np.ndarray,
+    change_a: np.ndarray,
+    change_b: np.ndarray,
+    couples: np.ndarray,
     couple_km: np.ndarray,
-    consts: np.ndarray,
-    mu0: np.ndarray,
-    lognav: np.ndarray,
-    redox_mol: np.ndarray,
+    e_consts: np.ndarray,
     lgamma: np.ndarray,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
     """`MembraneSite.rates` of a class whose couples are its `binding`'s: per direction its `rate_dG` (ΔG of
     change a, plus `w` times that of change b when `w` ≠ 0, each only if the counts allow it, as
     `ChemState.possible`), then the law — 0 Fermi, 1 barrier, 2 saturable with the couples (pool indices of
     substrate and product, ν, K per molecule of the couple's total). NaN, NaN when `lgamma` does not cover the
-    counts (the caller extends it and calls again)."""
+    counts (the caller extends it and calls again). The changes come packed (`change_parts`), the couples as rows
+    (substrate pool, product pool, ν) with their K per molecule in `couple_km`, the constants packed
+    (`constant_parts`)."""
+    dq, dn_n, dn_p, o2_halves, mol_index, mol_d = change_parts(change_a)
+    b_dq, b_dn_n, b_dn_p, b_o2_halves, b_mol_index, b_mol_d = change_parts(change_b)
+    consts, mu0, lognav, redox_mol = constant_parts(e_consts)
+    couple_sub, couple_prod, couple_nu = couples[0], couples[1], couples[2]
     if not (covers(1, mol_index, mol_d, pools, lgamma) and covers(1, b_mol_index, b_mol_d, pools, lgamma)):
         return np.nan, np.nan
     kT = consts[6]

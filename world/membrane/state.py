@@ -218,30 +218,31 @@ class ChemState:
 
     def energy_args(self, change: Change, s: int, s_mol: int | None = None) -> tuple:
         """What a compiled batched pass takes to book its energy (`world.membrane.kernels.pass_energy`): `change`
-        done `s` times (its molecules `s_mol` times, default `s`), the pools, the charge and the constants."""
+        done `s` times (its molecules `s_mol` times, default `s`), packed (`pack`), the pools, the charge, the
+        constants (`energy_constants`) and the ln Γ table."""
         key = id(change)
         spec = self._specs.get(key)
         if spec is None or spec[0] is not change:
-            index = self.pool.index
-            spec = self._specs[key] = (
-                change,
-                (
-                    change.dq,
-                    change.dn_n,
-                    change.dn_p,
-                    change.o2_halves,
-                    np.array([index[m] for m, _ in change.mols], dtype=np.int64),
-                    np.array([d for _, d in change.mols], dtype=np.int64),
-                    self.pool.array,
-                ),
-            )
-        return (s, s if s_mol is None else s_mol, *spec[1], self.charge, *self.shared_args())
+            spec = self._specs[key] = (change, self.pack(change), self.pool.array)
+        return (s, s if s_mol is None else s_mol, spec[1], spec[2], self.charge, *self.shared_args())
+
+    def pack(self, change: Change) -> np.ndarray:
+        """`change` as the compiled energy reads it (`world.membrane.kernels.change_parts`): ``[dq, dn_n, dn_p,
+        o2_halves, k, k pool indices (`Pools.names` order), k counts]``."""
+        index = self.pool.index
+        mols = change.mols
+        return np.array(
+            [change.dq, change.dn_n, change.dn_p, change.o2_halves, len(mols)]
+            + [index[m] for m, _ in mols]
+            + [d for _, d in mols],
+            dtype=np.int64,
+        )
 
     def shared_args(self) -> tuple:
-        """The compiled energy's constants: `energy_constants`, the per-pool μ°, ln(N_A·V) and redox flags, and
-        the ln Γ table (rebuilt when the table grows)."""
+        """The compiled energy's constants (`energy_constants`) and the ln Γ table (rebuilt when the table
+        grows)."""
         if self._shared is None or self._shared[-1] is not self.lgamma:
-            self._shared = (self.energy_constants(), *self.mol_arrays, self.lgamma)
+            self._shared = (self.energy_constants(), self.lgamma)
         return self._shared
 
     def grow_lgamma(self) -> None:
@@ -268,21 +269,23 @@ class ChemState:
         self.lgamma = np.concatenate([self.lgamma, [math.lgamma(k + 1) for k in range(have, size)]])
 
     def energy_constants(self) -> np.ndarray:
-        """The constants of `dG_parts` besides the pools, as the compiled rates take them: capacitance, each
-        side's pH coefficients a and b and its count at the initial pH, ½O₂'s free energy and kT."""
-        return np.array(
-            [
-                self.capacitance_F,
-                self._ph_a[0],
-                self._ph_b[0],
-                self._ph_a[1],
-                self._ph_b[1],
-                self.g_o2_half,
-                self.kT,
-                self._n0[0],
-                self._n0[1],
-            ]
-        )
+        """The constants of `dG_parts` besides the pools, packed as the compiled energy reads them
+        (`world.membrane.kernels.constant_parts`): capacitance, each side's pH coefficients a and b, ½O₂'s free
+        energy, kT, each side's count at the initial pH; then per pool (`Pools.names` order) μ°, ln(N_A·V) and
+        1.0 for a redox couple (0.0 else)."""
+        mu0, lognav, redox = self.mol_arrays
+        head = [
+            self.capacitance_F,
+            self._ph_a[0],
+            self._ph_b[0],
+            self._ph_a[1],
+            self._ph_b[1],
+            self.g_o2_half,
+            self.kT,
+            self._n0[0],
+            self._n0[1],
+        ]
+        return np.concatenate([head, mu0, lognav, redox.astype(float)])
 
     # ---------------------------------------------------------------- reading
     def atp_dg0_J(self, compartment: str) -> float:
