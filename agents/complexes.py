@@ -145,18 +145,21 @@ class MembraneSite(FixedAgent):
     ) -> int:
         """How many of `sites`' moves in `direction` (in order) the molecules there now allow
         (`world.membrane.batch`): every move consumes what `forward_change` says."""
-        _, dn_n, dn_p, mols, _ = cls.forward_change(world).times(direction)
-        a = int(sites.size)
+        _, dn_n, dn_p, mols, _ = cls.forward_change(world)
+        a = sites.size
         cnt = world.lattice.counts
-        if dn_n < 0:
-            a = min(a, int(cnt[N_SIDE]) // -dn_n)
-        if dn_p < 0:
-            a = min(a, int(cnt[P_SIDE]) // -dn_p)
+        need = -direction * dn_n
+        if need > 0:
+            a = min(a, int(cnt[N_SIDE]) // need)
+        need = -direction * dn_p
+        if need > 0:
+            a = min(a, int(cnt[P_SIDE]) // need)
         pool = world.state.pool
         for m, d in mols:
-            if d < 0:
-                a = min(a, pool[m] // -d)
-        return a
+            need = -direction * d
+            if need > 0:
+                a = min(a, pool[m] // need)
+        return int(a)
 
     @classmethod
     def fire_many(

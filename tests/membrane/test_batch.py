@@ -190,13 +190,14 @@ def test_the_conflict_rule_is_what_keeps_pools_whole(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(cls, "accept_many", classmethod(lambda cls, w, m, s, r, d: s.size))
     world = MembraneWorld(Run(5), **scarce)
     below_zero: list[str] = []
-    parts = world.state.dG_parts
+    args = world.state.energy_args  # what each compiled pass books, just before it runs
 
-    def spy(change, s=1, book=False):  # type: ignore[no-untyped-def]
-        below_zero.extend(m for m, d in change.mols if world.state.pool[m] + s * d < 0)
-        return parts(change, s, book)
+    def spy(change, s, s_mol=None):  # type: ignore[no-untyped-def]
+        k = s if s_mol is None else s_mol
+        below_zero.extend(m for m, d in change.mols if world.state.pool[m] + k * d < 0)
+        return args(change, s, s_mol)
 
-    world.state.dG_parts = spy  # type: ignore[method-assign]
+    world.state.energy_args = spy  # type: ignore[method-assign]
     with pytest.raises(ValueError, match="math domain"):  # ln Γ of a negative count
         for _ in range(200):
             world.step()

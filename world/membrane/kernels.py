@@ -1124,6 +1124,9 @@ def pass_energy(
     """A batched pass's energy, before its moves: (True, `dG_parts`) of its `change` (packed, `change_parts`)
     done `s` times (molecules `s_mol` times), or (False, 0, 0, 0) when `lgamma` does not cover the counts."""
     dq, dn_n, dn_p, o2_halves, mol_index, mol_d = change_parts(change)
+    for i in range(mol_index.size):
+        if pools[mol_index[i]] + s_mol * mol_d[i] < 0:  # as `math.lgamma` of a negative count
+            raise ValueError("math domain error: a batch would take a pool below zero")
     if not covers(s_mol, mol_index, mol_d, pools, lgamma):
         return False, 0.0, 0.0, 0.0
     consts, mu0, lognav, redox_mol = constant_parts(e_consts)
