@@ -289,7 +289,7 @@ def run_pass(
     short (it then did nothing), and book the energy it computed before its moves (`ChemState.booked`). Returns
     the pass's results without the energy."""
     while True:
-        r = kernel(*args, *state.energy_args(change, s, s_mol))
+        r = kernel(*args, state.energy_args(change, s, s_mol))
         if r[-1]:
             state.booked(r[-4], r[-3], r[-2])
             return r[:-4]
@@ -322,8 +322,8 @@ def _quinone_turnover_many(
         world.state,
         kernels.quinone_pass,
         (
-            fwd, produced, pumped, *q.by_column(), q.red, q.h, *lat.batch_args(), xs, uids, made,
-            *mv.row_args((produced + pumped + 3) * m), mv.buf.codes(keys),
+            fwd, produced, pumped, (*q.by_column(), q.red, q.h), lat.batch_args(), xs, uids, made,
+            mv.row_args((produced + pumped + 3) * m), mv.buf.codes(keys),
         ),
         change,
         direction * m,
@@ -480,8 +480,8 @@ class ComplexIII(MembraneSite):
             world.state,
             kernels.complex3_pass,
             (
-                direction > 0, *q.by_column(), q.red, q.h, *c.by_column(), c.red, *lat.batch_args(), xs, uids,
-                *mv.row_args(5 * m), mv.buf.codes(keys),
+                direction > 0, (*q.by_column(), q.red, q.h), (*c.by_column(), c.red), lat.batch_args(), xs, uids,
+                mv.row_args(5 * m), mv.buf.codes(keys),
             ),
             _CHANGE_III,
             direction * m,
@@ -597,8 +597,8 @@ class ComplexIV(MembraneSite):
                 state,
                 kernels.complex4_forward,
                 (
-                    sites, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(), xall, uall,
-                    *mv.row_args(10 * m), codes,  # a site holds 0 or 2 bound: at most 4m become water
+                    sites, store.held, store.n, (*c.by_column(), c.red), lat.batch_args(), xall, uall,
+                    mv.row_args(10 * m), codes,  # a site holds 0 or 2 bound: at most 4m become water
                 ),
                 _CHANGE_IV,
                 direction * m,
@@ -615,8 +615,8 @@ class ComplexIV(MembraneSite):
                 state,
                 kernels.complex4_backward,
                 (
-                    sites, busy, need, waters, made, store.held, store.n, *c.by_column(), c.red, *lat.batch_args(),
-                    xall, uall, *mv.row_args(4 * w + w + 2 * m + 2 * m + m), codes,
+                    sites, busy, need, waters, made, store.held, store.n, (*c.by_column(), c.red), lat.batch_args(),
+                    xall, uall, mv.row_args(4 * w + w + 2 * m + 2 * m + m), codes,
                 ),
                 _CHANGE_IV,
                 direction * m,

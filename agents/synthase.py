@@ -176,8 +176,8 @@ class ATPSynthase(MembraneSite):
             state,
             kernels.synthase_pass,
             (
-                sites, boundary, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring, *lat.batch_args(),
-                xall, uall, *mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
+                sites, boundary, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring, lat.batch_args(),
+                xall, uall, mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
             ),
             _ROTOR_BATCH,
             d * m,

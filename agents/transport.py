@@ -98,7 +98,7 @@ def _hop_many(
     mv.buf.n, h = run_pass(
         world.state,
         kernels.hop_pass,
-        (src, dst, *lat.batch_args(), xs, *mv.row_args(m), mv.buf.code(key)),
+        (src, dst, lat.batch_args(), xs, mv.row_args(m), mv.buf.code(key)),
         change,
         direction * m,
     )

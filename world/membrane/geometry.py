@@ -476,10 +476,7 @@ class ProtonLattice:
         assert self.reach is None, "batched takes are for bulk access"
         if xs.size == 0:
             return np.empty(0, dtype=np.int64)
-        cand, cx, n, ready = self.mouth
-        idx = kernels.take_move(
-            cand, cx, n, ready, self.comp, self.x, self.y, self.counts, self.width, self.membrane_row, side, xs, dst
-        )
+        idx = kernels.take_move(self.batch_args(), side, xs, dst)
         self._mouth_cache.clear()
         self._buckets.clear()
         return idx

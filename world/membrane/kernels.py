@@ -189,24 +189,17 @@ def mouth_ready(
 
 @njit(cache=_CACHE)
 def take_move(
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    lat: tuple,
     side: int,
     xs: np.ndarray,
     dst: int,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """`ProtonLattice.take_move_many`: one free proton of `side` per request column of `xs`, matched by column
-    (`match_sorted`) among the side's still free mouth candidates (read by `mouth_ready` if not yet), or among
-    all of the side's free protons when those are fewer than the requests; the chosen protons are moved into
-    `dst` at their request's column (`move`) and no longer free. Returns them, in the order of `xs`."""
+    """`ProtonLattice.take_move_many` (`lat`: `ProtonLattice.batch_args`): one free proton of `side` per request
+    column of `xs`, matched by column (`match_sorted`) among the side's still free mouth candidates (read by
+    `mouth_ready` if not yet), or among all of the side's free protons when those are fewer than the requests;
+    the chosen protons are moved into `dst` at their request's column (`move`) and no longer free. Returns them,
+    in the order of `xs`."""
+    cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row = lat
     d = xs.size
     if d == 0:
         return np.empty(0, dtype=np.int64)
@@ -401,20 +394,18 @@ def count_carriers(
 
 @njit(cache=_CACHE)
 def put_rows(
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
+    dest: tuple,
     n: int,
     code: int,
     ids: np.ndarray,
     xs: np.ndarray,
     heat: float,
 ) -> int:  # pragma: no cover - compiled
-    """Write one trace row per entry of `ids` into a `world.membrane.moves.RowBuffer`'s arrays from row `n`:
-    signature `code`, entity `ids[k]`, column `xs[k]`, and `heat` as energy unless NaN (a signature whose
-    energy is null). Returns the new row count. The caller made room (`RowBuffer.room`); writing past it raises
-    (compiled code does not check bounds on its own)."""
+    """Write one trace row per entry of `ids` into a `world.membrane.moves.RowBuffer`'s arrays `dest` (sig, eid,
+    pos, energy) from row `n`: signature `code`, entity `ids[k]`, column `xs[k]`, and `heat` as energy unless NaN
+    (a signature whose energy is null). Returns the new row count. The caller made room (`RowBuffer.room`);
+    writing past it raises (compiled code does not check bounds on its own)."""
+    sig, eid, pos, energy = dest
     if n + ids.size > sig.size:
         raise IndexError("trace rows written past the row buffer's room")
     for k in range(ids.size):
@@ -428,10 +419,7 @@ def put_rows(
 
 @njit(cache=_CACHE)
 def put_proton_rows(
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
+    dest: tuple,
     n: int,
     code: int,
     uid: np.ndarray,
@@ -440,15 +428,7 @@ def put_proton_rows(
     heat: float,
 ) -> int:  # pragma: no cover - compiled
     """`put_rows` for protons `idx`, each row's entity the proton's Mesa id ``uid[idx[k]]``."""
-    if n + idx.size > sig.size:
-        raise IndexError("trace rows written past the row buffer's room")
-    for k in range(idx.size):
-        sig[n + k] = code
-        eid[n + k] = uid[idx[k]]
-        pos[n + k] = xs[k]
-    if not np.isnan(heat):
-        energy[n : n + idx.size] = heat
-    return n + idx.size
+    return put_rows(dest, n, code, uid[idx], xs, heat)
 
 
 @njit(cache=_CACHE)
@@ -456,37 +436,14 @@ def quinone_pass(
     fwd: bool,
     produced: int,
     pumped: int,
-    q_order: np.ndarray,
-    q_x: np.ndarray,
-    q_red: np.ndarray,
-    q_h: np.ndarray,
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    quinones: tuple,
+    lat: tuple,
     xs: np.ndarray,
     site_ids: np.ndarray,
     made: np.ndarray,
-    uid: np.ndarray,
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
-    n: int,
+    rows: tuple,
     codes: tuple[int, int, int, int],
-    s: int,
-    s_mol: int,
-    e_change: np.ndarray,
-    pools: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
+    en: tuple,
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """The moves of a batch of complex I or II turnovers (`agents.complexes`, ``_quinone_turnover_many``), one
     per request column of `xs`, in the order the one-by-one moves make them, with their trace rows (written
@@ -495,12 +452,12 @@ def quinone_pass(
     move, from the reserve) into N, ``pumped`` per move N → P, 2 per move N → the quinone, now QH₂. Backward: a
     QH₂ per move, its 2 protons into N, ``pumped`` per move P → N, ``produced`` per move N → reserve. Returns
     the new row count and the three proton groups, in row order."""
-    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
+    q_order, q_x, q_red, q_h = quinones
+    comp, x, y, counts, membrane_row = lat[4], lat[5], lat[6], lat[7], lat[9]
+    uid, dest, n = rows[0], rows[1:5], rows[5]
+    ok, heat, e_r, e_p, e_a = pass_heat(en, counts, xs.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        none = np.empty(0, dtype=np.int64)
-        return n, none, none, none, 0.0, 0.0, 0.0, False
-    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
-    heat = heat / xs.size
+        return n, nothing(), nothing(), nothing(), 0.0, 0.0, 0.0, False
     m = xs.size
     qi = carriers_sorted(q_order, q_x, q_red, not fwd, xs)
     x2 = np.repeat(xs, 2)
@@ -510,8 +467,8 @@ def quinone_pass(
     if fwd:
         move(made, comp, x, y, counts, xr, 0, mem - 1)
         a, xa = made, xr
-        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xp, 1)
-        c = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 2)
+        b = take_move(lat, 0, xp, 1)
+        c = take_move(lat, 0, x2, 2)
         for k in range(m):
             q_red[qi[k]] = True
             q_h[qi[k], 0] = c[2 * k]
@@ -527,64 +484,40 @@ def quinone_pass(
             q_h[qi[k], 1] = -1
         move(a, comp, x, y, counts, x2, 0, mem - 1)
         xa = x2
-        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, xp, 0)
-        c = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, xr, 3)
+        b = take_move(lat, 1, xp, 0)
+        c = take_move(lat, 0, xr, 3)
         xc = xr
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, xa, np.nan)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, xp, np.nan)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, c, xc, np.nan)
-    n = put_rows(sig, eid, pos, energy, n, codes[3], site_ids, xs, heat)
+    n = put_proton_rows(dest, n, codes[0], uid, a, xa, np.nan)
+    n = put_proton_rows(dest, n, codes[1], uid, b, xp, np.nan)
+    n = put_proton_rows(dest, n, codes[2], uid, c, xc, np.nan)
+    n = put_rows(dest, n, codes[3], site_ids, xs, heat)
     return n, a, b, c, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
 def complex3_pass(
     fwd: bool,
-    q_order: np.ndarray,
-    q_x: np.ndarray,
-    q_red: np.ndarray,
-    q_h: np.ndarray,
-    c_order: np.ndarray,
-    c_x: np.ndarray,
-    c_red: np.ndarray,
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    quinones: tuple,
+    cytc: tuple,
+    lat: tuple,
     xs: np.ndarray,
     site_ids: np.ndarray,
-    uid: np.ndarray,
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
-    n: int,
+    rows: tuple,
     codes: tuple[int, int, int],
-    s: int,
-    s_mol: int,
-    e_change: np.ndarray,
-    pools: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
+    en: tuple,
 ) -> tuple[int, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of complex III turnovers (`agents.complexes.ComplexIII.fire_many`), with their rows (two ``pump``
     groups, then ``redox``). Forward: a QH₂ per move and 2 cytochromes c³⁺; the QH₂'s 2 protons into P, 2 per
     move N → P; the quinone is Q and the cytochromes c²⁺. Backward: a Q per move and 2 c²⁺; 2 per move P → N,
     2 per move P → the quinone, now QH₂; the cytochromes c³⁺. Returns the new row count and the two proton
     groups."""
-    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
+    q_order, q_x, q_red, q_h = quinones
+    c_order, c_x, c_red = cytc
+    comp, x, y, counts, membrane_row = lat[4], lat[5], lat[6], lat[7], lat[9]
+    uid, dest, n = rows[0], rows[1:5], rows[5]
+    ok, heat, e_r, e_p, e_a = pass_heat(en, counts, xs.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        none = np.empty(0, dtype=np.int64)
-        return n, none, none, 0.0, 0.0, 0.0, False
-    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
-    heat = heat / xs.size
+        return n, nothing(), nothing(), 0.0, 0.0, 0.0, False
     m = xs.size
     qi = carriers_sorted(q_order, q_x, q_red, fwd, xs)
     x2 = np.repeat(xs, 2)
@@ -599,19 +532,19 @@ def complex3_pass(
             q_h[qi[k], 0] = -1
             q_h[qi[k], 1] = -1
         move(a, comp, x, y, counts, x2, 1, mem + 1)
-        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 1)
+        b = take_move(lat, 0, x2, 1)
     else:
-        a = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, x2, 0)
-        b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, x2, 2)
+        a = take_move(lat, 1, x2, 0)
+        b = take_move(lat, 1, x2, 2)
         for k in range(m):
             q_red[qi[k]] = True
             q_h[qi[k], 0] = b[2 * k]
             q_h[qi[k], 1] = b[2 * k + 1]
     for k in range(cs.size):
         c_red[cs[k]] = fwd
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, x2, np.nan)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, x2, np.nan)
-    n = put_rows(sig, eid, pos, energy, n, codes[2], site_ids, xs, heat)
+    n = put_proton_rows(dest, n, codes[0], uid, a, x2, np.nan)
+    n = put_proton_rows(dest, n, codes[1], uid, b, x2, np.nan)
+    n = put_rows(dest, n, codes[2], site_ids, xs, heat)
     return n, a, b, e_r, e_p, e_a, True
 
 
@@ -620,35 +553,13 @@ def complex4_forward(
     sites: np.ndarray,
     held: np.ndarray,
     n_held: np.ndarray,
-    c_order: np.ndarray,
-    c_x: np.ndarray,
-    c_red: np.ndarray,
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    cytc: tuple,
+    lat: tuple,
     x_all: np.ndarray,
     ids_all: np.ndarray,
-    uid: np.ndarray,
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
-    n: int,
+    rows: tuple,
     codes: tuple[int, int, int, int, int],
-    s: int,
-    s_mol: int,
-    e_change: np.ndarray,
-    pools: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
+    en: tuple,
 ) -> tuple[
     int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, float, bool
 ]:  # pragma: no cover - compiled
@@ -658,29 +569,29 @@ def complex4_forward(
     ``h_consumed`` rows, the protons to the reserve at column 0 and the batched takes' candidates read again, as
     a one-by-one move does), then ``o2_reduced`` and ``redox`` rows. Returns the new row count, the pumped and
     bound protons, the protons made water and the site of each O₂."""
-    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
+    c_order, c_x, c_red = cytc
+    comp, x, y, counts, membrane_row = lat[4], lat[5], lat[6], lat[7], lat[9]
+    uid, dest, n = rows[0], rows[1:5], rows[5]
+    ok, heat, e_r, e_p, e_a = pass_heat(en, counts, sites.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        none = np.empty(0, dtype=np.int64)
-        return n, none, none, none, none, 0.0, 0.0, 0.0, False
-    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
-    heat = heat / sites.size
+        return n, nothing(), nothing(), nothing(), nothing(), 0.0, 0.0, 0.0, False
     xs = x_all[sites]
     x2 = np.repeat(xs, 2)
     cs = carriers_sorted(c_order, c_x, c_red, True, x2)
     mem = membrane_row
-    a = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 1)
-    b = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 0, x2, 2)
+    a = take_move(lat, 0, x2, 1)
+    b = take_move(lat, 0, x2, 2)
     water, o2 = water_forward(sites, b, held, n_held)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, a, x2, np.nan)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[1], uid, b, x2, np.nan)
+    n = put_proton_rows(dest, n, codes[0], uid, a, x2, np.nan)
+    n = put_proton_rows(dest, n, codes[1], uid, b, x2, np.nan)
     if o2.size:
-        n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, water, np.repeat(x_all[o2], 4), np.nan)
+        n = put_proton_rows(dest, n, codes[2], uid, water, np.repeat(x_all[o2], 4), np.nan)
         move(water, comp, x, y, counts, np.zeros(water.size, dtype=x.dtype), 3, mem)
-        ready[:] = False
-        n = put_rows(sig, eid, pos, energy, n, codes[3], ids_all[o2], x_all[o2], np.nan)
+        lat[3][:] = False  # the batched takes' candidates are read again (`ProtonLattice.mouth` ready)
+        n = put_rows(dest, n, codes[3], ids_all[o2], x_all[o2], np.nan)
     for k in range(cs.size):
         c_red[cs[k]] = False
-    n = put_rows(sig, eid, pos, energy, n, codes[4], ids_all[sites], xs, heat)
+    n = put_rows(dest, n, codes[4], ids_all[sites], xs, heat)
     return n, a, b, water, o2, e_r, e_p, e_a, True
 
 
@@ -693,47 +604,25 @@ def complex4_backward(
     made: np.ndarray,
     held: np.ndarray,
     n_held: np.ndarray,
-    c_order: np.ndarray,
-    c_x: np.ndarray,
-    c_red: np.ndarray,
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    cytc: tuple,
+    lat: tuple,
     x_all: np.ndarray,
     ids_all: np.ndarray,
-    uid: np.ndarray,
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
-    n: int,
+    rows: tuple,
     codes: tuple[int, int, int, int, int],
-    s: int,
-    s_mol: int,
-    e_change: np.ndarray,
-    pools: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
+    en: tuple,
 ) -> tuple[int, np.ndarray, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of complex IV turnovers backward at sites `sites`, after `water_backward_plan` (`busy`, `need`,
     `waters`) and with `made` (4 per water, from the reserve): the waters turned back into bound protons
     (``h_consumed`` rows, value −1, and ``o2_reduced`` rows), the most recently bound protons released into N
     (`water_backward_release`; ``h_bind``), 2 per move P → N (``pump``), 2 cytochromes c³⁺ per move become
     c²⁺, then ``redox`` rows. Returns the new row count, the released and the pumped protons."""
-    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
+    c_order, c_x, c_red = cytc
+    comp, x, y, counts, membrane_row = lat[4], lat[5], lat[6], lat[7], lat[9]
+    uid, dest, n = rows[0], rows[1:5], rows[5]
+    ok, heat, e_r, e_p, e_a = pass_heat(en, counts, sites.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        none = np.empty(0, dtype=np.int64)
-        return n, none, none, 0.0, 0.0, 0.0, False
-    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
-    heat = heat / sites.size
+        return n, nothing(), nothing(), 0.0, 0.0, 0.0, False
     xs = x_all[sites]
     x2 = np.repeat(xs, 2)
     cs = carriers_sorted(c_order, c_x, c_red, False, x2)
@@ -742,17 +631,17 @@ def complex4_backward(
     if o2.size:
         xw = np.repeat(x_all[o2], 4)
         move(made, comp, x, y, counts, xw, 2, mem)
-        n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, made, xw, np.nan)
-        n = put_rows(sig, eid, pos, energy, n, codes[1], ids_all[o2], x_all[o2], np.nan)
+        n = put_proton_rows(dest, n, codes[0], uid, made, xw, np.nan)
+        n = put_rows(dest, n, codes[1], ids_all[o2], x_all[o2], np.nan)
     out = water_backward_release(busy, need, waters, made, held, n_held)
     xo = np.repeat(x_all[busy], need)
     move(out, comp, x, y, counts, xo, 0, mem - 1)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[2], uid, out, xo, np.nan)
-    p = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, mem, 1, x2, 0)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[3], uid, p, x2, np.nan)
+    n = put_proton_rows(dest, n, codes[2], uid, out, xo, np.nan)
+    p = take_move(lat, 1, x2, 0)
+    n = put_proton_rows(dest, n, codes[3], uid, p, x2, np.nan)
     for k in range(cs.size):
         c_red[cs[k]] = True
-    n = put_rows(sig, eid, pos, energy, n, codes[4], ids_all[sites], xs, heat)
+    n = put_rows(dest, n, codes[4], ids_all[sites], xs, heat)
     return n, out, p, e_r, e_p, e_a, True
 
 
@@ -804,46 +693,26 @@ def synthase_pass(
     steps: np.ndarray,
     atp: np.ndarray,
     c_ring: int,
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    lat: tuple,
     x_all: np.ndarray,
     ids_all: np.ndarray,
-    uid: np.ndarray,
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
-    n: int,
+    rows: tuple,
     codes: tuple[int, int],
-    s: int,
-    s_mol: int,
-    e_change: np.ndarray,
-    pools: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
+    en: tuple,
 ) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of c-subunit steps in direction `d` (`agents.synthase.ATPSynthase.fire_many`): one proton per
     move P → N (forward) or N → P (``rotor_step`` rows with `heat` each), the rotors advanced, then the
     ``atp_made`` / ``atp_hydrolysed`` rows of the `boundary` moves. Returns the new row count and the protons."""
-    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
+    counts = lat[7]
+    uid, sig, eid, pos, energy, n = rows
+    dest = (sig, eid, pos, energy)
+    ok, heat, e_r, e_p, e_a = pass_heat(en, counts, sites.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        none = np.empty(0, dtype=np.int64)
-        return n, none, 0.0, 0.0, 0.0, False
-    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
-    heat = heat / sites.size
+        return n, nothing(), 0.0, 0.0, 0.0, False
     xs = x_all[sites]
     src, dst = (1, 0) if d > 0 else (0, 1)
-    h = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row, src, xs, dst)
-    n = put_proton_rows(sig, eid, pos, energy, n, codes[0], uid, h, xs, heat)
+    h = take_move(lat, src, xs, dst)
+    n = put_proton_rows(dest, n, codes[0], uid, h, xs, heat)
     per_site = np.zeros(position.size, dtype=np.int64)
     for k in range(sites.size):
         per_site[sites[k]] += 1
@@ -867,42 +736,21 @@ def synthase_pass(
 def hop_pass(
     src: int,
     dst: int,
-    cand: np.ndarray,
-    cx: np.ndarray,
-    n_free: np.ndarray,
-    ready: np.ndarray,
-    comp: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    counts: np.ndarray,
-    width: int,
-    membrane_row: int,
+    lat: tuple,
     xs: np.ndarray,
-    uid: np.ndarray,
-    sig: np.ndarray,
-    eid: np.ndarray,
-    pos: np.ndarray,
-    energy: np.ndarray,
-    n: int,
+    rows: tuple,
     code: int,
-    s: int,
-    s_mol: int,
-    e_change: np.ndarray,
-    pools: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
+    en: tuple,
 ) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
     """A batch of one-proton hops from `src` to `dst` (`agents.transport`), one per column of `xs`, with their
     rows (`heat` each). Returns the new row count and the protons."""
-    ok, e_r, e_p, e_a = pass_energy(s, s_mol, e_change, pools, counts, charge, e_consts, lgamma)
+    counts = lat[7]
+    uid, dest, n = rows[0], rows[1:5], rows[5]
+    ok, heat, e_r, e_p, e_a = pass_heat(en, counts, xs.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        none = np.empty(0, dtype=np.int64)
-        return n, none, 0.0, 0.0, 0.0, False
-    heat = -(e_r + e_p + e_a)  # the batch's heat, as `ChemState.book` books it
-    heat = heat / xs.size
-    h = take_move(cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row, src, xs, dst)
-    return put_proton_rows(sig, eid, pos, energy, n, code, uid, h, xs, heat), h, e_r, e_p, e_a, True
+        return n, nothing(), 0.0, 0.0, 0.0, False
+    h = take_move(lat, src, xs, dst)
+    return put_proton_rows(dest, n, code, uid, h, xs, heat), h, e_r, e_p, e_a, True
 
 
 # ---------------------------------------------------------------- exact diffusion (`world.membrane.diffusion`)
@@ -1095,6 +943,21 @@ def dG_parts(
 
 
 @njit(cache=_CACHE)
+def nothing() -> np.ndarray:  # pragma: no cover - compiled
+    """No protons (what a pass that did nothing returns for each group)."""
+    return np.empty(0, dtype=np.int64)
+
+
+@njit(cache=_CACHE)
+def pass_heat(en: tuple, counts: np.ndarray, m: int) -> tuple[bool, float, float, float, float]:  # pragma: no cover
+    """`pass_energy` of a batch of `m` moves and each move's heat (their mean: −ΔG / m, as `ChemState.book`
+    books it): (covered, heat per move, redox, proton-motive, nucleotide parts)."""
+    ok, e_r, e_p, e_a = pass_energy(en, counts)
+    heat = -(e_r + e_p + e_a)
+    return ok, heat / m, e_r, e_p, e_a
+
+
+@njit(cache=_CACHE)
 def change_parts(change: np.ndarray) -> tuple[int, int, int, int, np.ndarray, np.ndarray]:  # pragma: no cover
     """A change packed as `world.membrane.state.ChemState.energy_args` packs it — ``[dq, dn_n, dn_p, o2_halves, k,
     k pool indices, k counts]`` — unpacked."""
@@ -1112,17 +975,13 @@ def constant_parts(e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 @njit(cache=_CACHE)
 def pass_energy(
-    s: int,
-    s_mol: int,
-    change: np.ndarray,
-    pools: np.ndarray,
+    en: tuple,
     counts: np.ndarray,
-    charge: int,
-    e_consts: np.ndarray,
-    lgamma: np.ndarray,
 ) -> tuple[bool, float, float, float]:  # pragma: no cover - compiled
-    """A batched pass's energy, before its moves: (True, `dG_parts`) of its `change` (packed, `change_parts`)
-    done `s` times (molecules `s_mol` times), or (False, 0, 0, 0) when `lgamma` does not cover the counts."""
+    """A batched pass's energy, before its moves (`en`: `ChemState.energy_args`): (True, `dG_parts`) of its
+    `change` (packed, `change_parts`) done `s` times (molecules `s_mol` times), or (False, 0, 0, 0) when `lgamma`
+    does not cover the counts."""
+    s, s_mol, change, pools, charge, e_consts, lgamma = en
     dq, dn_n, dn_p, o2_halves, mol_index, mol_d = change_parts(change)
     for i in range(mol_index.size):
         if pools[mol_index[i]] + s_mol * mol_d[i] < 0:  # as `math.lgamma` of a negative count
