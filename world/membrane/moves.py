@@ -346,51 +346,7 @@ class ProtonMoves:
         self.emit("o2_reduced", entity_id=complex_id, layer=4, pos=x0, value=float(direction), unit="O2")
         return idx
 
-    # ---------------------------------------------------------------- batched moves (world.membrane.batch)
-    def transfer_many(
-        self,
-        src: int,
-        dst: int,
-        xs: np.ndarray,
-        kind: str,
-        layer: int | None,
-        value: float,
-        dst_label: str | None = None,
-        energy_J: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Move one free proton of side `src` per entry of `xs` into `dst` at that column
-        (`ProtonLattice.take_many`); one trace row each. Returns the protons, in the order of `xs`."""
-        idx = self.lattice.take_move_many(src, xs, dst)
-        self._proton_rows(
-            idx, kind, COMPARTMENT_NAMES[src], dst_label or COMPARTMENT_NAMES[dst], layer, xs, value, energy_J
-        )
-        return idx
-
-    def release_many(
-        self, idx: np.ndarray, dst: int, xs: np.ndarray, kind: str, layer: int | None, value: float, src_label: str
-    ) -> None:
-        """Move bound protons `idx` to side `dst`, each at its column in `xs`; one trace row each."""
-        self.lattice.move_many(idx, dst, xs)
-        self._proton_rows(idx, kind, src_label, COMPARTMENT_NAMES[dst], layer, xs, value)
-
-    def produce_many(
-        self,
-        dst: int,
-        xs: np.ndarray,
-        kind: str,
-        src_label: str,
-        layer: int | None,
-        value: float,
-        dst_label: str | None = None,
-    ) -> np.ndarray:
-        """Bring one equivalent from the reserve into `dst` (a side, or ``BOUND``) per entry of `xs`; one row each
-        (``h_produced``, or for complex IV's water turned back ``h_consumed`` with value −1; the caller books the
-        counters). Returns the equivalents."""
-        idx = self.lattice.produce(int(xs.size))
-        self.lattice.move_many(idx, dst, xs)
-        self._proton_rows(idx, kind, src_label, dst_label or COMPARTMENT_NAMES[dst], layer, xs, value)
-        return idx
-
+    # ---------------------------------------------------------------- rows of batched moves (world.membrane.batch)
     def emit_many(
         self,
         kind: str,

@@ -1,6 +1,6 @@
 """The chemistry state of the membrane world: pools, charge and counters, and their only writer.
 
-Key names: `ChemState`, `Change`, `COUNTER_NAMES`.
+Key names: `ChemState`, `Change`, `Pools`, `COUNTER_NAMES`, `TURNOVERS`.
 
 Every change of a pool, of the membrane's charge or of a counter goes through one `ChemState`: a move's
 stoichiometry is a `Change` (declared once per site class, `MembraneSite.forward_change`), and
@@ -10,6 +10,11 @@ energy ledger and the move's counters — and returns the heat. The protons them
 (`world.membrane.geometry.ProtonLattice`) and are moved by `world.membrane.moves.ProtonMoves`, which books its
 counters here too (`count`). Readers get the state's dictionaries through read-only views
 (`MembraneWorld.pool`, `MembraneWorld.counters`).
+
+A batch of moves is booked as one change (`book`, the numbers of ``apply(change.times(s), …)``); a compiled
+batched pass computes the same energy itself, before its moves, from the pools' numpy mirror (`Pools.array`),
+the constants (`energy_constants`) and a table of CPython's ``math.lgamma`` values (`lgamma`), and books it here
+afterwards (`booked`, then `add` for the matter).
 """
 
 from __future__ import annotations
