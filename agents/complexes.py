@@ -41,7 +41,6 @@ from world.membrane.state import TURNOVERS, Change, ChemState, turnover_counts
 from world.membrane.thermo import Couple, barrier_rates, fermi_rates, saturable_rates
 
 if TYPE_CHECKING:
-    from agents.carriers import CytochromePool, QuinonePool
     from world.membrane import MembraneWorld
 
 
@@ -106,7 +105,7 @@ class MembraneSite(FixedAgent):
             kf, kb = kernels.class_rates(k, state.pool.array, world.lattice.counts, state.charge, *spec)
             if kf == kf:  # not NaN: ln Γ covered the counts
                 return kf, kb
-            state.lgamma_upto(2 * int(state.pool.array.max()) + 64)
+            state.grow_lgamma()
             return cls.rates(world, k)
         dg_f, dg_b = cls.rate_dG(world, 1), cls.rate_dG(world, -1)
         if cls.saturable(world):  # a site class's couples do not depend on the direction (the ANT's do: own rates)
@@ -271,14 +270,6 @@ def _quinone_turnover(
         mv.consume_from(N_SIDE, x, produced, "h_produced", site.number, "reserve")
     site._redox_row(world, direction, heat)
     return True
-
-
-def _carriers(pool: QuinonePool | CytochromePool, reduced: bool, req_x: np.ndarray) -> np.ndarray:
-    """Indices of the carriers of `pool` in the `reduced` state matched to requests at columns `req_x` by column
-    (`world.membrane.geometry.match_by_column`). The pool's order by (column, index) is sorted once per set of
-    positions (they change only when the pool diffuses)."""
-    order, x_sorted = pool.by_column()
-    return kernels.carriers_sorted(order, x_sorted, pool.red, reduced, req_x)
 
 
 def run_pass(

@@ -6,9 +6,10 @@ Key names: the building blocks `match_sorted`, `column_order`, `carriers_sorted`
 `round_robin_pair`, `mouth_candidates`, `mouth_ready`, `take_move`, `move`, `put_rows`, `put_proton_rows`,
 `water_forward`, `water_backward_plan`, `water_backward_release`; one class's batched pass `quinone_pass`
 (complexes I and II), `complex3_pass`, `complex4_forward`, `complex4_backward`, `rotor_boundaries`, `rotor_accept`,
-`synthase_pass`, `hop_pass` (the one-proton transporters and the leak); rates `class_rates` (with `dG_parts`,
+`synthase_pass`, `crosses`, `hop_pass` (the one-proton transporters and the leak); rates `class_rates` (with `dG_parts`,
 `python_sum3`, `sigmoid_neg`); walks `diffuse_lattice`, `ring_step`, `band_step` (exact), `lazy_lattice`,
-`lazy_ring`, `lazy_band` (lazy), `alias_pick`; layers `count_layers`, `count_free`, `count_carriers`.
+`lazy_ring`, `lazy_band` (lazy), `alias_pick`; a pass's energy `pass_energy`, `pass_heat` (with `change_parts`,
+`constant_parts`, `covers`); layers `count_layers`, `count_free`, `count_carriers`.
 
 At enzyme density a step makes hundreds of small moves, and their cost was the Python and numpy call overhead
 of each, not the arithmetic. So a batched class's whole direction — its carriers matched by column, its protons
@@ -653,10 +654,16 @@ def rotor_boundaries(
     `per_turn` boundaries of a turn of `c_ring` steps (`agents.synthase.atp_at_step`)."""
     out = np.empty(sites.size, dtype=np.bool_)
     for k in range(sites.size):
-        p = position[sites[k]]
-        s = (p + ranks[k]) % c_ring if d > 0 else (p - ranks[k] - 1) % c_ring
-        out[k] = (per_turn * (s + 1)) // c_ring > (per_turn * s) // c_ring
+        out[k] = crosses(position[sites[k]], ranks[k], c_ring, per_turn, d)
     return out
+
+
+@njit(cache=_CACHE)
+def crosses(position: int, rank: int, c_ring: int, per_turn: int, d: int) -> bool:  # pragma: no cover - compiled
+    """Whether a rotor at `position` crosses a boundary on its `rank`-th step of a batch in direction `d`
+    (`agents.synthase.atp_at_step` of the step's start)."""
+    s = (position + rank) % c_ring if d > 0 else (position - rank - 1) % c_ring
+    return (per_turn * (s + 1)) // c_ring > (per_turn * s) // c_ring
 
 
 @njit(cache=_CACHE)
@@ -675,9 +682,7 @@ def rotor_accept(
     b = 0
     a = min(sites.size, protons)
     for k in range(a):
-        p = position[sites[k]]
-        s = (p + ranks[k]) % c_ring if d > 0 else (p - ranks[k] - 1) % c_ring
-        if (per_turn * (s + 1)) // c_ring > (per_turn * s) // c_ring:
+        if crosses(position[sites[k]], ranks[k], c_ring, per_turn, d):
             b += 1
             if b > chem:
                 return k
