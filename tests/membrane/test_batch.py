@@ -3,6 +3,7 @@ must not change. Tolerances and predictions are written in each docstring before
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV
+from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV, _rate_spec
 from agents.synthase import ATPSynthase
 from agents.transport import AdenineNucleotideTranslocase, LeakSite, NucleotideExchanger
 from world.clock import Run
@@ -276,3 +277,45 @@ def test_batched_step_numbers_are_pinned(transport: str) -> None:
     same digests at the commit before): the compiled passes changed no number. A change of the rule moves them;
     update the pins only for such a change, and say so."""
     assert _pinned_run(transport) == _PINNED[transport]
+
+
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(0, 30), big=st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_compiled_rates_are_the_python_rates(seed: int, steps: int, big: bool) -> None:
+    """A class's compiled rates (`kernels.class_rates`) are the floats of its Python formulation (`rate_dG` with
+    `ChemState.dG_parts`, then the law), bit for bit, in every class of a world with the saturable laws and of
+    one with the Fermi laws, after some steps; with a pool past the ln Γ table (`big`) the table grows first."""
+    for kw in ({}, {**FERMI_STACK, "transport": "lumped"}):
+        run = Run(seed % 1000)
+        world = MembraneWorld(run, **kw)
+        for _ in range(steps):
+            world.step()
+        if big:
+            world.state.pool["atp_c"] = world.state.lgamma.size + 10
+        for cls, _ in world.groups:
+            if _rate_spec(cls, world) is None:
+                continue
+            compiled = cls.rates(world, 400.0)
+            world.rate_specs[cls] = (world.params, world.state.lgamma, None)  # the Python path
+            python = cls.rates(world, 400.0)
+            del world.rate_specs[cls]
+            assert compiled == python, cls.__name__
+
+
+def test_pools_mirror_follows_every_write() -> None:
+    """The pools' numpy mirror (what the compiled rates and passes read) equals the pools after item writes,
+    `update`, a batched run and a copy; adding or removing a pool is refused."""
+    world = MembraneWorld(Run(0), site_events="batch", atp_demand=300.0)
+    pool = world.state.pool
+    pool["atp_c"] += 3
+    pool.update(adp_c=7)
+    for _ in range(50):
+        world.step()
+    assert pool.array.tolist() == [pool[m] for m in pool.names]
+    twin = copy.deepcopy(pool)
+    twin["q"] = 1
+    assert twin.array[twin.index["q"]] == 1 and pool.array[pool.index["q"]] == pool["q"] != 1
+    with pytest.raises(TypeError, match="fixed"):
+        pool.pop("q")
+    with pytest.raises(KeyError):
+        pool["glucose"] = 1

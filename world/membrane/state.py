@@ -131,6 +131,10 @@ class Pools(dict):
         for name, value in dict(*args, **kwargs).items():
             self.set(name, value)
 
+    def __reduce__(self) -> tuple:
+        """Copied and pickled as built (a dict subclass would be refilled item by item before its mirror exists)."""
+        return Pools, (dict(self),)
+
     def _fixed(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("the pools are fixed: set a count, do not add or remove a pool")
 
