@@ -274,6 +274,8 @@ def _in_key_order(table: pa.Table, order: np.ndarray) -> pa.Table:
 
 def _first_appearance(arr: pa.DictionaryArray) -> pa.DictionaryArray:
     """The same values with the dictionary reordered (and pruned) to the order in which values first appear."""
+    if len(arr) == 0:
+        return arr
     if arr.null_count == 0:
         codes = arr.indices.to_numpy()
         valid = np.ones(codes.size, dtype=bool)
