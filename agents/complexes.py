@@ -169,16 +169,6 @@ class MembraneSite(FixedAgent):
         `world.membrane.batch`); the moves were accepted by `accept_many`."""
         raise NotImplementedError
 
-    @classmethod
-    def _book(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> float:
-        """Book `m` moves of `forward_change` in `direction` as one change; their heat (J)."""
-        return world.state.book(cls.forward_change(world), direction * m, counts, m)
-
-    @classmethod
-    def _book_many(cls, world: MembraneWorld, m: int, direction: int, counts: dict[str, float]) -> np.ndarray:
-        """`_book`, as each move's heat (their mean)."""
-        return np.full(m, cls._book(world, m, direction, counts) / m)
-
     def _redox_row(self, world: MembraneWorld, direction: int, heat: float) -> None:
         world.moves.emit(
             "redox",

@@ -218,8 +218,9 @@ class AdenineNucleotideTranslocase(MembraneSite):
     ) -> None:
         """Many exchanges at once (`MembraneSite.fire_many`)."""
         xall, uall = world.site_arrays[cls]
-        heat = cls._book_many(world, int(sites.size), direction, {"atp_exported": direction})
-        world.moves.emit_many("ant", uall[sites], xall[sites], float(direction), "ATP", energy_J=heat)
+        m = int(sites.size)
+        heat = world.state.book(_ANT, direction * m, {"atp_exported": direction}, m)
+        world.moves.emit_many("ant", uall[sites], xall[sites], float(direction), "ATP", energy_J=np.full(m, heat / m))
 
 
 class PhosphateCarrier(MembraneSite):

@@ -285,6 +285,7 @@ def test_compiled_rates_are_the_python_rates(seed: int, steps: int, big: bool) -
     """A class's compiled rates (`kernels.class_rates`) are the floats of its Python formulation (`rate_dG` with
     `ChemState.dG_parts`, then the law), bit for bit, in every class of a world with the saturable laws and of
     one with the Fermi laws, after some steps; with a pool past the ln Γ table (`big`) the table grows first."""
+    compared = 0
     for kw in ({}, {**FERMI_STACK, "transport": "lumped"}):
         run = Run(seed % 1000)
         world = MembraneWorld(run, **kw)
@@ -300,6 +301,8 @@ def test_compiled_rates_are_the_python_rates(seed: int, steps: int, big: bool) -
             python = cls.rates(world, 400.0)
             del world.rate_specs[cls]
             assert compiled == python, cls.__name__
+            compared += 1
+    assert compared == 13  # complexes I–IV, the rotors and the leak in both worlds, and the exchanger
 
 
 def test_pools_mirror_follows_every_write() -> None:

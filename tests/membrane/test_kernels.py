@@ -88,7 +88,7 @@ def test_take_move_is_the_numpy_take_then_move(seed: int, side: int, k: int) -> 
     for turn in range(3):
         size = int(free_ref.sum()) + 1 if turn == 1 else k  # the band holds more than its mouth row
         xs = rng.integers(0, lat.width, size).astype(np.int32)
-        got = lat.take_move_many(side, xs, dst)
+        got = kernels.take_move(lat.batch_args(), side, xs, dst)
         left = np.flatnonzero(free_ref)
         if left.size >= size:
             pos = left[match_by_column(x[cand[left]], xs, presorted=True)]

@@ -22,9 +22,10 @@ step's rates (τ-leaping); not the same random numbers — and makes every move 
    free one at or right of its column. Proton access must be ``"bulk"`` and carriers found at any distance
    (`carrier_reach_nm` None), where positions set no rate; under local access a batch would have to honour each
    site's reach, which it does not (refused by `MembraneParams`).
-4. **Energy.** A direction's moves are booked as one change (`ChemState.book` of the summed stoichiometry), whose
-   free-energy change is exact (the free energy is a function of the state), so every energy balance holds
-   exactly; each move's trace row carries the batch's mean heat.
+4. **Energy.** A direction's moves are booked as one change (the summed stoichiometry; its energy computed in the
+   class's compiled pass as `ChemState.book` computes it), whose free-energy change is exact (the free energy is
+   a function of the state), so every energy balance holds exactly; each move's trace row carries the batch's
+   mean heat.
 
 **Compiled.** The round-robin ranking of a class's moves, and each class's whole direction — the matching of
 moves to protons and carriers, the proton moves, the carriers' states and the trace rows — run as compiled

@@ -145,7 +145,7 @@ class ProtonLattice:
             np.zeros(2, dtype=np.int64),
             np.zeros(2, dtype=bool),
         )
-        """Per side (N, P), the batched takes' candidates (`take_move_many`): the protons of the band row touching
+        """Per side (N, P), the batched takes' candidates (`kernels.take_move`): the protons of the band row touching
         the membrane still free of this step's batched takes, by (column, index), in ``cand[side, :n[side]]``,
         their columns in ``cx[side, :n[side]]``; ``ready[side]`` once read this step (`kernels.mouth_ready`).
         Buffers of the lattice's size, filled by the compiled kernels: ``(cand, cx, n, ready)``."""
@@ -464,22 +464,6 @@ class ProtonLattice:
         """Row of a proton put into `compartment` at the membrane: the band row touching it on a side, the
         membrane row itself when bound or in the reserve."""
         return self.membrane_row + (-1 if compartment == N_SIDE else 1 if compartment == P_SIDE else 0)
-
-    def take_move_many(self, side: int, xs: np.ndarray, dst: int) -> np.ndarray:
-        """Move one free proton of `side` per request column of `xs` into `dst`, each at its request's column, for
-        the batched site moves (`world.membrane.batch`), in one compiled call (`kernels.take_move`); returns the
-        protons, in the order of `xs`. The candidates are the side's protons in the band row touching the
-        membrane when the step's batched moves first draw on the side (read again after a one-by-one `move`;
-        otherwise arrivals join after the next diffusion, as for `take`), ordered by column and index, and
-        requests and candidates are matched by column (`match_by_column`); when that row holds too few, all of
-        the side's free protons are the candidates. The side must hold at least ``len(xs)``. Bulk access only."""
-        assert self.reach is None, "batched takes are for bulk access"
-        if xs.size == 0:
-            return np.empty(0, dtype=np.int64)
-        idx = kernels.take_move(self.batch_args(), side, xs, dst)
-        self._mouth_cache.clear()
-        self._buckets.clear()
-        return idx
 
     def batch_args(self) -> tuple:
         """What the compiled batched passes (`kernels`) take of the lattice, in their order: the batched takes'

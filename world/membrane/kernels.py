@@ -14,10 +14,11 @@ Key names: the building blocks `match_sorted`, `column_order`, `carriers_sorted`
 At enzyme density a step makes hundreds of small moves, and their cost was the Python and numpy call overhead
 of each, not the arithmetic. So a batched class's whole direction — its carriers matched by column, its protons
 taken from the mouth rows and moved, its carriers' states, complex IV's water bookkeeping, the rotors — is one
-call that also writes the trace rows into the moves' row buffer (`world.membrane.moves.RowBuffer`); the energy
-is booked before it in Python (`ChemState.book`), the counters after. A class's two rates are one call too
-(`class_rates`: the exact ΔG of each direction with ln Γ from CPython's own values, the rate law, and Python's
-compensated ``sum`` written out, so the floats are those of the Python formulation).
+call that also writes the trace rows into the moves' row buffer (`world.membrane.moves.RowBuffer`) and
+computes the batch's energy before its moves (`pass_energy`: `ChemState.dG_parts`' operations on the pools'
+numpy mirror); Python books that energy and the counters afterwards (`ChemState.booked`, `add`). A class's two
+rates are one call too (`class_rates`: the exact ΔG of each direction with ln Γ from CPython's own values, the
+rate law, and Python's compensated ``sum`` written out, so the floats are those of the Python formulation).
 
 Every kernel gives exactly what the numpy and Python formulation it replaced gave: the kernels' own tests
 compare them on random inputs, and the traces and counters of batched and one-by-one worlds hash the same as
@@ -195,11 +196,14 @@ def take_move(
     xs: np.ndarray,
     dst: int,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """`ProtonLattice.take_move_many` (`lat`: `ProtonLattice.batch_args`): one free proton of `side` per request
-    column of `xs`, matched by column (`match_sorted`) among the side's still free mouth candidates (read by
-    `mouth_ready` if not yet), or among all of the side's free protons when those are fewer than the requests;
-    the chosen protons are moved into `dst` at their request's column (`move`) and no longer free. Returns them,
-    in the order of `xs`."""
+    """The batched site moves' take (`world.membrane.batch`, bulk access): one free proton of `side` per request
+    column of `xs`, moved into `dst` at its request's column (`move`); returns them, in the order of `xs`. The
+    candidates are the side's protons in the band row touching the membrane when the step's batched moves first
+    draw on the side (`mouth_ready`; read again after a one-by-one `ProtonLattice.move`, otherwise arrivals join
+    after the next diffusion, as for `ProtonLattice.take`), ordered by column and index and matched to the
+    requests by column (`match_sorted`); those taken are no longer free. When that row holds too few, every free
+    proton of the side is a candidate. The side must hold at least ``len(xs)``. `lat` is
+    `ProtonLattice.batch_args`."""
     cand, cx, n_free, ready, comp, x, y, counts, width, membrane_row = lat
     d = xs.size
     if d == 0:

@@ -36,7 +36,7 @@ from world.membrane.params import (
     nucleotide_mu0_J_per_mol,
     o2_standard_uM,
 )
-from world.membrane.thermo import elec_dG_J, kT_J, log_nav, ph_dG_J
+from world.membrane.thermo import elec_dG_J, kT_J, log_nav, ph_dG_J, ph_G_J
 
 COUNTER_NAMES = (
     "h_pumped",
@@ -109,7 +109,7 @@ def _times(change: Change, s: int) -> Change:
 
 class Pools(dict):
     """The pools: molecules per name (a dict, read as one), every value mirrored in `array` (in `names` order)
-    for the compiled rates (`world.membrane.kernels.class_rates`). A write by item or `update` keeps the
+    for the compiled rates and batched passes (`world.membrane.kernels`). A write by item or `update` keeps the
     mirror; `set` is the same write without the method lookup (`ChemState`'s own writes)."""
 
     def __init__(self, initial: Mapping[str, int]) -> None:
@@ -207,13 +207,6 @@ class ChemState:
         self._mol = {m: (self.mu0[m], self.lognav[m], m in _REDOX) for m in self.pool}
         """Per pool: (μ°, ln(N_A·V), redox couple?) — what `dG_parts` reads for each molecule a move changes."""
         self._n0 = (p.protons_n, p.protons_p)
-        names = self.pool.names
-        self.mol_arrays = (
-            np.array([self.mu0[m] for m in names]),
-            np.array([self.lognav[m] for m in names]),
-            np.array([m in _REDOX for m in names]),
-        )
-        """Per pool in `Pools.names` order: μ°, ln(N_A·V), redox couple? (what the compiled rates read)."""
         self._specs: dict[int, tuple] = {}
         self._shared: tuple | None = None
         self.lgamma = np.empty(0)
@@ -282,7 +275,7 @@ class ChemState:
         (`world.membrane.kernels.constant_parts`): capacitance, each side's pH coefficients a and b, ½O₂'s free
         energy, kT, each side's count at the initial pH; then per pool (`Pools.names` order) μ°, ln(N_A·V) and
         1.0 for a redox couple (0.0 else)."""
-        mu0, lognav, redox = self.mol_arrays
+        names = self.pool.names
         head = [
             self.capacitance_F,
             self._ph_a[0],
@@ -294,7 +287,10 @@ class ChemState:
             self._n0[0],
             self._n0[1],
         ]
-        return np.concatenate([head, mu0, lognav, redox.astype(float)])
+        mu0 = [self.mu0[m] for m in names]
+        lognav = [self.lognav[m] for m in names]
+        redox = [float(m in _REDOX) for m in names]
+        return np.array(head + mu0 + lognav + redox)
 
     # ---------------------------------------------------------------- reading
     def atp_dg0_J(self, compartment: str) -> float:
@@ -400,21 +396,15 @@ class ChemState:
 
     def book_external_each(self, side: int, k: int) -> None:
         """`book_external` of `k` protons put into `side` one at a time (the i-th with ``ahead=i``), with the
-        same numbers: each proton's pH free energy ``g(n + 1) − g(n)`` from the side's free energy g
-        (`world.membrane.thermo.ph_dG_J`), each g evaluated once."""
+        same numbers: each proton's pH free energy ``G(n + 1) − G(n)`` (`ph_G_J`, as `ph_dG_J` takes it), each G
+        evaluated once."""
         p = self.params
-        n0, ph0, b = (p.protons_n, p.ph_n0, p.buffer_n) if side == N_SIDE else (p.protons_p, p.ph_p0, p.buffer_p)
-        f = -LN10 * self.kT
+        args = (p.protons_n, p.ph_n0, p.buffer_n) if side == N_SIDE else (p.protons_p, p.ph_p0, p.buffer_p)
         c = self.counters
-
-        def g(m: int) -> float:  # `ph_dG_J`'s g
-            d = m - n0
-            return f * ((ph0 - 7.0) * d - d * d / (2.0 * b))
-
         n = int(self.proton_counts[side])
-        below = g(n)
+        below = ph_G_J(n, *args, self.kT)
         for i in range(k):
-            above = g(n + i + 1)
+            above = ph_G_J(n + i + 1, *args, self.kT)
             e = above - below
             c["external_J"] += e
             c["stored_pmf_J"] += e

@@ -1,7 +1,7 @@
 """Thermodynamics of the membrane world: potentials, free energies and detailed-balance rates.
 
-Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_dG_J`, `count_dG_J`, `molecules_per_uM`,
-`dg_atp_J`, `fermi_rates`, `saturable_rates` (with `occupancy`), `barrier_rates`, `shifted_rates`,
+Key names: `delta_psi_mV`, `ph_from_count`, `pmf_mV`, `elec_dG_J`, `ph_G_J`, `ph_dG_J`, `count_dG_J`,
+`molecules_per_uM`, `dg_atp_J`, `fermi_rates`, `saturable_rates` (with `occupancy`), `barrier_rates`, `shifted_rates`,
 `event_probabilities`.
 
 Everything here is a pure function of counts (molecules, proton equivalents, elementary charges) and works in
@@ -57,14 +57,16 @@ def elec_dG_J(charge: float, dq: float, capacitance_F: float) -> float:
     return (q1 * q1 - q0 * q0) / (2.0 * capacitance_F)
 
 
+def ph_G_J(n: float, n0: float, ph0: float, B: float, kT: float) -> float:
+    """A compartment's proton free energy (J) holding `n` proton equivalents, relative to `n0` at `ph0` (B per
+    pH unit): ``G_pH(n) = ∫μ dn`` (module docstring)."""
+    d = n - n0
+    return -LN10 * kT * ((ph0 - 7.0) * d - d * d / (2.0 * B))
+
+
 def ph_dG_J(n: float, dn: float, n0: float, ph0: float, B: float, kT: float) -> float:
     """Exact change of a compartment's proton free energy when its count goes from `n` to `n + dn`."""
-
-    def g(m: float) -> float:
-        d = m - n0
-        return -LN10 * kT * ((ph0 - 7.0) * d - d * d / (2.0 * B))
-
-    return g(n + dn) - g(n)
+    return ph_G_J(n + dn, n0, ph0, B, kT) - ph_G_J(n, n0, ph0, B, kT)
 
 
 def count_dG_J(n: int, dn: int, mu0_J: float, kT: float, log_nav: float = 0.0) -> float:
