@@ -99,7 +99,7 @@ class MembraneSite(FixedAgent):
         """Forward and backward rates (1/s) of one site of the class now, turnover ceiling `k`, all sites seeing
         the same state: the saturable law (`saturable`), else the class's `rate_law` — in one compiled call
         (`kernels.class_rates`, the same numbers) for a class that keeps this class's `rate_dG` and `couples`."""
-        spec = _rate_spec(cls, world)
+        spec = rate_spec(cls, world)
         if spec is not None:
             state = world.state
             kf, kb = kernels.class_rates(k, state.pool.array, world.lattice.counts, state.charge, *spec)
@@ -112,6 +112,12 @@ class MembraneSite(FixedAgent):
             return saturable_rates(k, dg_f, dg_b, world.kT, cls.couples(world))
         law = barrier_rates if cls.rate_law == "barrier" else fermi_rates
         return law(k, dg_f, dg_b, world.kT)
+
+    @classmethod
+    def compiled_rates(cls, world: MembraneWorld) -> tuple | None:
+        """The constant arguments of the compiled rates (`kernels.class_rates`) of the class in `world`, or None for
+        a class whose rates stay in Python (`rate_spec`)."""
+        return rate_spec(cls, world)
 
     @classmethod
     def rate_terms(cls, world: MembraneWorld) -> tuple[Change, Change | None, float]:
@@ -144,21 +150,19 @@ class MembraneSite(FixedAgent):
     ) -> int:
         """How many of `sites`' moves in `direction` (in order) the molecules there now allow
         (`world.membrane.batch`): every move consumes what `forward_change` says."""
-        _, dn_n, dn_p, mols, _ = cls.forward_change(world)
-        a = sites.size
-        cnt = world.lattice.counts
-        need = -direction * dn_n
-        if need > 0:
-            a = min(a, int(cnt[N_SIDE]) // need)
-        need = -direction * dn_p
-        if need > 0:
-            a = min(a, int(cnt[P_SIDE]) // need)
-        pool = world.state.pool
-        for m, d in mols:
-            need = -direction * d
-            if need > 0:
-                a = min(a, pool[m] // need)
-        return int(a)
+        state = world.state
+        return kernels.accept_moves(
+            state.packed(cls.forward_change(world)), direction, world.lattice.counts, state.pool.array, sites.size
+        )
+
+    @classmethod
+    def accept_change(cls, world: MembraneWorld) -> np.ndarray:
+        """The packed forward change (`ChemState.packed`) whose needs decide a batch's forward moves inside the
+        compiled turn (`kernels.class_turn`), or an empty array for a class with its own `accept_many` (which
+        `world.membrane.batch.fire_class` then calls)."""
+        if cls.accept_many.__func__ is not MembraneSite.accept_many.__func__:
+            return _NONE
+        return world.state.packed(cls.forward_change(world))
 
     @classmethod
     def fire_many(
@@ -181,7 +185,7 @@ class MembraneSite(FixedAgent):
         )
 
 
-def _rate_spec(cls: type[MembraneSite], world: MembraneWorld) -> tuple | None:
+def rate_spec(cls: type[MembraneSite], world: MembraneWorld) -> tuple | None:
     """The constant arguments of `kernels.class_rates` for `cls` in `world` (its law, `rate_terms`, couples, and
     the world's energy constants, μ°, ln(N_A·V), redox flags and ln Γ table), or None for a class with its own
     `rate_dG`, `couples` or `rates` (whose rates stay in Python); kept while the world's parameters and ln Γ table

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV, _rate_spec
+from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV, rate_spec
 from agents.synthase import ATPSynthase
 from agents.transport import AdenineNucleotideTranslocase, LeakSite, NucleotideExchanger
 from world.clock import Run
@@ -294,7 +294,7 @@ def test_compiled_rates_are_the_python_rates(seed: int, steps: int, big: bool) -
         if big:
             world.state.pool["atp_c"] = world.state.lgamma.size + 10
         for cls, _ in world.groups:
-            if _rate_spec(cls, world) is None:
+            if rate_spec(cls, world) is None:
                 continue
             compiled = cls.rates(world, 400.0)
             world.rate_specs[cls] = (world.params, world.state.lgamma, None)  # the Python path

@@ -27,9 +27,11 @@ step's rates (τ-leaping); not the same random numbers — and makes every move 
    a function of the state), so every energy balance holds exactly; each move's trace row carries the batch's
    mean heat.
 
-**Compiled.** The round-robin ranking of a class's moves, and each class's whole direction — the matching of
-moves to protons and carriers, the proton moves, the carriers' states and the trace rows — run as compiled
-kernels (`world.membrane.kernels`), one call each, where the Python and numpy calls of a pass were: at enzyme
+**Compiled.** A class's turn — its rates, its moves drawn from the run's generator (`world.membrane.draws`: the
+numbers numpy's ``rng.poisson`` and ``rng.integers`` draw, and the state they leave), their round-robin ranking
+and the forward moves' acceptance — and each class's whole direction — the matching of moves to protons and
+carriers, the proton moves, the carriers' states and the trace rows — run as compiled kernels
+(`world.membrane.kernels`), one call each, where the Python and numpy calls of a pass were: at enzyme
 density a step makes hundreds of small batched moves, and their cost was call overhead. The kernels give exactly
 what the earlier formulation gave (the tests compare them, and pin a batched world's numbers), so the trace is
 the same.
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from world.membrane import kernels
+from world.membrane.draws import generator_pointers
 
 if TYPE_CHECKING:
     from agents.complexes import MembraneSite
@@ -63,31 +66,43 @@ def accept(needs: np.ndarray, have: np.ndarray) -> int:
     return int(ok.argmin()) if not ok.all() else int(ok.size)
 
 
-def fire_class(
-    world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite], kf: float, kb: float
-) -> None:
-    """One step of a site class under ``site_events="batch"`` (module docstring): draw the moves per site from
-    the class's rates `kf`, `kb` (1/s; one pair for every site: batched moves need bulk access, where all sites
-    see the same state), then make each direction's accepted moves with the class's `fire_many`."""
+def fire_class(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[MembraneSite], k: float) -> None:
+    """One step of a site class under ``site_events="batch"`` (module docstring): its rates at turnover ceiling
+    `k` (`MembraneSite.rates`; one pair for every site: batched moves need bulk access, where all sites see the
+    same state), this step's moves per site drawn from them, then each direction's accepted moves made with the
+    class's `fire_many`. The rates and the draws are one compiled call (`kernels.class_turn`) for a class with
+    compiled rates; the draws come from the run's generator as numpy's own calls would draw them
+    (`world.membrane.draws`)."""
     n = len(members)
-    dt = world.dt
-    rng = world.rng
-    kf, kb = float(kf), float(kb)
-    if kf == 0.0 and kb == 0.0:
+    g = generator_pointers(world.rng)
+    spec = cls.compiled_rates(world)
+    a = -1
+    if spec is None:
+        kf, kb = cls.rates(world, k)
+        moving, sf, rf, sb, rb = kernels.draw_moves(g, float(kf), float(kb), world.dt, n)
+    else:
+        state = world.state
+        forward = cls.accept_change(world)
+        while True:
+            moving, a, sf, rf, sb, rb = kernels.class_turn(
+                g, world.dt, n, float(k), state.pool.array, world.lattice.counts, state.charge, spec, forward
+            )
+            if moving >= 0:
+                break
+            state.grow_lgamma()  # ln Γ's table was short: nothing was drawn
+            spec = cls.compiled_rates(world)
+    if not moving:
         return
-    nf = rng.poisson(kf * dt, n)
-    nb = rng.poisson(kb * dt, n)
-    moving_f = np.count_nonzero(nf)  # count_nonzero: a C call, cheaper than .any() on a few sites
-    moving_b = np.count_nonzero(nb)
-    if not (moving_f or moving_b):
-        return
-    start = int(rng.integers(n))
-    sf, rf, sb, rb = kernels.round_robin_pair(nf, nb, start)
-    for direction, sites, ranks in ((1, sf, rf), (-1, sb, rb)):
-        if not sites.size:
-            continue
-        a = cls.accept_many(world, members, sites, ranks, direction)
-        if a == sites.size:
-            cls.fire_many(world, members, sites, ranks, direction)
+    if sf.size:
+        if a < 0:
+            a = cls.accept_many(world, members, sf, rf, 1)
+        if a == sf.size:
+            cls.fire_many(world, members, sf, rf, 1)
         elif a:
-            cls.fire_many(world, members, sites[:a], ranks[:a], direction)
+            cls.fire_many(world, members, sf[:a], rf[:a], 1)
+    if sb.size:
+        a = cls.accept_many(world, members, sb, rb, -1)
+        if a == sb.size:
+            cls.fire_many(world, members, sb, rb, -1)
+        elif a:
+            cls.fire_many(world, members, sb[:a], rb[:a], -1)

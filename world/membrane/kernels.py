@@ -2,8 +2,8 @@
 (``site_events="batch"``, `world.membrane.batch`), a site class's rates, the lattice walks and the grid's property
 layers.
 
-Key names: the building blocks `match_sorted`, `column_order`, `carriers_sorted`, `round_robin`,
-`round_robin_pair`, `mouth_candidates`, `mouth_ready`, `take_move`, `move`, `put_rows`, `put_proton_rows`,
+Key names: a class's turn `class_turn` (its rates, `draw_moves`, `accept_moves`); the building blocks
+`match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `mouth_ready`, `take_move`, `move`, `put_rows`, `put_proton_rows`,
 `water_forward`, `water_backward_plan`, `water_backward_release`; one class's batched pass `quinone_pass`
 (complexes I and II), `complex3_pass`, `complex4_forward`, `complex4_backward`, `rotor_boundaries`, `rotor_accept`,
 `synthase_pass`, `crosses`, `hop_pass` (the one-proton transporters and the leak); rates `class_rates` (with `dG_parts`,
@@ -22,8 +22,10 @@ rate law, and Python's compensated ``sum`` written out, so the floats are those 
 
 Every kernel gives exactly what the numpy and Python formulation it replaced gave: the kernels' own tests
 compare them on random inputs, and the traces and counters of batched and one-by-one worlds hash the same as
-before each change (`tests/membrane/test_batch.py` pins a batched world's digests). No kernel draws random
-numbers: the run's generator stays in numpy, and the walks take the uniforms it drew.
+before each change (`tests/membrane/test_batch.py` pins a batched world's digests). A class's turn is one call
+too: its rates, its moves drawn from the run's own generator (`world.membrane.draws`: numpy's algorithms on the
+generator's bit generator, the numbers and the state numpy's calls give), their round-robin order and how many of
+the forward moves the state allows. The walks take the uniforms numpy drew.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from world.constants import E_CHARGE
+from world.membrane.draws import bounded_integer, poisson_fill
 
 _CACHE = True
 
@@ -118,13 +121,76 @@ def round_robin(counts: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]
 
 
 @njit(cache=_CACHE)
-def round_robin_pair(
-    forward: np.ndarray, backward: np.ndarray, start: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """`round_robin` of a class's forward and of its backward move counts (same `start`), in one call."""
-    sf, rf = round_robin(forward, start)
-    sb, rb = round_robin(backward, start)
-    return sf, rf, sb, rb
+def draw_moves(
+    g: np.ndarray, kf: float, kb: float, dt: float, n: int
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """A batched class's moves this step (`world.membrane.batch`, rule 1) from its rates `kf`, `kb` (1/s) at its
+    `n` sites, drawn from the run's generator (`world.membrane.draws`, `g`) as ``rng.poisson(kf·dt, n)``,
+    ``rng.poisson(kb·dt, n)`` and, when any site moves, ``rng.integers(n)`` for the round-robin's start: (1, then
+    `round_robin` of the forward and of the backward counts), or (0, four empty arrays) when no site moves
+    (nothing drawn when both rates are 0)."""
+    none = np.empty(0, dtype=np.int64)
+    if kf == 0.0 and kb == 0.0:
+        return 0, none, none, none, none
+    nf = poisson_fill(g, kf * dt, n)
+    nb = poisson_fill(g, kb * dt, n)
+    moving = False
+    for i in range(n):
+        if nf[i] or nb[i]:
+            moving = True
+            break
+    if not moving:
+        return 0, none, none, none, none
+    start = bounded_integer(g, n)
+    sf, rf = round_robin(nf, start)
+    sb, rb = round_robin(nb, start)
+    return 1, sf, rf, sb, rb
+
+
+@njit(cache=_CACHE)
+def class_turn(
+    g: np.ndarray,
+    dt: float,
+    n: int,
+    k: float,
+    pools: np.ndarray,
+    counts: np.ndarray,
+    charge: int,
+    spec: tuple,
+    forward: np.ndarray,
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """`class_rates` (ceiling `k`; `spec` its constant arguments), `draw_moves`, and how many of the forward
+    moves the state allows (`accept_moves` of the packed change `forward`; −1 when `forward` is empty), in one
+    call: (status, accepted forward moves, forward sites and ranks, backward sites and ranks), status −1 without
+    a draw when ln Γ's table does not cover the counts (the caller extends it and calls again)."""
+    kf, kb = class_rates(k, pools, counts, charge, *spec)
+    if kf != kf:
+        none = np.empty(0, dtype=np.int64)
+        return -1, -1, none, none, none, none
+    moving, sf, rf, sb, rb = draw_moves(g, kf, kb, dt, n)
+    a = accept_moves(forward, 1, counts, pools, sf.size) if forward.size else -1
+    return moving, a, sf, rf, sb, rb
+
+
+@njit(cache=_CACHE)
+def accept_moves(
+    change: np.ndarray, direction: int, counts: np.ndarray, pools: np.ndarray, m: int
+) -> int:  # pragma: no cover - compiled
+    """`MembraneSite.accept_many`: how many of `m` moves in `direction`, each consuming what the packed forward
+    `change` (`change_parts`) says, the free protons on each side and the pools allow, taken in order."""
+    _, dn_n, dn_p, _, mol_index, mol_d = change_parts(change)
+    a = m
+    need = -direction * dn_n
+    if need > 0:
+        a = min(a, counts[0] // need)
+    need = -direction * dn_p
+    if need > 0:
+        a = min(a, counts[1] // need)
+    for i in range(mol_index.size):
+        need = -direction * mol_d[i]
+        if need > 0:
+            a = min(a, pools[mol_index[i]] // need)
+    return a
 
 
 @njit(cache=_CACHE)

@@ -305,13 +305,13 @@ class MembraneWorld(mesa.Model):
         k = getattr(self.params, cls.k_param) * act
         if k <= 0:
             return
+        if self.params.site_events == "batch":  # bulk access (`MembraneParams` refuses local access with it)
+            fire_class(self, cls, members, k)
+            return
         if self.lattice.reach is not None and cls.forward_change(self)[1:3] != (0, 0):
             kf, kb = self._local_rates(cls, members, k)
         else:
             kf, kb = cls.rates(self, k)
-        if self.params.site_events == "batch":
-            fire_class(self, cls, members, kf, kb)
-            return
         self._fire(members, kf, kb)
 
     def _fire(self, members: list[MembraneSite], kf: Any, kb: Any) -> None:

@@ -222,11 +222,21 @@ class ChemState:
         """What a compiled batched pass takes to book its energy (`world.membrane.kernels.pass_energy`): `change`
         done `s` times (its molecules `s_mol` times, default `s`), packed (`pack`), the pools, the charge, the
         constants (`energy_constants`) and the ln Γ table."""
-        key = id(change)
-        spec = self._specs.get(key)
-        if spec is None or spec[0] is not change:
-            spec = self._specs[key] = (change, self.pack(change), self.pool.array)
-        return (s, s if s_mol is None else s_mol, spec[1], spec[2], self.charge, *self.shared_args())
+        return (
+            s,
+            s if s_mol is None else s_mol,
+            self.packed(change),
+            self.pool.array,
+            self.charge,
+            *self.shared_args(),
+        )
+
+    def packed(self, change: Change) -> np.ndarray:
+        """`pack` of `change`, remembered per change object (a site class's changes are constants)."""
+        hit = self._specs.get(id(change))
+        if hit is None or hit[0] is not change:
+            hit = self._specs[id(change)] = (change, self.pack(change))
+        return hit[1]
 
     def pack(self, change: Change) -> np.ndarray:
         """`change` as the compiled energy reads it (`world.membrane.kernels.change_parts`): ``[dq, dn_n, dn_p,
