@@ -169,19 +169,17 @@ class ATPSynthase(MembraneSite):
         xall, uall = world.site_arrays[cls]
         m = int(sites.size)
         d = direction
-        boundary = cls._boundaries(world, sites, ranks, d)
-        b = int(np.count_nonzero(boundary))
         mv, lat, rotors, state = world.moves, world.lattice, world.rotors, world.state
-        mv.buf.n, h = run_pass(
+        mv.buf.n, h, b = run_pass(
             state,
             kernels.synthase_pass,
             (
-                sites, boundary, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring, lat.batch_args(),
-                xall, uall, mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
+                sites, ranks, ATP_PER_TURN, d, rotors.position, rotors.steps, rotors.atp, world.params.c_ring,
+                lat.batch_args(), xall, uall, mv.row_args(2 * m), mv.buf.codes(_ROTOR_KEYS[d]),
             ),
             _ROTOR_BATCH,
             d * m,
-            d * b,
+            0,  # the boundary moves' count: the pass finds it
         )  # fmt: skip
         state.add(_STEP, d * m, None, 1)
         state.add(_SYNTH, d * b, {"rotor_steps": d * m, "atp_made": d * b}, 1)

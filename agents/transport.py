@@ -78,6 +78,11 @@ def _proton_hop(site_x: int, world: MembraneWorld, change: Change, kind: str, co
     return True
 
 
+_HOP_KEYS: dict[tuple[str, int], tuple[tuple]] = {}
+"""The trace-row signature of a batch of one-proton hops (`_hop_many`), per kind and direction (a constant
+table, whose number `RowBuffer.codes` remembers)."""
+
+
 def _hop_many(
     cls: type[MembraneSite],
     world: MembraneWorld,
@@ -93,12 +98,17 @@ def _hop_many(
     m = int(xs.size)
     src, dst = (P_SIDE, N_SIDE) if direction > 0 else (N_SIDE, P_SIDE)
     mv, lat = world.moves, world.lattice
-    key = proton_key(kind, COMPARTMENT_NAMES[src], COMPARTMENT_NAMES[dst], None, float(direction), heat=True)
+    keys = _HOP_KEYS.get((kind, direction))
+    if keys is None:
+        keys = _HOP_KEYS[kind, direction] = (
+            proton_key(kind, COMPARTMENT_NAMES[src], COMPARTMENT_NAMES[dst], None, float(direction), heat=True),
+        )
+    key = keys[0]
     change = cls.forward_change(world)
     mv.buf.n, h = run_pass(
         world.state,
         kernels.hop_pass,
-        (src, dst, lat.batch_args(), xs, mv.row_args(m), mv.buf.code(key)),
+        (src, dst, lat.batch_args(), xs, mv.row_args(m), mv.buf.codes(keys)[0]),
         change,
         direction * m,
     )

@@ -3,12 +3,13 @@
 layers.
 
 Key names: a class's turn `class_turn` (its rates, `draw_moves`, `accept_moves`); the building blocks
-`match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `mouth_ready`, `take_move`, `move`, `put_rows`, `put_proton_rows`,
-`water_forward`, `water_backward_plan`, `water_backward_release`; one class's batched pass `quinone_pass`
-(complexes I and II), `complex3_pass`, `complex4_forward`, `complex4_backward`, `rotor_boundaries`, `rotor_accept`,
-`synthase_pass`, `crosses`, `hop_pass` (the one-proton transporters and the leak); rates `class_rates` (with `dG_parts`,
-`python_sum3`, `sigmoid_neg`); walks `diffuse_lattice`, `ring_step`, `band_step` (exact), `lazy_lattice`,
-`lazy_ring`, `lazy_band` (lazy), `alias_pick`; a pass's energy `pass_energy`, `pass_heat` (with `change_parts`,
+`match_sorted`, `column_order`, `carriers_sorted`, `round_robin`, `mouth_candidates`, `mouth_ready`,
+`take_move`, `move`, `put_rows`, `put_proton_rows`, `water_forward`, `water_backward_plan`,
+`water_backward_release`; one class's batched pass `quinone_pass` (complexes I and II), `complex3_pass`,
+`complex4_forward`, `complex4_backward`, `rotor_boundaries`, `rotor_accept`, `synthase_pass`, `crosses`,
+`hop_pass` (the one-proton transporters and the leak); rates `class_rates` (with `dG_parts`, `python_sum3`,
+`sigmoid_neg`); walks `diffuse_lattice`, `ring_step`, `band_step` (exact), `lazy_lattice`, `lazy_ring`,
+`lazy_band` (lazy), `alias_pick`; a pass's energy `pass_energy`, `pass_heat` (with `change_parts`,
 `constant_parts`, `covers`); layers `count_layers`, `count_free`, `count_carriers`.
 
 At enzyme density a step makes hundreds of small moves, and their cost was the Python and numpy call overhead
@@ -762,7 +763,8 @@ def rotor_accept(
 @njit(cache=_CACHE)
 def synthase_pass(
     sites: np.ndarray,
-    boundary: np.ndarray,
+    ranks: np.ndarray,
+    per_turn: int,
     d: int,
     position: np.ndarray,
     steps: np.ndarray,
@@ -774,16 +776,23 @@ def synthase_pass(
     rows: tuple,
     codes: tuple[int, int],
     en: tuple,
-) -> tuple[int, np.ndarray, float, float, float, bool]:  # pragma: no cover - compiled
-    """A batch of c-subunit steps in direction `d` (`agents.synthase.ATPSynthase.fire_many`): one proton per
-    move P → N (forward) or N → P (``rotor_step`` rows with `heat` each), the rotors advanced, then the
-    ``atp_made`` / ``atp_hydrolysed`` rows of the `boundary` moves. Returns the new row count and the protons."""
+) -> tuple[int, np.ndarray, int, float, float, float, bool]:  # pragma: no cover - compiled
+    """A batch of c-subunit steps in direction `d` (`agents.synthase.ATPSynthase.fire_many`; the `ranks`-th step
+    of its site each): one proton per move P → N (forward) or N → P (``rotor_step`` rows with `heat` each), the
+    rotors advanced, then the ``atp_made`` / ``atp_hydrolysed`` rows of the moves that cross one of the turn's
+    `per_turn` boundaries (`rotor_boundaries`). The energy's molecules are done `d` times per boundary move (the
+    `s_mol` of `en` is replaced by it). Returns the new row count, the protons and the number of boundary moves."""
     counts = lat[7]
     uid, sig, eid, pos, energy, n = rows
     dest = (sig, eid, pos, energy)
+    boundary = rotor_boundaries(sites, ranks, position, c_ring, per_turn, d)
+    b = 0
+    for k in range(boundary.size):
+        b += boundary[k]
+    en = (en[0], d * b, en[2], en[3], en[4], en[5], en[6])
     ok, heat, e_r, e_p, e_a = pass_heat(en, counts, sites.size)
     if not ok:  # ln Γ's table too short: nothing done (the caller extends it and calls again)
-        return n, nothing(), 0.0, 0.0, 0.0, False
+        return n, nothing(), 0, 0.0, 0.0, 0.0, False
     xs = x_all[sites]
     src, dst = (1, 0) if d > 0 else (0, 1)
     h = take_move(lat, src, xs, dst)
@@ -804,7 +813,7 @@ def synthase_pass(
             eid[n] = ids_all[sites[k]]
             pos[n] = xs[k]
             n += 1
-    return n, h, e_r, e_p, e_a, True
+    return n, h, b, e_r, e_p, e_a, True
 
 
 @njit(cache=_CACHE)
