@@ -114,10 +114,14 @@ class MembraneSite(FixedAgent):
         return law(k, dg_f, dg_b, world.kT)
 
     @classmethod
-    def compiled_rates(cls, world: MembraneWorld) -> tuple | None:
-        """The constant arguments of the compiled rates (`kernels.class_rates`) of the class in `world`, or None for
-        a class whose rates stay in Python (`rate_spec`)."""
-        return rate_spec(cls, world)
+    def compiled_turn(cls, world: MembraneWorld) -> tuple[tuple, np.ndarray] | None:
+        """What the compiled turn of the class (`kernels.class_turn`) takes in `world`: the constant arguments of
+        its rates (`rate_spec`) and its `accept_change`, remembered with them; None for a class whose rates stay
+        in Python."""
+        spec = rate_spec(cls, world)
+        if spec is None:
+            return None
+        return spec, world.rate_specs[cls][3]
 
     @classmethod
     def rate_terms(cls, world: MembraneWorld) -> tuple[Change, Change | None, float]:
@@ -218,7 +222,7 @@ def rate_spec(cls: type[MembraneSite], world: MembraneWorld) -> tuple | None:
             np.array([float(getattr(world.params, x[3])) for x in binding]),
             *state.shared_args(),
         )
-    world.rate_specs[cls] = (world.params, state.lgamma, spec)
+    world.rate_specs[cls] = (world.params, state.lgamma, spec, cls.accept_change(world))
     return spec
 
 

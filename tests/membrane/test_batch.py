@@ -297,7 +297,7 @@ def test_compiled_rates_are_the_python_rates(seed: int, steps: int, big: bool) -
             if rate_spec(cls, world) is None:
                 continue
             compiled = cls.rates(world, 400.0)
-            world.rate_specs[cls] = (world.params, world.state.lgamma, None)  # the Python path
+            world.rate_specs[cls] = (world.params, world.state.lgamma, None, None)  # the Python path
             python = cls.rates(world, 400.0)
             del world.rate_specs[cls]
             assert compiled == python, cls.__name__

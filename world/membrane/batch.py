@@ -75,22 +75,22 @@ def fire_class(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[
     (`world.membrane.draws`)."""
     n = len(members)
     g = generator_pointers(world.rng)
-    spec = cls.compiled_rates(world)
+    turn = cls.compiled_turn(world)
     a = -1
-    if spec is None:
+    if turn is None:
         kf, kb = cls.rates(world, k)
         moving, sf, rf, sb, rb = kernels.draw_moves(g, float(kf), float(kb), world.dt, n)
     else:
         state = world.state
-        forward = cls.accept_change(world)
         while True:
             moving, a, sf, rf, sb, rb = kernels.class_turn(
-                g, world.dt, n, float(k), state.pool.array, world.lattice.counts, state.charge, spec, forward
+                g, world.dt, n, float(k), state.pool.array, world.lattice.counts, state.charge, *turn
             )
             if moving >= 0:
                 break
             state.grow_lgamma()  # ln Γ's table was short: nothing was drawn
-            spec = cls.compiled_rates(world)
+            turn = cls.compiled_turn(world)
+            assert turn is not None
     if not moving:
         return
     if sf.size:

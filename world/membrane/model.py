@@ -148,7 +148,7 @@ class MembraneWorld(mesa.Model):
         )
         """Proton moves and the step's trace rows."""
         self.rate_specs: dict[type, tuple] = {}
-        """Per site class, the constant arguments of its compiled rates (`agents.complexes.MembraneSite.rates`)."""
+        """Per site class, the constant arguments of its compiled rates and turn (`agents.complexes.rate_spec`)."""
         self.pool = MappingProxyType(self.state.pool)
         """Read-only view of the pools (molecules; see `ChemState.pool`)."""
         self.counters = MappingProxyType(self.state.counters)
