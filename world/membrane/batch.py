@@ -70,9 +70,9 @@ def fire_class(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[
     """One step of a site class under ``site_events="batch"`` (module docstring): its rates at turnover ceiling
     `k` (`MembraneSite.rates`; one pair for every site: batched moves need bulk access, where all sites see the
     same state), this step's moves per site drawn from them, then each direction's accepted moves made with the
-    class's `fire_many`. The rates and the draws are one compiled call (`kernels.class_turn`) for a class with
-    compiled rates; the draws come from the run's generator as numpy's own calls would draw them
-    (`world.membrane.draws`)."""
+    class's `fire_many`. The rates, the draws and the forward moves' acceptance are one compiled call
+    (`kernels.class_turn`) for a class with compiled rates; the draws come from the run's generator as numpy's own
+    calls would draw them (`world.membrane.draws`)."""
     n = len(members)
     g = generator_pointers(world.rng)
     turn = cls.compiled_turn(world)
@@ -93,16 +93,25 @@ def fire_class(world: MembraneWorld, cls: type[MembraneSite], members: Sequence[
             assert turn is not None
     if not moving:
         return
-    if sf.size:
-        if a < 0:
-            a = cls.accept_many(world, members, sf, rf, 1)
-        if a == sf.size:
-            cls.fire_many(world, members, sf, rf, 1)
-        elif a:
-            cls.fire_many(world, members, sf[:a], rf[:a], 1)
-    if sb.size:
-        a = cls.accept_many(world, members, sb, rb, -1)
-        if a == sb.size:
-            cls.fire_many(world, members, sb, rb, -1)
-        elif a:
-            cls.fire_many(world, members, sb[:a], rb[:a], -1)
+    _make(world, cls, members, sf, rf, 1, a)
+    _make(world, cls, members, sb, rb, -1, -1)
+
+
+def _make(
+    world: MembraneWorld,
+    cls: type[MembraneSite],
+    members: Sequence[MembraneSite],
+    sites: np.ndarray,
+    ranks: np.ndarray,
+    direction: int,
+    a: int,
+) -> None:
+    """Make the accepted prefix of a direction's moves (`a` of them, or −1: ask the class's `accept_many`)."""
+    if not sites.size:
+        return
+    if a < 0:
+        a = cls.accept_many(world, members, sites, ranks, direction)
+    if a == sites.size:
+        cls.fire_many(world, members, sites, ranks, direction)
+    elif a:
+        cls.fire_many(world, members, sites[:a], ranks[:a], direction)
