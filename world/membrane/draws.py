@@ -10,7 +10,8 @@ numpy call costs microseconds at a step that makes hundreds of them. numba can t
 argument, but unboxing one costs ≈ 9 µs a call; a bit generator's state address and its ``next_uint32`` and
 ``next_double`` functions (`numpy.random.BitGenerator.ctypes`) are three integers. The kernels here call those
 functions through the pointers, so the run keeps its one generator (`world.clock.Run`), and nothing is reseeded or
-copied.
+copied. They do not take the generator's lock, as numpy's methods do: a world's generator is drawn from by the
+one thread that steps it.
 
 The algorithms are numpy's (``numpy/random/src/distributions/distributions.c``: ``random_poisson`` — the
 multiplication method below λ = 10, Hörmann's PTRS from λ = 10 — and ``random_bounded_uint64_fill``'s 32-bit
@@ -54,7 +55,10 @@ def generator_pointers(rng: np.random.Generator) -> np.ndarray:
     return ptrs
 
 
-def _caller(ret: ir.Type, numba_ret: types.Type):
+def _caller(ret: ir.Type, numba_ret: types.Type) -> object:
+    """An intrinsic ``call(fn, state)`` that calls the C function at address `fn` on the state at address `state`
+    and returns its `ret` (numba type `numba_ret`): a bit generator's ``next_*`` functions."""
+
     @intrinsic
     def call(typingctx, fn, state):
         sig = numba_ret(types.uint64, types.uint64)
