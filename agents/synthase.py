@@ -138,11 +138,6 @@ class ATPSynthase(MembraneSite):
         return True
 
     @classmethod
-    def _boundaries(cls, world: MembraneWorld, sites: np.ndarray, ranks: np.ndarray, d: int) -> np.ndarray:
-        """Whether each move (a site's `ranks`-th step in direction `d` this batch) crosses a 120° boundary."""
-        return kernels.rotor_boundaries(sites, ranks, world.rotors.position, world.params.c_ring, ATP_PER_TURN, d)
-
-    @classmethod
     def accept_many(
         cls, world: MembraneWorld, members: Sequence[MembraneSite], sites: np.ndarray, ranks: np.ndarray, direction: int
     ) -> int:

@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from agents.complexes import ComplexI, ComplexII, ComplexIII, ComplexIV, rate_spec
-from agents.synthase import ATPSynthase
+from agents.synthase import ATPSynthase, atp_at_step
 from agents.transport import AdenineNucleotideTranslocase, LeakSite, NucleotideExchanger
 from world.clock import Run
 from world.membrane import MembraneWorld, batch, kernels
@@ -88,7 +88,8 @@ def test_rotor_acceptance_is_the_general_prefix_rule(
 ) -> None:
     """`ATPSynthase.accept_many` (a closed form: protons, and the boundary steps' cumulative count against ADP
     and Pi or ATP) accepts exactly the prefix `batch.accept` gives for the moves' needs written out: one
-    proton each, and ADP and Pi (forward) or ATP (backward) on a boundary step."""
+    proton each, and ADP and Pi (forward) or ATP (backward) on a boundary step, the boundaries found by the
+    one-by-one move's rule (`atp_at_step`), not by the compiled one."""
     world = MembraneWorld(Run(0), site_events="batch", **ONLY_SYNTHASES)
     members = list(world.agents_by_type[ATPSynthase])
     for syn, pos in zip(members, positions, strict=True):
@@ -98,7 +99,10 @@ def test_rotor_acceptance_is_the_general_prefix_rule(
     assume(c.any())  # a class with no moves does not reach accept_many
     world.lattice.counts[P_SIDE if direction > 0 else N_SIDE] = protons
     sites, ranks = kernels.round_robin(c, 0)
-    b = ATPSynthase._boundaries(world, sites, ranks, direction).astype(np.int64)
+    n = world.params.c_ring
+    # the r-th step of a site this batch starts at position + d·r; a boundary as the one-by-one move has it
+    start = [(positions[i] + direction * r - (direction < 0)) % n for i, r in zip(sites, ranks, strict=True)]
+    b = np.array([atp_at_step(s, n) for s in start], dtype=np.int64)
     ones = np.ones_like(b)
     if direction > 0:
         needs, have = np.stack([ones, b, b], axis=1), np.array([protons, pools[0], pools[1]])
